@@ -1,0 +1,1 @@
+"""The access policy and everything that loads data through it."""

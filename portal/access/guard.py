@@ -1,0 +1,135 @@
+"""Each view declares its access rule once, with @guard(rule); the rule both
+enforces access and tells the access-matrix test what to expect.
+
+Load order for every request (as in Indico): load the objects through the
+policy, check access, then let the view process. A view never tests a role.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask import abort, g
+from flask_login import current_user, login_required
+
+from portal.access import policy
+from portal.access.queries import get_membership_or_404
+
+
+class Rule:
+    """Base for access rules. ``enforce`` aborts or returns None."""
+
+    needs_login = True
+
+    def enforce(self, view_args: dict) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Public(Rule):
+    needs_login = False
+
+    def enforce(self, view_args: dict) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class SignedIn(Rule):
+    def enforce(self, view_args: dict) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class OrgAdmin(Rule):
+    """Organisation admins manage accounts and see no plan content."""
+
+    def enforce(self, view_args: dict) -> None:
+        if not (current_user.is_org_admin and current_user.organisation_id):
+            abort(403)
+
+
+@dataclass(frozen=True)
+class CreatesCircles(Rule):
+    def enforce(self, view_args: dict) -> None:
+        if current_user.staff_role not in policy.CIRCLE_CREATOR_ROLES:
+            abort(403)
+
+
+@dataclass(frozen=True)
+class CircleAction(Rule):
+    """A member of the circle in the URL whose role allows ``action``."""
+
+    action: str
+
+    def __post_init__(self):
+        policy.can_act(policy.CLINICIAN, self.action)  # unknown action raises now
+
+    def enforce(self, view_args: dict) -> None:
+        membership = get_membership_or_404(view_args["circle_id"], current_user)
+        g.membership = membership
+        g.circle = membership.circle
+        if not policy.can_act(membership.role, self.action):
+            abort(403)
+
+
+@dataclass(frozen=True)
+class Section(Rule):
+    """A member whose role may read (or edit) the section named in the URL,
+    or the fixed section given here."""
+
+    mode: str
+    kind: str | None = None
+    # A circle action the role must also hold, e.g. restoring removed items.
+    action: str | None = None
+
+    def __post_init__(self):
+        if self.mode not in (policy.READ, policy.EDIT):
+            raise policy.UnknownName(f"unknown mode {self.mode!r}")
+        if self.kind is not None:
+            policy.check_section(self.kind)
+        if self.action is not None:
+            policy.can_act(policy.CLINICIAN, self.action)
+
+    def section_kind(self, view_args: dict) -> str:
+        return self.kind or view_args["kind"]
+
+    def enforce(self, view_args: dict) -> None:
+        membership = get_membership_or_404(view_args["circle_id"], current_user)
+        g.membership = membership
+        g.circle = membership.circle
+        kind = self.section_kind(view_args)
+        if not policy.can(membership.role, kind, self.mode):
+            abort(403)
+        if self.action is not None and not policy.can_act(membership.role, self.action):
+            abort(403)
+
+
+def guard(rule: Rule):
+    """Declare and enforce a view's access rule."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            rule.enforce(kwargs)
+            return view(*args, **kwargs)
+
+        protected = login_required(wrapped) if rule.needs_login else wrapped
+        protected.access_rule = rule
+        return protected
+
+    return decorate
+
+
+# Endpoints that Flask itself adds.
+BUILTIN_RULES: dict[str, Rule] = {"static": Public()}
+
+
+def rule_for(app, endpoint: str) -> Rule | None:
+    if endpoint in BUILTIN_RULES:
+        return BUILTIN_RULES[endpoint]
+    return getattr(app.view_functions[endpoint], "access_rule", None)
+
+
+def undeclared_endpoints(app) -> list[str]:
+    return sorted(e for e in app.view_functions if rule_for(app, e) is None)

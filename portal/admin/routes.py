@@ -1,0 +1,89 @@
+"""Organisation admins manage their organisation's accounts. They see no plan
+content: nothing here reads a circle or a section."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.access.guard import OrgAdmin, guard
+from portal.admin import bp
+from portal.auth import services as accounts
+from portal.auth.forms import AccountForm
+from portal.auth.models import User
+from portal.extensions import db
+from portal.plan.forms import ConfirmForm
+
+SAME_EMAIL = "That email cannot be used for a new account. If the person already has one, ask them to sign in."
+
+
+def _own_account_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != current_user.organisation_id:
+        abort(404)
+    return user
+
+
+@bp.get("/")
+@guard(OrgAdmin())
+def accounts_list():
+    users = db.session.scalars(
+        select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
+    ).all()
+    return render_template(
+        "admin/accounts.html", users=users, organisation=current_user.organisation, confirm=ConfirmForm()
+    )
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@guard(OrgAdmin())
+def new_account():
+    form = AccountForm()
+    if current_user.organisation.kind == "clinic":
+        form.staff_role.choices = [c for c in form.staff_role.choices if c[0] in ("clinician", "")]
+    else:
+        form.staff_role.choices = [c for c in form.staff_role.choices if c[0] != "clinician"]
+    if form.validate_on_submit():
+        if accounts.find_user(form.email.data) is not None:
+            form.email.errors.append(SAME_EMAIL)
+        else:
+            accounts.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                title=form.title.data or "",
+                password=form.password.data,
+                organisation=current_user.organisation,
+                staff_role=form.staff_role.data or None,
+                is_org_admin=form.is_org_admin.data,
+            )
+            db.session.commit()
+            flash(f"The account for {form.name.data.strip()} was created.", "success")
+            return redirect(url_for("admin.accounts_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/new_account.html", form=form), status
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@guard(OrgAdmin())
+def deactivate(user_id: int):
+    user = _own_account_or_404(user_id)
+    if user.id == current_user.id:
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        user.active = False
+        accounts.end_sessions(user)
+        db.session.commit()
+        flash(f"{user.name} can no longer sign in; their sessions have ended.", "success")
+    return redirect(url_for("admin.accounts_list"))
+
+
+@bp.post("/accounts/<int:user_id>/reactivate")
+@guard(OrgAdmin())
+def reactivate(user_id: int):
+    user = _own_account_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        user.active = True
+        db.session.commit()
+        flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for("admin.accounts_list"))

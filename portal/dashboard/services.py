@@ -1,0 +1,135 @@
+"""What needs each person's attention, across all their circles, in a fixed
+number of queries however many circles and rows there are."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from portal import clock
+from portal.access import policy
+from portal.access.queries import memberships_for, row_in_scope
+from portal.extensions import db
+from portal.plan.models import Adjustment, Episode, FollowUp
+from portal.plan.presenters import display
+from portal.plan.sections import spec_for
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    kind: str  # overdue, missed, review_due, episode, adjustment_ending
+    text: str
+    when: str
+    url: str
+    sort_key: tuple
+
+
+@dataclass
+class CircleCard:
+    membership: object
+    items: list[AttentionItem] = field(default_factory=list)
+
+
+def _readable_circles(memberships, kind) -> dict[int, object]:
+    return {m.circle_id: m for m in memberships if policy.can(m.role, kind, policy.READ)}
+
+
+def _section_url(membership, kind: str) -> str:
+    return url_for("plan.section", circle_id=membership.circle_id, kind=kind)
+
+
+def dashboard_for(user) -> list[CircleCard]:
+    memberships = memberships_for(user)
+    cards = {m.circle_id: CircleCard(m) for m in memberships}
+    found: dict[int, list[AttentionItem]] = defaultdict(list)
+    now = clock.now()
+    today = now.date()
+    config = current_app.config
+
+    follow_up_spec = spec_for("follow_ups")
+    circles = _readable_circles(memberships, "follow_ups")
+    if circles:
+        review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
+        rows = db.session.scalars(
+            select(FollowUp).where(
+                FollowUp.circle_id.in_(circles),
+                FollowUp.removed_at.is_(None),
+                (
+                    (FollowUp.status == "missed")
+                    | ((FollowUp.status == "scheduled") & (FollowUp.due_at < review_horizon))
+                ),
+            )
+        )
+        for row in rows:
+            membership = circles[row.circle_id]
+            if not row_in_scope("follow_ups", membership, row):
+                continue
+            label = display(follow_up_spec.field("kind"), row.kind)
+            when = display(follow_up_spec.field("due_at"), row.due_at)
+            url = _section_url(membership, "follow_ups")
+            if row.status == "missed":
+                found[row.circle_id].append(AttentionItem("missed", f"{label} was missed", when, url, (0, row.due_at)))
+            elif row.due_at < now:
+                found[row.circle_id].append(
+                    AttentionItem("overdue", f"{label} is overdue: mark it attended, missed or rebook it", when, url, (1, row.due_at))
+                )
+            elif row.kind != "appointment":
+                found[row.circle_id].append(AttentionItem("review_due", f"{label} is coming up", when, url, (3, row.due_at)))
+
+    circles = _readable_circles(memberships, "episodes")
+    if circles:
+        since = now - timedelta(days=config["RECENT_EPISODE_DAYS"])
+        episode_spec = spec_for("episodes")
+        rows = db.session.scalars(
+            select(Episode).where(
+                Episode.circle_id.in_(circles), Episode.removed_at.is_(None), Episode.occurred_at >= since
+            )
+        )
+        for row in rows:
+            membership = circles[row.circle_id]
+            if not row_in_scope("episodes", membership, row):
+                continue
+            when = display(episode_spec.field("occurred_at"), row.occurred_at)
+            found[row.circle_id].append(
+                AttentionItem("episode", "An in-school episode was recorded", when, _section_url(membership, "episodes"),
+                              (2, -row.occurred_at.timestamp()))
+            )
+
+    circles = _readable_circles(memberships, "adjustments")
+    if circles:
+        horizon = today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
+        adjustment_spec = spec_for("adjustments")
+        rows = db.session.scalars(
+            select(Adjustment).where(
+                Adjustment.circle_id.in_(circles),
+                Adjustment.removed_at.is_(None),
+                Adjustment.end_date.is_not(None),
+                Adjustment.end_date >= today,
+                Adjustment.end_date <= horizon,
+            )
+        )
+        for row in rows:
+            membership = circles[row.circle_id]
+            label = display(adjustment_spec.field("kind"), row.kind)
+            subjects = f" ({row.subjects})" if row.subjects else ""
+            found[row.circle_id].append(
+                AttentionItem(
+                    "adjustment_ending",
+                    f"{label}{subjects} ends soon",
+                    display(adjustment_spec.field("end_date"), row.end_date),
+                    _section_url(membership, "adjustments"),
+                    (4, row.end_date),
+                )
+            )
+
+    for circle_id, items in found.items():
+        cards[circle_id].items = sorted(items, key=lambda item: item.sort_key)
+    # Circles that need attention first, the most urgent kind of need first.
+    return sorted(
+        cards.values(),
+        key=lambda card: (card.items[0].sort_key[0] if card.items else 9, card.membership.circle.young_person_name),
+    )

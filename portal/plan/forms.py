@@ -1,0 +1,96 @@
+"""Section forms, built from the section specs: validation only.
+
+A form holds only the fields the acting member may edit, so a posted value
+for any other field is ignored (ASVS 15.3.3).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.plan.sections import FieldSpec, SectionSpec
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...]):
+    presence = [InputRequired(message="This is needed.")] if spec.required else [Optional()]
+    text_presence = [DataRequired(message="This is needed.")] if spec.required else [Optional()]
+    length = Length(max=spec.max_length, message=f"Please keep this under {spec.max_length:,} characters.")
+    kwargs = {"description": spec.help}
+    if spec.type == "line":
+        return StringField(spec.label, [*text_presence, length], **kwargs)
+    if spec.type == "text":
+        return TextAreaField(spec.label, [*text_presence, length], **kwargs)
+    if spec.type == "date":
+        return DateField(spec.label, presence, format="%Y-%m-%d", **kwargs)
+    if spec.type == "datetime":
+        return DateTimeLocalField(spec.label, presence, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
+    if spec.type == "bool":
+        return BooleanField(spec.label, **kwargs)
+    if spec.type == "choice":
+        return SelectField(spec.label, presence, choices=list(choices), **kwargs)
+    if spec.type == "multi":
+        return CheckboxListField(spec.label, [Optional()], choices=list(choices), **kwargs)
+    if spec.type in ("int", "number"):
+        field_class = IntegerField if spec.type == "int" else FloatField
+        bounds = NumberRange(
+            min=spec.minimum,
+            max=spec.maximum,
+            message=f"Please give a number from {spec.minimum:g} to {spec.maximum:g}.",
+        )
+        return field_class(spec.label, [*presence, bounds], **kwargs)
+    raise ValueError(f"unknown field type {spec.type!r}")
+
+
+class SectionForm(FlaskForm):
+    # The version the person started editing from; a different current
+    # version means someone else saved in between.
+    base_version = HiddenField()
+
+    def validate_base_version(self, field):
+        if field.data not in (None, "") and _int_or_none(field.data) is None:
+            raise ValidationError("The form was damaged; please reload the page.")
+
+    def base_version_number(self) -> int | None:
+        return _int_or_none(self.base_version.data)
+
+
+@lru_cache(maxsize=256)
+def form_class(spec: SectionSpec, editable: tuple[str, ...], limits: tuple[tuple[str, tuple], ...]) -> type:
+    limited = dict(limits)
+    attrs = {}
+    for field_spec in spec.fields:
+        if field_spec.name in editable:
+            attrs[field_spec.name] = _wtforms_field(field_spec, limited.get(field_spec.name, field_spec.choices))
+    return type(f"{spec.model.__name__}Form", (SectionForm,), attrs)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form for POST-only buttons, so they carry a CSRF token."""

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import policy
+from portal.access.queries import scoped_values
+from portal.access.guard import CircleAction, Section, guard
+from portal.access.sections import item_editable_fields, require_item_edit, section_access
+from portal.plan import bp, presenters, queries, services
+from portal.plan.forms import ConfirmForm, form_class
+from portal.plan.sections import ordered_specs, spec_for
+from portal.timezone import local_naive
+
+READ, EDIT = policy.READ, policy.EDIT
+
+
+def _form(spec, access, fields, **kwargs):
+    limits = tuple((name, choices) for name, choices in access.choice_limits if name in fields)
+    return form_class(spec, tuple(fields), limits)(**kwargs)
+
+
+def _form_data(spec, row, fields) -> dict:
+    data = {}
+    for name in fields:
+        value = getattr(row, name)
+        field_spec = spec.field(name)
+        if field_spec.type == "datetime" and value is not None:
+            value = local_naive(value)
+        elif field_spec.type == "multi":
+            value = [code for code in (value or "").split(",") if code]
+        data[name] = value
+    data["base_version"] = row.version
+    return data
+
+
+@bp.get("/circles/<int:circle_id>")
+@guard(CircleAction("view_circle"))
+def overview(circle_id: int):
+    membership = g.membership
+    sections = []
+    for spec in ordered_specs():
+        access = section_access(membership, spec)
+        if access.readable:
+            sections.append((spec, access))
+    return render_template("plan/overview.html", circle=g.circle, membership=membership, sections=sections)
+
+
+@bp.get("/circles/<int:circle_id>/plan/<section:kind>")
+@guard(Section(READ))
+def section(circle_id: int, kind: str):
+    spec = spec_for(kind)
+    membership = g.membership
+    access = section_access(membership, spec)
+    context = {"circle": g.circle, "membership": membership, "spec": spec, "access": access}
+    if spec.is_list:
+        rows = queries.items(circle_id, spec, membership)
+        context["items"] = [
+            (row, presenters.headline(spec, row, access.readable),
+             presenters.shown_fields(spec, row, access.readable, skip_empty=True),
+             bool(item_editable_fields(membership, spec, row)))
+            for row in rows
+        ]
+        context["removed"] = (
+            [(row, presenters.headline(spec, row, access.readable)) for row in queries.items(circle_id, spec, membership, removed=True)]
+            if access.can_edit or access.can_restore
+            else []
+        )
+        context["confirm"] = ConfirmForm()
+    else:
+        row = queries.document(circle_id, spec)
+        context["document"] = row
+        context["fields"] = presenters.shown_fields(spec, row, access.readable) if row else []
+    return render_template("plan/section.html", **context)
+
+
+def _conflict_page(spec, access, conflict, fields, form_action, status=409):
+    current = conflict.current
+    form = _form(spec, access, fields, formdata=None, data=_conflict_form_data(spec, conflict, fields))
+    return (
+        render_template(
+            "plan/conflict.html",
+            circle=g.circle,
+            spec=spec,
+            conflict=conflict,
+            shown=presenters.conflict_fields(spec, current, conflict.copy.submitted, fields),
+            form=form,
+            fields=fields,
+            form_action=form_action,
+        ),
+        status,
+    )
+
+
+def _conflict_form_data(spec, conflict, fields) -> dict:
+    """Offer the person's own text again, based on the version now saved."""
+    data = {}
+    for name in fields:
+        field_spec = spec.field(name)
+        raw = conflict.copy.submitted.get(name)
+        value = presenters._from_snapshot(field_spec, raw)
+        if field_spec.type == "datetime" and value is not None:
+            value = local_naive(value)
+        elif field_spec.type == "multi":
+            value = [code for code in (raw or "").split(",") if code]
+        data[name] = value
+    data["base_version"] = conflict.current.version if conflict.current is not None else 0
+    return data
+
+
+@bp.route("/circles/<int:circle_id>/plan/<doc_section:kind>/edit", methods=["GET", "POST"])
+@guard(Section(EDIT))
+def edit_document(circle_id: int, kind: str):
+    spec = spec_for(kind)
+    access = section_access(g.membership, spec)
+    row = queries.document(circle_id, spec)
+    fields = access.editable
+    if request.method == "POST":
+        form = _form(spec, access, fields)
+    elif row is not None:
+        form = _form(spec, access, fields, data=_form_data(spec, row, fields))
+    else:
+        form = _form(spec, access, fields, data={"base_version": 0})
+    if form.validate_on_submit():
+        values = services.form_values(spec, form, fields)
+        try:
+            services.save_document(circle_id, spec, values, form.base_version_number(), current_user)
+        except services.Conflict as conflict:
+            return _conflict_page(spec, access, conflict, fields, request.path)
+        flash(f"{spec.title} saved.", "success")
+        return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+    status = 422 if request.method == "POST" else 200
+    return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=row), status
+
+
+@bp.route("/circles/<int:circle_id>/plan/<list_section:kind>/new", methods=["GET", "POST"])
+@guard(Section(EDIT))
+def new_item(circle_id: int, kind: str):
+    spec = spec_for(kind)
+    access = section_access(g.membership, spec)
+    fields = access.editable
+    form = _form(spec, access, fields)
+    if form.validate_on_submit():
+        values = services.form_values(spec, form, fields)
+        values.update(scoped_values(kind, g.membership))
+        if kind == "episodes":
+            values["recorded_by_id"] = current_user.id
+        services.add_item(circle_id, spec, values, current_user)
+        flash(f"The {spec.item_noun} was added.", "success")
+        return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+    status = 422 if request.method == "POST" else 200
+    return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=None), status
+
+
+@bp.route("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/edit", methods=["GET", "POST"])
+@guard(Section(READ))
+def edit_item(circle_id: int, kind: str, item_id: int):
+    spec = spec_for(kind)
+    access = section_access(g.membership, spec)
+    row = queries.item_or_404(circle_id, spec, g.membership, item_id)
+    fields = require_item_edit(g.membership, spec, row)
+    if request.method == "POST":
+        form = _form(spec, access, fields)
+    else:
+        form = _form(spec, access, fields, data=_form_data(spec, row, fields))
+    if form.validate_on_submit():
+        values = services.form_values(spec, form, fields)
+        try:
+            services.update_item(row, spec, values, form.base_version_number(), current_user)
+        except services.Conflict as conflict:
+            return _conflict_page(spec, access, conflict, fields, request.path)
+        flash(f"The {spec.item_noun} was saved.", "success")
+        return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+    status = 422 if request.method == "POST" else 200
+    return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=row), status
+
+
+@bp.post("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/remove")
+@guard(Section(EDIT))
+def remove_item(circle_id: int, kind: str, item_id: int):
+    spec = spec_for(kind)
+    row = queries.item_or_404(circle_id, spec, g.membership, item_id)
+    if ConfirmForm().validate_on_submit():
+        services.set_removed(row, spec, current_user, removed=True)
+        flash(f"The {spec.item_noun} was removed. A clinician can restore it.", "success")
+    return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+
+
+@bp.post("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/restore")
+@guard(Section(READ, action="restore_items"))
+def restore_item(circle_id: int, kind: str, item_id: int):
+    spec = spec_for(kind)
+    row = queries.item_or_404(circle_id, spec, g.membership, item_id)
+    if ConfirmForm().validate_on_submit():
+        services.set_removed(row, spec, current_user, removed=False)
+        flash(f"The {spec.item_noun} was restored.", "success")
+    return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+
+
+@bp.post("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/move")
+@guard(Section(EDIT))
+def move_item(circle_id: int, kind: str, item_id: int):
+    spec = spec_for(kind)
+    row = queries.item_or_404(circle_id, spec, g.membership, item_id)
+    direction = -1 if request.form.get("direction") == "up" else 1
+    if spec.order_by == "position" and ConfirmForm().validate_on_submit():
+        services.move_item(row, spec, direction, queries.items(circle_id, spec, g.membership))
+    return redirect(url_for("plan.section", circle_id=circle_id, kind=kind, _anchor=f"item-{row.id}"))
+
+
+@bp.get("/circles/<int:circle_id>/plan/<section:kind>/history")
+@guard(Section(READ))
+def history(circle_id: int, kind: str):
+    spec = spec_for(kind)
+    access = section_access(g.membership, spec)
+    entries = presenters.history(spec, queries.versions(circle_id, spec, g.membership), access.readable)
+    return render_template(
+        "plan/history.html", circle=g.circle, spec=spec, entries=entries, action_words=presenters.ACTION_WORDS
+    )
+
+
+@bp.get("/circles/<int:circle_id>/plan/<print_section:kind>/print")
+@guard(Section(READ))
+def print_section(circle_id: int, kind: str):
+    spec = spec_for(kind)
+    access = section_access(g.membership, spec)
+    row = queries.document(circle_id, spec)
+    fields = presenters.shown_fields(spec, row, access.readable, skip_empty=True) if row else []
+    return render_template("plan/print.html", circle=g.circle, spec=spec, row=row, fields=fields)

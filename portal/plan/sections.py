@@ -1,0 +1,424 @@
+"""What each section of the plan holds: its fields, labels, help and guidance.
+
+Pages, forms, history, print views and the demo all read these specs; who may
+see or change a field is decided in portal/access/policy.py, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from portal.access import policy
+from portal.plan import models
+
+RESPONSIBILITIES = (
+    ("diagnosis", "Diagnosis"),
+    ("therapy", "Therapy"),
+    ("medication", "Medication"),
+    ("crisis_planning", "Crisis planning"),
+    ("monitoring", "Monitoring"),
+    ("school_liaison", "School liaison"),
+)
+
+ADJUSTMENT_KINDS = (
+    ("extension", "Deadline extension"),
+    ("reduced_workload", "Reduced workload"),
+    ("exam_arrangement", "Exam arrangement"),
+    ("leave_class_pass", "Leave-class pass"),
+    ("attendance_flexibility", "Attendance flexibility"),
+)
+
+FOLLOW_UP_KINDS = (
+    ("appointment", "Appointment"),
+    ("plan_review", "Plan review"),
+    ("school_review", "School review"),
+)
+
+FOLLOW_UP_STATUSES = (
+    ("scheduled", "Scheduled"),
+    ("attended", "Attended"),
+    ("missed", "Missed"),
+    ("rescheduled", "Rescheduled"),
+)
+
+EPISODE_OUTCOMES = (
+    ("returned_to_class", "Returned to class"),
+    ("went_home", "Went home with a caregiver"),
+    ("hospital", "Went to hospital"),
+    ("other", "Other"),
+)
+
+THERAPY_MODALITIES = (
+    ("", "Not decided yet"),
+    ("cbt", "CBT-informed therapy"),
+    ("dbt", "DBT or DBT-A"),
+    ("mbt", "Mentalization-based therapy"),
+    ("trauma", "Trauma-focused therapy"),
+    ("family", "Family-based work"),
+)
+
+SEVERITY = (
+    ("none", "No self-harm"),
+    ("minor", "Minor, no first aid needed"),
+    ("first_aid", "Needed first aid"),
+    ("medical", "Needed medical care"),
+)
+
+URGES = (
+    ("none", "No urges"),
+    ("some_days", "Some days"),
+    ("most_days", "Most days"),
+    ("every_day", "Every day"),
+)
+
+URGE_TO_ACTION = (
+    ("no_action", "Urges passed without acting"),
+    ("hours", "Hours or longer"),
+    ("under_hour", "Under an hour"),
+    ("minutes", "A few minutes"),
+)
+
+YES_NO_UNSURE = (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
+
+CONTACT_KINDS = (("person", "A person"), ("service", "A service (crisis line, after-hours, primary care)"))
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: str = "text"  # line, text, date, datetime, bool, choice, multi, int, number
+    required: bool = False
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    max_length: int = 5000
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def display(self, value) -> str:
+        """The value as a person reads it."""
+        if value is None or value == "":
+            return ""
+        if self.type == "bool":
+            return "Yes" if value else "No"
+        if self.type == "choice":
+            return dict(self.choices).get(value, str(value))
+        if self.type == "multi":
+            labels = dict(self.choices)
+            return ", ".join(labels.get(code, code) for code in str(value).split(",") if code)
+        if self.type == "datetime" and isinstance(value, datetime):
+            return value.strftime("%a %d %b %Y, %H:%M UTC")
+        if self.type == "date" and isinstance(value, date):
+            return value.strftime("%a %d %b %Y")
+        if self.type == "number" and isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+    def to_snapshot(self, value):
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        return value
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    kind: str
+    title: str
+    short_title: str
+    model: type
+    fields: tuple[FieldSpec, ...]
+    is_list: bool = False
+    guidance: str = ""
+    item_noun: str = "entry"
+    order_by: str = "position"  # list sections: position, or a date field (newest first)
+    headline: tuple[str, ...] = field(default_factory=tuple)  # fields that name an item
+    printable: bool = False
+
+    def field(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise policy.UnknownName(f"unknown field {name!r} in {self.kind}")
+
+    def snapshot(self, row) -> dict:
+        return {f.name: f.to_snapshot(getattr(row, f.name)) for f in self.fields}
+
+
+F = FieldSpec
+
+SPECS: dict[str, SectionSpec] = {}
+
+
+def _register(spec: SectionSpec) -> None:
+    policy.check_section(spec.kind)
+    SPECS[spec.kind] = spec
+
+
+_register(
+    SectionSpec(
+        kind="care_team",
+        title="Care team and named contacts",
+        short_title="Care team",
+        model=models.CareTeamContact,
+        is_list=True,
+        item_noun="contact",
+        headline=("name", "role_title"),
+        guidance=(
+            "Who is in the team around the young person, how and when to reach each of them, "
+            "and who is responsible for what. When roles are unclear, confusion builds quickly: "
+            "name one person for each responsibility."
+        ),
+        fields=(
+            F("contact_kind", "Kind of contact", "choice", required=True, choices=CONTACT_KINDS),
+            F("name", "Name", "line", required=True, max_length=200),
+            F("role_title", "Role or title", "line", max_length=200, help="For example: therapist, mother, school counselor."),
+            F("organisation", "Organisation", "line", max_length=200),
+            F("phone", "Phone", "line", max_length=60),
+            F("email", "Email", "line", max_length=254),
+            F("availability", "How and when to reach them", "text", max_length=1000,
+              help="Hours, after-hours arrangements, the best way to get a message through."),
+            F("responsibilities", "Responsible for", "multi", choices=RESPONSIBILITIES),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="school_plan",
+        title="In-school distress plan",
+        short_title="In-school plan",
+        model=models.SchoolPlan,
+        printable=True,
+        guidance=(
+            "What staff do if distress rises during the school day: a private route to help for the "
+            "student, the steps staff take in order, and whom they call. It says what to do, never why."
+        ),
+        fields=(
+            F("warning_signs", "Signs staff may notice", help="What staff might see, in plain words."),
+            F("student_actions", "What the student will do",
+              help="The private route to help: a pass, a quiet room, a named adult."),
+            F("staff_steps", "Steps staff take, in order", required=True, help="One step a line."),
+            F("who_to_call", "Whom staff call, and when"),
+            F("call_caregivers_when", "When to call caregivers"),
+            F("call_emergency_when", "When to call emergency services"),
+            F("return_to_class", "How the student returns to class"),
+            F("staff_notes", "Notes for the named contact",
+              help="Context for the school contact and clinicians. Teachers do not see these notes."),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="adjustments",
+        title="Deadline flexibility and school adjustments",
+        short_title="Adjustments",
+        model=models.Adjustment,
+        is_list=True,
+        item_noun="adjustment",
+        order_by="start_date",
+        headline=("kind", "subjects"),
+        guidance=(
+            "Flexibility with deadlines and school work after a crisis. Teachers see what to allow "
+            "and until when; the reason stays with the school contact."
+        ),
+        fields=(
+            F("kind", "Kind of adjustment", "choice", required=True, choices=ADJUSTMENT_KINDS),
+            F("subjects", "Subjects", "line", max_length=300, help="Separate subjects with commas."),
+            F("details", "What to allow", max_length=2000),
+            F("start_date", "From", "date", required=True),
+            F("end_date", "Until", "date"),
+            F("approved_by", "Approved by", "line", max_length=200),
+            F("reason", "Reason (not shown to teachers)", max_length=2000),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="safety_plan",
+        title="Safety plan",
+        short_title="Safety plan",
+        model=models.SafetyPlan,
+        printable=True,
+        guidance=(
+            "Written with the young person, in their own words, so it can be used under stress. "
+            "Short, specific and realistic beats long and complete."
+        ),
+        fields=(
+            F("warning_signs", "My warning signs", help="Thoughts, feelings or situations that come before urges."),
+            F("triggers", "Things that can set it off"),
+            F("coping_steps", "Things I can try first, on my own"),
+            F("people_places", "People and places that help me feel better"),
+            F("people_to_ask", "People I can ask for help"),
+            F("professionals", "Professionals and services, with after-hours numbers"),
+            F("safer_environment", "Making my surroundings safer"),
+            F("what_matters", "What matters most to me"),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="home_safety",
+        title="Home safety and caregiver guidance",
+        short_title="Home safety",
+        model=models.HomeSafety,
+        guidance=(
+            "Caregivers do not need to become detectives. Steady concern, curiosity and a safer home "
+            "help more than interrogation, punishment or repeated body checks."
+        ),
+        fields=(
+            F("medicines_locked", "Medicines are stored locked away", "bool"),
+            F("medicines_limited", "Medicines at home are kept to small quantities", "bool"),
+            F("sharps_secured", "Sharp items are put away", "bool"),
+            F("alcohol_secured", "Alcohol and non-prescribed drugs are out of reach", "bool"),
+            F("checklist_notes", "Notes on the checklist"),
+            F("helpful_responses", "Responses that help"),
+            F("unhelpful_responses", "Responses that make things harder"),
+            F("when_urges_rise", "What to do when urges rise at home"),
+            F("medication_safety", "Medication safety, from the prescriber",
+              help="Storage, quantities, and which changes need urgent contact."),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="clinical",
+        title="Assessment and treatment",
+        short_title="Assessment and treatment",
+        model=models.ClinicalRecord,
+        guidance=(
+            "For the treating clinicians only. Record what was understood and agreed, not a label: "
+            "this portal keeps no risk scores."
+        ),
+        fields=(
+            F("assessment_function", "What the behaviour does for the person"),
+            F("assessment_triggers", "Triggers"),
+            F("frequency_change", "Frequency and change over time"),
+            F("suicidal_thoughts", "Suicidal thoughts or intent"),
+            F("coexisting_conditions", "Coexisting conditions"),
+            F("therapy_modality", "Therapy", "choice", choices=THERAPY_MODALITIES),
+            F("therapy_provider", "Therapy provided by"),
+            F("therapy_frequency", "How often"),
+            F("medication", "Medication"),
+            F("prescriber", "Prescriber"),
+            F("quantity_limits", "Quantity limits"),
+            F("medication_monitoring", "Monitoring plan"),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="follow_ups",
+        title="Follow-ups and reviews",
+        short_title="Follow-ups",
+        model=models.FollowUp,
+        is_list=True,
+        item_noun="follow-up",
+        order_by="due_at",
+        headline=("kind", "due_at"),
+        guidance=(
+            "After a recent episode, close follow-up matters more than good intentions. "
+            "Every appointment and review has a date and a person."
+        ),
+        fields=(
+            F("kind", "Kind", "choice", required=True, choices=FOLLOW_UP_KINDS),
+            F("due_at", "When (UTC)", "datetime", required=True),
+            F("with_whom", "With whom", "line", max_length=200),
+            F("location", "Where", "line", max_length=200),
+            F("status", "Status", "choice", required=True, choices=FOLLOW_UP_STATUSES),
+            F("details", "What it is for", max_length=2000),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="episodes",
+        title="In-school episodes",
+        short_title="Episodes",
+        model=models.Episode,
+        is_list=True,
+        item_noun="episode",
+        order_by="occurred_at",
+        headline=("occurred_at", "outcome"),
+        guidance="Record what staff saw and did. Do not guess at causes.",
+        fields=(
+            F("occurred_at", "When (UTC)", "datetime", required=True),
+            F("observed", "What staff observed", required=True, max_length=3000),
+            F("steps_taken", "Steps from the plan that were taken", max_length=3000),
+            F("contacted", "Who was contacted, and when", max_length=2000),
+            F("emergency_services", "Emergency services were called", "bool"),
+            F("outcome", "Afterwards the student", "choice", required=True, choices=EPISODE_OUTCOMES),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="setback_reviews",
+        title="Setback reviews",
+        short_title="Setback reviews",
+        model=models.SetbackReview,
+        is_list=True,
+        item_noun="review",
+        order_by="setback_on",
+        headline=("setback_on",),
+        guidance=(
+            "A setback does not erase progress. It is a signal to review what changed and whether "
+            "the plan still fits, with concern and without blame."
+        ),
+        fields=(
+            F("setback_on", "Date of the setback", "date", required=True),
+            F("before", "What was different in the days or hours before"),
+            F("missed_signs", "Warning signs that were missed or minimised"),
+            F("plan_fit", "Did the safety plan still fit?"),
+            F("more_intensive", "Does care need to be more intensive for a while?"),
+            F("new_problem", "Any new problem that needs direct care"),
+            F("plan_changes", "Changes to the plan that follow"),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="progress",
+        title="Progress check-ins",
+        short_title="Progress",
+        model=models.CheckIn,
+        is_list=True,
+        item_noun="check-in",
+        order_by="checked_on",
+        headline=("checked_on",),
+        guidance=(
+            "Progress is rarely a straight line. Fewer or less severe episodes, more time between "
+            "an urge and acting on it, asking for help sooner and less secrecy all count, "
+            "even before self-harm stops."
+        ),
+        fields=(
+            F("checked_on", "Week of", "date", required=True),
+            F("episodes", "Episodes since the last check-in", "int", required=True, minimum=0, maximum=100),
+            F("severity", "The most serious one", "choice", choices=SEVERITY),
+            F("urges", "Urges", "choice", choices=URGES),
+            F("urge_to_action", "Time between an urge and acting on it", "choice", choices=URGE_TO_ACTION),
+            F("sought_help_sooner", "Asked for help sooner", "choice", choices=YES_NO_UNSURE),
+            F("less_secrecy", "Less secrecy", "choice", choices=YES_NO_UNSURE),
+            F("sleep_hours", "Average sleep (hours a night)", "number", minimum=0, maximum=24),
+            F("notes", "Anything else", max_length=2000),
+        ),
+    )
+)
+
+assert set(SPECS) == set(policy.SECTIONS), "every section in the policy needs a spec"
+
+
+def spec_for(kind: str) -> SectionSpec:
+    return SPECS[policy.check_section(kind)]
+
+
+def ordered_specs() -> list[SectionSpec]:
+    return [SPECS[kind] for kind in policy.SECTIONS]

@@ -1,0 +1,182 @@
+"""Every write to the plan: each save keeps a version, a stale save becomes a
+conflict that keeps both texts, and removal is a reversible mark."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import clock
+from portal.extensions import db
+from portal.plan import queries
+from portal.plan.models import ConflictCopy, SectionVersion
+from portal.timezone import to_utc
+
+
+class Conflict(Exception):
+    """Someone saved the same section or item after this person started editing."""
+
+    def __init__(self, copy: ConflictCopy, current):
+        super().__init__("conflicting save")
+        self.copy = copy
+        self.current = current
+
+
+def form_values(spec, form, fields: tuple[str, ...]) -> dict:
+    """The posted values of ``fields``, converted for the model."""
+    values = {}
+    for name in fields:
+        field_spec = spec.field(name)
+        value = form[name].data
+        if field_spec.type == "datetime" and value is not None:
+            value = to_utc(value)
+        elif field_spec.type == "multi":
+            value = ",".join(code for code, _ in field_spec.choices if code in (value or []))
+        elif field_spec.type in ("line", "text"):
+            value = (value or "").strip()
+        elif field_spec.type == "choice":
+            value = value or ""
+        values[name] = value
+    return values
+
+
+def _snapshot_values(spec, values: dict) -> dict:
+    return {name: spec.field(name).to_snapshot(value) for name, value in values.items()}
+
+
+def _record(spec, row, user, action: str) -> None:
+    db.session.add(
+        SectionVersion(
+            circle_id=row.circle_id,
+            kind=spec.kind,
+            item_id=row.id if spec.is_list else None,
+            number=row.version,
+            action=action,
+            snapshot=spec.snapshot(row),
+            changed_by_id=user.id,
+            changed_at=clock.now(),
+        )
+    )
+
+
+def _keep_conflict(spec, circle_id, item_id, base_version, values, user):
+    """Store the rejected text in its own transaction, then report the conflict."""
+    db.session.rollback()
+    current = queries.document(circle_id, spec) if not spec.is_list else db.session.get(spec.model, item_id)
+    copy = ConflictCopy(
+        circle_id=circle_id,
+        kind=spec.kind,
+        item_id=item_id,
+        base_version=base_version or 0,
+        current_version=current.version if current is not None else 0,
+        submitted=_snapshot_values(spec, values),
+        submitted_by_id=user.id,
+        submitted_at=clock.now(),
+    )
+    db.session.add(copy)
+    db.session.commit()
+    raise Conflict(copy, current)
+
+
+def _apply(row, values: dict, user) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by_id = user.id
+    row.updated_at = clock.now()
+
+
+def save_document(circle_id: int, spec, values: dict, base_version: int | None, user):
+    row = queries.document(circle_id, spec)
+    current_version = row.version if row is not None else 0
+    if (base_version or 0) != current_version:
+        _keep_conflict(spec, circle_id, None, base_version, values, user)
+    created = row is None
+    if created:
+        row = spec.model(circle_id=circle_id)
+        db.session.add(row)
+    _apply(row, values, user)
+    try:
+        db.session.flush()
+        _record(spec, row, user, "created" if created else "updated")
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        _keep_conflict(spec, circle_id, None, base_version, values, user)
+    return row
+
+
+def add_item(circle_id: int, spec, values: dict, user):
+    row = spec.model(circle_id=circle_id, created_by_id=user.id, created_at=clock.now())
+    if spec.order_by == "position":
+        row.position = queries.next_position(circle_id, spec)
+    db.session.add(row)
+    _apply(row, values, user)
+    db.session.flush()
+    _record(spec, row, user, "created")
+    db.session.commit()
+    return row
+
+
+def update_item(row, spec, values: dict, base_version: int | None, user):
+    if base_version != row.version:
+        _keep_conflict(spec, row.circle_id, row.id, base_version, values, user)
+    _apply(row, values, user)
+    try:
+        db.session.flush()
+        _record(spec, row, user, "updated")
+        db.session.commit()
+    except StaleDataError:
+        _keep_conflict(spec, row.circle_id, row.id, base_version, values, user)
+    return row
+
+
+def set_removed(row, spec, user, removed: bool) -> None:
+    if (row.removed_at is not None) == removed:
+        return
+    row.removed_at = clock.now() if removed else None
+    row.removed_by_id = user.id if removed else None
+    row.updated_by_id = user.id
+    row.updated_at = clock.now()
+    db.session.flush()
+    _record(spec, row, user, "removed" if removed else "restored")
+    db.session.commit()
+
+
+def move_item(row, spec, direction: int, visible: list) -> None:
+    """Swap the item with its neighbour among the items the member sees."""
+    ids = [item.id for item in visible]
+    index = ids.index(row.id)
+    other_index = index + direction
+    if not 0 <= other_index < len(visible):
+        return
+    other = visible[other_index]
+    row.position, other.position = other.position, row.position
+    if row.position == other.position:  # repair ties left by older data
+        row.position += direction
+    db.session.commit()
+
+
+def create_own_contact(circle_id: int, membership, user, actor) -> None:
+    """Start a member's own care-team entry from their account, for them to complete."""
+    from portal.plan.sections import spec_for
+
+    spec = spec_for("care_team")
+    existing = db.session.scalar(select(spec.model.id).where(spec.model.membership_id == membership.id))
+    if existing is not None:
+        return
+    row = spec.model(
+        circle_id=circle_id,
+        contact_kind="person",
+        name=user.name,
+        role_title=membership.relationship_label or user.title,
+        organisation=user.organisation.name if user.organisation else "",
+        email=user.email,
+        membership_id=membership.id,
+        created_by_id=actor.id,
+        created_at=clock.now(),
+        position=queries.next_position(circle_id, spec),
+    )
+    db.session.add(row)
+    _apply(row, {}, actor)
+    db.session.flush()
+    _record(spec, row, actor, "created")

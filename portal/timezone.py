@@ -1,0 +1,25 @@
+"""Times are stored in UTC and shown, and typed, in the deployment's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_utc(naive_local: datetime) -> datetime:
+    return naive_local.replace(tzinfo=zone()).astimezone(UTC)
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(zone())
+
+
+def local_naive(value: datetime) -> datetime:
+    """For filling a datetime-local input."""
+    return to_local(value).replace(tzinfo=None)

@@ -1,0 +1,23 @@
+from flask import render_template
+
+from portal.access.guard import Public, guard
+from portal.urgent import bp
+
+# When to get emergency help now, rather than wait for the next appointment.
+EMERGENCY_SIGNS = (
+    "A serious injury, or bleeding that is heavy or will not stop",
+    "Poisoning, or a possible overdose of any medicine or substance",
+    "A head injury",
+    "Loss of consciousness, even briefly",
+    "Signs of infection in a wound: spreading redness, heat, swelling, pus or fever",
+    "Active thoughts of suicide",
+    "A plan or intent to die",
+    "Hearing voices that tell them to hurt themselves",
+    "Being unable to stay safe, or you cannot keep them safe",
+)
+
+
+@bp.get("/urgent-help")
+@guard(Public())
+def help_page():
+    return render_template("urgent/help.html", signs=EMERGENCY_SIGNS)
