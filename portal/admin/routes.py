@@ -41,9 +41,9 @@ def accounts_list():
 def new_account():
     form = AccountForm()
     if current_user.organisation.kind == "clinic":
-        form.staff_role.choices = [c for c in form.staff_role.choices if c[0] in ("clinician", "")]
+        form.staff_role.choices = [c for c in form.staff_role.choices if c.value in ("clinician", "")]
     else:
-        form.staff_role.choices = [c for c in form.staff_role.choices if c[0] != "clinician"]
+        form.staff_role.choices = [c for c in form.staff_role.choices if c.value != "clinician"]
     if form.validate_on_submit():
         if accounts.find_user(form.email.data) is not None:
             form.email.errors.append(SAME_EMAIL)

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from portal.plan.forms import select_choices
 from portal.auth.passwords import MAX_LENGTH, password_problem
 
 
@@ -30,12 +31,14 @@ class AccountForm(NewPasswordMixin, FlaskForm):
     )
     staff_role = SelectField(
         "Role in the organisation",
-        choices=[
-            ("clinician", "Clinician"),
-            ("school_contact", "School contact (counselor, pastoral lead)"),
-            ("school_staff", "Teacher / school staff"),
-            ("", "None (administration only)"),
-        ],
+        choices=select_choices(
+            [
+                ("clinician", "Clinician"),
+                ("school_contact", "School contact (counselor, pastoral lead)"),
+                ("school_staff", "Teacher / school staff"),
+                ("", "None (administration only)"),
+            ]
+        ),
     )
     is_org_admin = BooleanField("Can manage this organisation's accounts")
     password = PasswordField(

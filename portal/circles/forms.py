@@ -5,6 +5,7 @@ from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.access.policy import ROLE_LABELS
+from portal.plan.forms import select_choices
 
 
 class NewCircleForm(FlaskForm):
@@ -24,10 +25,10 @@ class AddMemberForm(FlaskForm):
     email = EmailField(
         "Their email", [DataRequired(message="Please enter an email."), Email(message="Please enter a valid email."), Length(max=254)]
     )
-    role = SelectField("Role in this circle", choices=[])
+    role = SelectField("Role in this circle", choices=select_choices([]))
     relationship_label = StringField(
         "How they relate to the young person", [Optional(), Length(max=120)], description="For example: Mother, Maths teacher."
     )
 
     def limit_roles(self, roles) -> None:
-        self.role.choices = [(role, ROLE_LABELS[role]) for role in roles]
+        self.role.choices = select_choices((role, ROLE_LABELS[role]) for role in roles)

@@ -22,7 +22,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 from portal.plan.sections import FieldSpec, SectionSpec
 
@@ -55,9 +60,9 @@ def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...]):
     if spec.type == "bool":
         return BooleanField(spec.label, **kwargs)
     if spec.type == "choice":
-        return SelectField(spec.label, presence, choices=list(choices), **kwargs)
+        return SelectField(spec.label, presence, choices=select_choices(choices), **kwargs)
     if spec.type == "multi":
-        return CheckboxListField(spec.label, [Optional()], choices=list(choices), **kwargs)
+        return CheckboxListField(spec.label, [Optional()], choices=select_choices(choices), **kwargs)
     if spec.type in ("int", "number"):
         field_class = IntegerField if spec.type == "int" else FloatField
         bounds = NumberRange(

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from config import TestingConfig
+from portal import create_app
+from portal.extensions import db
+from tests import factories
+
+ON_POSTGRES = os.environ.get("TEST_DATABASE_URL_ACTIVE", "").startswith("postgres")
+_schema_ready = False
+
+
+def _reset_database() -> None:
+    global _schema_ready
+    if ON_POSTGRES:
+        if not _schema_ready:
+            db.drop_all()
+            db.create_all()
+            _schema_ready = True
+        else:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+    else:
+        db.create_all()
+
+
+@pytest.fixture
+def app():
+    app = create_app(TestingConfig)
+    with app.app_context():
+        _reset_database()
+        yield app
+        db.session.remove()
+        if not ON_POSTGRES:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    return factories.world()
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign a test client in as an account without going through the form."""
+
+    def sign_in(user, test_client=None):
+        target = test_client or client
+        with target.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return target
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def no_real_email(monkeypatch):
+    """No test may reach a real mail server; tests of email start their own."""
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test tried to send real email")
+
+    monkeypatch.setattr(smtplib, "SMTP", refuse)
+    monkeypatch.setattr(smtplib, "SMTP_SSL", refuse)

@@ -1,0 +1,139 @@
+"""Builders for test data, going through the same services the app uses."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from portal.access import policy
+from portal.auth.models import Organisation, User
+from portal.auth.services import create_user
+from portal.circles import services as circle_services
+from portal.circles.models import Circle, Membership
+from portal.extensions import db
+from portal.plan import services as plan_services
+from portal.plan.sections import SPECS
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def organisation(name: str | None = None, kind: str = "school") -> Organisation:
+    org = Organisation(name=name or f"Organisation {next(_counter)}", kind=kind)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def user(
+    name: str | None = None,
+    *,
+    email: str | None = None,
+    staff_role: str | None = None,
+    org: Organisation | None = None,
+    is_org_admin: bool = False,
+    password: str = PASSWORD,
+) -> User:
+    n = next(_counter)
+    account = create_user(
+        email=email or f"person{n}@example.test",
+        name=name or f"Person {n}",
+        password=password,
+        organisation=org,
+        staff_role=staff_role,
+        is_org_admin=is_org_admin,
+    )
+    db.session.commit()
+    return account
+
+
+def circle(creator: User, name: str = "Jordan") -> Circle:
+    return circle_services.create_circle(creator, name)
+
+
+def member(circle_: Circle, account: User, role: str, actor: User) -> Membership:
+    circle_services._join(circle_, account, role, "", actor)
+    db.session.commit()
+    return db.session.scalars(
+        db.select(Membership).where(Membership.circle_id == circle_.id, Membership.user_id == account.id)
+    ).one()
+
+
+def sample_value(field_spec, marker: str):
+    """A valid value for a field; text fields carry the marker."""
+    if field_spec.type in ("line", "text"):
+        return f"{marker} {field_spec.name}"[: field_spec.max_length]
+    if field_spec.type == "date":
+        return date.today()
+    if field_spec.type == "datetime":
+        return datetime.now(UTC) - timedelta(days=1)
+    if field_spec.type == "bool":
+        return True
+    if field_spec.type == "choice":
+        return next(code for code, _ in field_spec.choices if code)
+    if field_spec.type == "multi":
+        return ",".join(code for code, _ in field_spec.choices)
+    if field_spec.type == "int":
+        return 1
+    if field_spec.type == "number":
+        return 7.5
+    raise ValueError(field_spec.type)
+
+
+def section_values(kind: str, marker: str, **overrides) -> dict:
+    spec = SPECS[kind]
+    values = {f.name: sample_value(f, f"{marker}-{f.name}") for f in spec.fields}
+    values.update(overrides)
+    return values
+
+
+def write_section(circle_: Circle, kind: str, author: User, marker: str, **overrides):
+    """Write a document section, or add one item to a list section."""
+    spec = SPECS[kind]
+    values = section_values(kind, marker, **overrides)
+    if kind == "episodes":
+        values.setdefault("recorded_by_id", author.id)
+    if spec.is_list:
+        return plan_services.add_item(circle_.id, spec, values, author)
+    row = plan_services.queries.document(circle_.id, spec)
+    return plan_services.save_document(circle_.id, spec, values, row.version if row else 0, author)
+
+
+@dataclass
+class World:
+    """A circle with one member in every role, plus the people who must see nothing."""
+
+    circle: Circle
+    users: dict[str, User]  # by role
+    memberships: dict[str, Membership]
+    school: Organisation
+    clinic: Organisation
+    outsider: User  # a member of another circle only
+    other_circle: Circle
+    org_admin: User
+    removed: User  # was a caregiver here, then removed
+    extra: dict = field(default_factory=dict)
+
+
+def world() -> World:
+    clinic = organisation("Riverside Child and Adolescent Mental Health", "clinic")
+    school = organisation("Lakeview High School", "school")
+    users = {
+        policy.CLINICIAN: user("Dr Ana Rivera", staff_role="clinician", org=clinic),
+        policy.SCHOOL_CONTACT: user("Sam Okafor", staff_role="school_contact", org=school),
+        policy.SCHOOL_STAFF: user("Lee Park", staff_role="school_staff", org=school),
+        policy.CAREGIVER: user("Maria Lopez"),
+        policy.YOUNG_PERSON: user("Jordan Lopez"),
+    }
+    the_circle = circle(users[policy.CLINICIAN], "Jordan")
+    memberships = {}
+    for role, account in users.items():
+        memberships[role] = member(the_circle, account, role, users[policy.CLINICIAN])
+    removed = user("Former Caregiver")
+    removed_membership = member(the_circle, removed, policy.CAREGIVER, users[policy.CLINICIAN])
+    circle_services.remove_member(removed_membership, users[policy.CLINICIAN])
+    outsider = user("Other Clinician", staff_role="clinician", org=clinic)
+    other_circle = circle(outsider, "Alex")
+    org_admin = user("Admin Person", org=school, is_org_admin=True)
+    return World(the_circle, users, memberships, school, clinic, outsider, other_circle, org_admin, removed)
