@@ -1,0 +1,103 @@
+"""Regenerate the README's screenshots from the demo data, in Debian's Chromium.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Serves the app on a loopback port against a fresh SQLite file, migrated and
+seeded with the demo, then signs in as each demo account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config import DevelopmentConfig  # noqa: E402
+from portal import create_app  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def serve_demo(database: Path):
+    class DemoConfig(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
+
+    app = create_app(DemoConfig)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from portal.demo.seed import seed
+
+        upgrade(directory=str(ROOT / "migrations"))
+        seed()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}", app
+
+
+def sign_in(page, base: str, email: str) -> None:
+    from portal.demo.seed import DEMO_PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard")
+
+
+def jordan_circle_id(app) -> int:
+    from sqlalchemy import select
+
+    from portal.circles.models import Circle
+    from portal.extensions import db
+
+    with app.app_context():
+        return db.session.scalars(select(Circle.id).where(Circle.young_person_name.like("Jordan%"))).first()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        server, base, app = serve_demo(Path(tmp) / "demo.sqlite")
+        circle = jordan_circle_id(app)
+        shots = [
+            ("dashboard.png", "clinician@demo.supportcircle.test", "/dashboard", (1280, 900)),
+            ("plan-clinician.png", "clinician@demo.supportcircle.test", f"/circles/{circle}", (1280, 1100)),
+            ("school-plan-clinician.png", "clinician@demo.supportcircle.test", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
+            ("school-plan-teacher.png", "teacher@demo.supportcircle.test", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
+            ("plan-teacher.png", "teacher@demo.supportcircle.test", f"/circles/{circle}", (1280, 800)),
+            ("urgent-help.png", None, "/urgent-help", (1280, 1000)),
+            ("phone-safety-plan-young-person.png", "student@demo.supportcircle.test", f"/circles/{circle}/plan/safety_plan", (375, 1400)),
+        ]
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                for name, email, path, (width, height) in shots:
+                    context = browser.new_context(viewport={"width": width, "height": height})
+                    page = context.new_page()
+                    if email:
+                        sign_in(page, base, email)
+                    page.goto(base + path)
+                    page.screenshot(path=str(out / name), full_page=False)
+                    context.close()
+                    print(f"wrote {out / name}")
+                browser.close()
+        finally:
+            server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""The one-page promise: the in-school plan and the safety plan, printed to PDF
+by Chromium from the demo's realistic plan, each fit on one page."""
+
+import re
+
+import pytest
+
+ACCOUNTS = {
+    "school_plan": ["counselor@demo.supportcircle.test", "teacher@demo.supportcircle.test"],
+    "safety_plan": ["student@demo.supportcircle.test", "parent@demo.supportcircle.test"],
+}
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("kind", sorted(ACCOUNTS))
+def test_print_view_fits_one_page(page_as, live_server, jordan, kind):
+    for email in ACCOUNTS[kind]:
+        page = page_as(email)
+        page.goto(f"{live_server.url}/circles/{jordan}/plan/{kind}/print")
+        assert page.locator(f'[data-section="{kind}"]').count() == 1
+        page.emulate_media(media="print")
+        assert not page.locator("#print-button").is_visible()
+        pdf = page.pdf(format="Letter", print_background=False)
+        assert pdf_pages(pdf) == 1, (kind, email, pdf_pages(pdf))
+        a4 = page.pdf(format="A4", print_background=False)
+        assert pdf_pages(a4) == 1, (kind, email, "A4")
+
+
+@pytest.mark.browser
+def test_teacher_print_of_school_plan_has_no_notes(page_as, live_server, jordan):
+    page = page_as("teacher@demo.supportcircle.test")
+    page.goto(f"{live_server.url}/circles/{jordan}/plan/school_plan/print")
+    assert "Notes for the named contact" not in page.content()
+    assert "Steps staff take" in page.content()
