@@ -26,7 +26,7 @@ run: seed
 
 # The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: install
-	$(BIN)/ruff check portal tests config.py
+	$(BIN)/ruff check portal tests scripts config.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
@@ -36,7 +36,7 @@ test: install
 	fi
 
 lint: install
-	$(BIN)/ruff check portal tests config.py
+	$(BIN)/ruff check portal tests scripts config.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite .pytest_cache

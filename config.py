@@ -52,8 +52,11 @@ def _test_engine_options(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConfig
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'support_circle.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
@@ -109,7 +112,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key-for-the-suite-only"
+    SECRET_KEY = "test-secret-key-for-the-suite-only"  # noqa: S105 - the test suite only
     SQLALCHEMY_DATABASE_URI = _test_database_url()
     SQLALCHEMY_ENGINE_OPTIONS = _test_engine_options(SQLALCHEMY_DATABASE_URI)
     WTF_CSRF_ENABLED = False
@@ -130,7 +133,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        if not cls.SECRET_KEY or cls.SECRET_KEY == Config.SECRET_KEY or len(cls.SECRET_KEY) < 32:
+        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError("ProductionConfig needs SECRET_KEY set to a random value of 32 or more characters.")
         if _bool("FLASK_DEBUG", False) or cls.DEBUG:
             raise RuntimeError("ProductionConfig refuses to start with debug on.")

@@ -16,12 +16,9 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    # Flask-SQLAlchemy 3 only: its get_engine() is deprecated (it warns, and
+    # goes in 3.2), so the template's fallback through it is not used.
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():

@@ -63,6 +63,6 @@ def register(app) -> None:
         if not database_is_empty():
             raise click.ClickException("The database already has accounts. Use a fresh database for the demo.")
         accounts_made = seed()
-        click.echo("Demo loaded. Sign in with any of these (password: %s):" % DEMO_PASSWORD)
+        click.echo(f"Demo loaded. Sign in with any of these (password: {DEMO_PASSWORD}):")
         for email, label in accounts_made:
             click.echo(f"  {email:32} {label}")

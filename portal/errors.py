@@ -14,6 +14,7 @@ MESSAGES = {
     404: ("We could not find that page", "It may have moved, or it may not be shared with you."),
     405: ("That page cannot be used that way", "Please go back and use the buttons on the page."),
     413: ("That was more than we can take at once", "Please shorten the text and try again."),
+    415: ("That kind of request is not accepted here", "Please go back and use the form on the page."),
     429: ("Too many attempts", "For everyone's safety, please wait a few minutes before trying again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a moment."),
     503: ("Support Circle is not available right now", "Please try again in a few minutes."),

@@ -1,8 +1,10 @@
-"""Headers on every response, errors included (SECURITY.md)."""
+"""Headers on every response, errors included, and what a request body may
+hold (SECURITY.md)."""
 
 from __future__ import annotations
 
-from flask import request
+import flask
+from flask import abort, request
 
 CSP = "; ".join(
     (
@@ -16,7 +18,30 @@ CSP = "; ".join(
 )
 
 
+class Request(flask.Request):
+    """Form values without NUL characters. Nobody types one, PostgreSQL cannot
+    store one in text while SQLite would; stripping them keeps the rest of
+    what was typed and makes both databases behave alike."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__["form"]
+        if any("\x00" in value for _, value in form.items(multi=True)):
+            self.__dict__["form"] = self.parameter_storage_class(
+                [(name, value.replace("\x00", "")) for name, value in form.items(multi=True)]
+            )
+
+
 def register(app) -> None:
+    app.request_class = Request
+
+    @app.before_request
+    def only_plain_forms():
+        # Every form here is an HTML form. Flask-WTF would read a JSON body as
+        # form data with values of any type, and no form takes a file.
+        if request.method not in ("GET", "HEAD", "OPTIONS") and (request.is_json or request.files):
+            abort(415)
+
     @app.after_request
     def set_headers(response):
         headers = response.headers

@@ -9,6 +9,13 @@ from portal.plan.forms import ConfirmForm
 from portal.timezone import to_local
 
 
+def _signout_form() -> ConfirmForm:
+    # Rendered on every page, error pages included: bound to the request's
+    # body it would parse it again, so a body too large or of the wrong kind
+    # would break the very page that explains the error.
+    return ConfirmForm(formdata=None)
+
+
 def register(app) -> None:
     @app.context_processor
     def globals_for_templates():
@@ -21,7 +28,7 @@ def register(app) -> None:
                 "crisis_text": config["CRISIS_TEXT_LINE"],
             },
             "role_labels": ROLE_LABELS,
-            "signout_form": ConfirmForm,
+            "signout_form": _signout_form,
         }
 
     @app.template_filter("local_time")

@@ -74,13 +74,13 @@ def main() -> None:
         server, base, app = serve_demo(Path(tmp) / "demo.sqlite")
         circle = jordan_circle_id(app)
         shots = [
-            ("dashboard.png", "clinician@demo.supportcircle.test", "/dashboard", (1280, 900)),
-            ("plan-clinician.png", "clinician@demo.supportcircle.test", f"/circles/{circle}", (1280, 1100)),
-            ("school-plan-clinician.png", "clinician@demo.supportcircle.test", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
-            ("school-plan-teacher.png", "teacher@demo.supportcircle.test", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
-            ("plan-teacher.png", "teacher@demo.supportcircle.test", f"/circles/{circle}", (1280, 800)),
+            ("dashboard.png", "clinician@demo.example.org", "/dashboard", (1280, 900)),
+            ("plan-clinician.png", "clinician@demo.example.org", f"/circles/{circle}", (1280, 1100)),
+            ("school-plan-clinician.png", "clinician@demo.example.org", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
+            ("school-plan-teacher.png", "teacher@demo.example.org", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
+            ("plan-teacher.png", "teacher@demo.example.org", f"/circles/{circle}", (1280, 800)),
             ("urgent-help.png", None, "/urgent-help", (1280, 1000)),
-            ("phone-safety-plan-young-person.png", "student@demo.supportcircle.test", f"/circles/{circle}/plan/safety_plan", (375, 1400)),
+            ("phone-safety-plan-young-person.png", "student@demo.example.org", f"/circles/{circle}/plan/safety_plan", (375, 1400)),
         ]
         try:
             with sync_playwright() as playwright:

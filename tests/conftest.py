@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from config import TestingConfig
@@ -29,9 +30,23 @@ def _reset_database() -> None:
         db.create_all()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The test holds an app context open for its factories; without this, every
+    request would reuse it, share ``g`` (and Flask-Login's cached user) and
+    the test's database session, and one client could be served as another.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app():
     app = create_app(TestingConfig)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _reset_database()
         yield app

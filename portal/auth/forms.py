@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal.plan.forms import select_choices
 from portal.auth.passwords import MAX_LENGTH, password_problem
+from portal.plan.forms import select_choices
 
 
 class SignInForm(FlaskForm):

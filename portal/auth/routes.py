@@ -68,4 +68,7 @@ def logout():
         logout_user()
         session.clear()
         flash("You are signed out.", "success")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Leave nothing of the plan behind on a shared computer.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from portal import clock
 from portal.auth.models import User
@@ -56,9 +57,11 @@ def remove_member(membership: Membership, actor: User) -> None:
 
 
 def active_members(circle_id: int) -> list[Membership]:
+    # The page shows each member's name: load the accounts in the same query.
     stmt = (
         select(Membership)
         .join(Membership.user)
+        .options(contains_eager(Membership.user))
         .where(Membership.circle_id == circle_id, Membership.removed_at.is_(None))
         .order_by(Membership.role, User.name)
     )

@@ -26,6 +26,7 @@ class AttentionItem:
     when: str
     url: str
     sort_key: tuple
+    section: str  # the plan section it comes from, for the page's data-section
 
 
 @dataclass
@@ -72,13 +73,13 @@ def dashboard_for(user) -> list[CircleCard]:
             when = display(follow_up_spec.field("due_at"), row.due_at)
             url = _section_url(membership, "follow_ups")
             if row.status == "missed":
-                found[row.circle_id].append(AttentionItem("missed", f"{label} was missed", when, url, (0, row.due_at)))
+                found[row.circle_id].append(AttentionItem("missed", f"{label} was missed", when, url, (0, row.due_at), "follow_ups"))
             elif row.due_at < now:
                 found[row.circle_id].append(
-                    AttentionItem("overdue", f"{label} is overdue: mark it attended, missed or rebook it", when, url, (1, row.due_at))
+                    AttentionItem("overdue", f"{label} is overdue: mark it attended, missed or rebook it", when, url, (1, row.due_at), "follow_ups")
                 )
             elif row.kind != "appointment":
-                found[row.circle_id].append(AttentionItem("review_due", f"{label} is coming up", when, url, (3, row.due_at)))
+                found[row.circle_id].append(AttentionItem("review_due", f"{label} is coming up", when, url, (3, row.due_at), "follow_ups"))
 
     circles = _readable_circles(memberships, "episodes")
     if circles:
@@ -96,7 +97,7 @@ def dashboard_for(user) -> list[CircleCard]:
             when = display(episode_spec.field("occurred_at"), row.occurred_at)
             found[row.circle_id].append(
                 AttentionItem("episode", "An in-school episode was recorded", when, _section_url(membership, "episodes"),
-                              (2, -row.occurred_at.timestamp()))
+                              (2, -row.occurred_at.timestamp()), "episodes")
             )
 
     circles = _readable_circles(memberships, "adjustments")
@@ -123,6 +124,7 @@ def dashboard_for(user) -> list[CircleCard]:
                     display(adjustment_spec.field("end_date"), row.end_date),
                     _section_url(membership, "adjustments"),
                     (4, row.end_date),
+                    "adjustments",
                 )
             )
 

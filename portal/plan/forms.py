@@ -21,15 +21,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.plan.sections import FieldSpec, SectionSpec
 
 
 def select_choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
-
-from portal.plan.sections import FieldSpec, SectionSpec
 
 
 class CheckboxListField(SelectMultipleField):
@@ -44,6 +44,23 @@ def _int_or_none(value):
         return None
 
 
+# Versions are stored in 32-bit integer columns; a larger number in a tampered
+# form would overflow the column when kept as a conflict copy.
+_LARGEST_VERSION = 2**31 - 1
+
+
+class WithinYears:
+    """Times a plan can mean. Far outside them the conversion between the
+    local zone and UTC overflows Python's datetime (year 1 or 9999)."""
+
+    def __init__(self, first: int = 1900, last: int = 2200):
+        self.first, self.last = first, last
+
+    def __call__(self, form, field):
+        if field.data is not None and not self.first <= field.data.year <= self.last:
+            raise ValidationError(f"Please give a date between {self.first} and {self.last}.")
+
+
 def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...]):
     presence = [InputRequired(message="This is needed.")] if spec.required else [Optional()]
     text_presence = [DataRequired(message="This is needed.")] if spec.required else [Optional()]
@@ -56,7 +73,9 @@ def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...]):
     if spec.type == "date":
         return DateField(spec.label, presence, format="%Y-%m-%d", **kwargs)
     if spec.type == "datetime":
-        return DateTimeLocalField(spec.label, presence, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
+        return DateTimeLocalField(
+            spec.label, [*presence, WithinYears()], format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs
+        )
     if spec.type == "bool":
         return BooleanField(spec.label, **kwargs)
     if spec.type == "choice":
@@ -80,7 +99,10 @@ class SectionForm(FlaskForm):
     base_version = HiddenField()
 
     def validate_base_version(self, field):
-        if field.data not in (None, "") and _int_or_none(field.data) is None:
+        if field.data in (None, ""):
+            return
+        number = _int_or_none(field.data)
+        if number is None or not 0 <= number <= _LARGEST_VERSION:
             raise ValidationError("The form was damaged; please reload the page.")
 
     def base_version_number(self) -> int | None:

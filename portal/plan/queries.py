@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import func, select
 
 from portal.access.queries import row_condition
 from portal.auth.models import User
 from portal.extensions import db
 from portal.plan.models import SectionVersion
-from flask import abort
 
 
 def document(circle_id: int, spec):

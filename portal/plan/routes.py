@@ -4,8 +4,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import policy
-from portal.access.queries import scoped_values
 from portal.access.guard import CircleAction, Section, guard
+from portal.access.queries import scoped_values
 from portal.access.sections import item_editable_fields, require_item_edit, section_access
 from portal.plan import bp, presenters, queries, services
 from portal.plan.forms import ConfirmForm, form_class
@@ -159,6 +159,9 @@ def edit_item(circle_id: int, kind: str, item_id: int):
     access = section_access(g.membership, spec)
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     fields = require_item_edit(g.membership, spec, row)
+    if row.removed_at is not None:
+        flash(f"That {spec.item_noun} was removed. A clinician can restore it before it is changed.", "info")
+        return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     if request.method == "POST":
         form = _form(spec, access, fields)
     else:

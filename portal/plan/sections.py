@@ -108,7 +108,7 @@ class FieldSpec:
             labels = dict(self.choices)
             return ", ".join(labels.get(code, code) for code in str(value).split(",") if code)
         if self.type == "datetime" and isinstance(value, datetime):
-            return value.strftime("%a %d %b %Y, %H:%M UTC")
+            return value.strftime("%a %d %b %Y, %H:%M %Z").rstrip()
         if self.type == "date" and isinstance(value, date):
             return value.strftime("%a %d %b %Y")
         if self.type == "number" and isinstance(value, float):
@@ -327,7 +327,7 @@ _register(
         ),
         fields=(
             F("kind", "Kind", "choice", required=True, choices=FOLLOW_UP_KINDS),
-            F("due_at", "When (UTC)", "datetime", required=True),
+            F("due_at", "When", "datetime", required=True),
             F("with_whom", "With whom", "line", max_length=200),
             F("location", "Where", "line", max_length=200),
             F("status", "Status", "choice", required=True, choices=FOLLOW_UP_STATUSES),
@@ -348,7 +348,7 @@ _register(
         headline=("occurred_at", "outcome"),
         guidance="Record what staff saw and did. Do not guess at causes.",
         fields=(
-            F("occurred_at", "When (UTC)", "datetime", required=True),
+            F("occurred_at", "When", "datetime", required=True),
             F("observed", "What staff observed", required=True, max_length=3000),
             F("steps_taken", "Steps from the plan that were taken", max_length=3000),
             F("contacted", "Who was contacted, and when", max_length=2000),

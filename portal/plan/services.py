@@ -80,9 +80,11 @@ def _keep_conflict(spec, circle_id, item_id, base_version, values, user):
 
 
 def _apply(row, values: dict, user) -> None:
+    # Read the id first: touching an expired user after the row changed would autoflush it.
+    user_id = user.id
     for name, value in values.items():
         setattr(row, name, value)
-    row.updated_by_id = user.id
+    row.updated_by_id = user_id
     row.updated_at = clock.now()
 
 
@@ -118,15 +120,17 @@ def add_item(circle_id: int, spec, values: dict, user):
 
 
 def update_item(row, spec, values: dict, base_version: int | None, user):
+    # Read now: a failed flush expires the row, and reading it then raises.
+    circle_id, item_id = row.circle_id, row.id
     if base_version != row.version:
-        _keep_conflict(spec, row.circle_id, row.id, base_version, values, user)
+        _keep_conflict(spec, circle_id, item_id, base_version, values, user)
     _apply(row, values, user)
     try:
         db.session.flush()
         _record(spec, row, user, "updated")
         db.session.commit()
     except StaleDataError:
-        _keep_conflict(spec, row.circle_id, row.id, base_version, values, user)
+        _keep_conflict(spec, circle_id, item_id, base_version, values, user)
     return row
 
 
@@ -145,6 +149,8 @@ def set_removed(row, spec, user, removed: bool) -> None:
 def move_item(row, spec, direction: int, visible: list) -> None:
     """Swap the item with its neighbour among the items the member sees."""
     ids = [item.id for item in visible]
+    if row.id not in ids:  # a removed item has no place in the order to move within
+        return
     index = ids.index(row.id)
     other_index = index + direction
     if not 0 <= other_index < len(visible):

@@ -6,8 +6,8 @@ import re
 import pytest
 
 ACCOUNTS = {
-    "school_plan": ["counselor@demo.supportcircle.test", "teacher@demo.supportcircle.test"],
-    "safety_plan": ["student@demo.supportcircle.test", "parent@demo.supportcircle.test"],
+    "school_plan": ["counselor@demo.example.org", "teacher@demo.example.org"],
+    "safety_plan": ["student@demo.example.org", "parent@demo.example.org"],
 }
 
 
@@ -32,7 +32,7 @@ def test_print_view_fits_one_page(page_as, live_server, jordan, kind):
 
 @pytest.mark.browser
 def test_teacher_print_of_school_plan_has_no_notes(page_as, live_server, jordan):
-    page = page_as("teacher@demo.supportcircle.test")
+    page = page_as("teacher@demo.example.org")
     page.goto(f"{live_server.url}/circles/{jordan}/plan/school_plan/print")
     assert "Notes for the named contact" not in page.content()
     assert "Steps staff take" in page.content()

@@ -1,0 +1,246 @@
+"""Insecure direct object references (SECURITY.md, figure 3).
+
+A member of circle A, in each role, tries circle B's ids: through circle B's
+own URLs, and smuggled into circle A's URLs, where their role does give them
+rights. An organisation admin tries accounts of another organisation. Every
+attempt must be refused and leave the database exactly as it was; the writes
+carry complete, valid forms, and a control test shows that the same posts do
+change a circle the poster is allowed to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from portal.access import policy
+from portal.auth.models import User
+from portal.circles.models import Circle, Membership
+from portal.extensions import db
+from portal.plan import services as plan_services
+from portal.plan.sections import SPECS
+from tests import factories
+from tests.access.builders import add_item, form_data, scoped_values
+
+ORG_ADMIN = "org_admin"
+ACTORS = (*policy.ROLES, ORG_ADMIN)
+REFUSED = frozenset({403, 404})
+# Text written into circle B; no answer to an attempt may carry it.
+MARKER = "IDOR-B"
+# An audit trail is expected to grow with every refusal (SECURITY.md, Audit):
+# that is the one write a refused request may make.
+AUDIT_PREFIX = "audit"
+
+
+@dataclass
+class OtherCircle:
+    circle: Circle
+    memberships: dict[str, Membership]  # by role
+    documents: dict[str, object]  # by section
+    items: dict[str, list]  # by section: a live item and a removed one
+    newcomer: User  # an account someone might try to add to circle B
+    foreign_accounts: list[User]  # accounts outside the org admin's organisation
+
+
+@dataclass(frozen=True)
+class Attempt:
+    method: str
+    path: str
+    data: dict | None = None
+    # Circle B's own URLs: a non-member must not learn that anything is there.
+    must_hide: bool = False
+
+
+def first_editor(kind: str) -> str:
+    return next(role for role in policy.ROLES if policy.can(role, kind, policy.EDIT))
+
+
+@pytest.fixture
+def other(world) -> OtherCircle:
+    """Circle B, with a member in every role and content in every section."""
+    circle_b = world.other_circle
+    clinician = world.outsider
+    hillside = factories.organisation("Hillside Academy", "school")
+    people = {
+        policy.CLINICIAN: clinician,
+        policy.SCHOOL_CONTACT: factories.user(staff_role="school_contact", org=hillside),
+        policy.SCHOOL_STAFF: factories.user(staff_role="school_staff", org=hillside),
+        policy.CAREGIVER: factories.user(),
+        policy.YOUNG_PERSON: factories.user(),
+    }
+    memberships = {
+        role: factories.member(circle_b, account, role, clinician)
+        for role, account in people.items()
+        if role != policy.CLINICIAN
+    }
+    memberships[policy.CLINICIAN] = db.session.scalars(
+        select(Membership).where(Membership.circle_id == circle_b.id, Membership.user_id == clinician.id)
+    ).one()
+    documents, items = {}, {}
+    for kind, spec in SPECS.items():
+        role = first_editor(kind)
+        author = people[role]
+        if not spec.is_list:
+            documents[kind] = factories.write_section(circle_b, kind, author, f"{MARKER}-{kind}")
+            continue
+        scoped = scoped_values(role, kind, author)
+        live = add_item(circle_b, kind, author, f"{MARKER}-{kind}-live", scoped)
+        removed = add_item(circle_b, kind, author, f"{MARKER}-{kind}-removed", scoped)
+        plan_services.set_removed(removed, spec, author, removed=True)
+        items[kind] = [live, removed]
+    inactive = factories.user(staff_role="clinician", org=world.clinic)
+    inactive.active = False
+    db.session.commit()
+    newcomer = factories.user(email="newcomer@hillside.example.org")
+    # The org admin belongs to the school; the clinic's accounts, and an account
+    # with no organisation, are all outside it.
+    foreign = [world.users[policy.CLINICIAN], world.outsider, inactive, world.users[policy.CAREGIVER]]
+    assert all(account.organisation_id != world.org_admin.organisation_id for account in foreign)
+    return OtherCircle(circle_b, memberships, documents, items, newcomer, foreign)
+
+
+def attempts(world, other: OtherCircle, role: str | None) -> list[Attempt]:
+    a, b = world.circle.id, other.circle.id
+    found = [
+        Attempt("GET", f"/circles/{b}", must_hide=True),
+        Attempt("GET", f"/circles/{b}/members", must_hide=True),
+        Attempt(
+            "POST",
+            f"/circles/{b}/members",
+            {"email": other.newcomer.email, "role": policy.CAREGIVER, "relationship_label": "Aunt"},
+            must_hide=True,
+        ),
+    ]
+    for membership in other.memberships.values():
+        found.append(Attempt("POST", f"/circles/{b}/members/{membership.id}/remove", {}, must_hide=True))
+        found.append(Attempt("POST", f"/circles/{a}/members/{membership.id}/remove", {}))
+    for kind, spec in SPECS.items():
+        base = f"/circles/{b}/plan/{kind}"
+        found += [Attempt("GET", base, must_hide=True), Attempt("GET", f"{base}/history", must_hide=True)]
+        if spec.printable:
+            found.append(Attempt("GET", f"{base}/print", must_hide=True))
+        if not spec.is_list:
+            post = form_data(kind, "REFUSED", other.documents[kind].version, role)
+            found += [
+                Attempt("GET", f"{base}/edit", must_hide=True),
+                Attempt("POST", f"{base}/edit", post, must_hide=True),
+            ]
+            continue
+        found += [
+            Attempt("GET", f"{base}/new", must_hide=True),
+            Attempt("POST", f"{base}/new", form_data(kind, "REFUSED", 0, role), must_hide=True),
+        ]
+        for item in other.items[kind]:
+            post = form_data(kind, "REFUSED", item.version, role)
+            for circle_id, must_hide in ((b, True), (a, False)):
+                path = f"/circles/{circle_id}/plan/{kind}/{item.id}"
+                found += [
+                    Attempt("GET", f"{path}/edit", must_hide=must_hide),
+                    Attempt("POST", f"{path}/edit", post, must_hide=must_hide),
+                    Attempt("POST", f"{path}/remove", {}, must_hide=must_hide),
+                    Attempt("POST", f"{path}/restore", {}, must_hide=must_hide),
+                    Attempt("POST", f"{path}/move", {"direction": "up"}, must_hide=must_hide),
+                    Attempt("POST", f"{path}/move", {"direction": "down"}, must_hide=must_hide),
+                ]
+    for account in other.foreign_accounts:
+        found += [
+            Attempt("POST", f"/admin/accounts/{account.id}/deactivate", {}),
+            Attempt("POST", f"/admin/accounts/{account.id}/reactivate", {}),
+        ]
+    return found
+
+
+def snapshot() -> dict:
+    """Every row of every table, in key order: counts, SectionVersion rows,
+    versions, removed_at, memberships and accounts are all in it."""
+    return {
+        table.name: db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        for table in db.metadata.sorted_tables
+        if not table.name.startswith(AUDIT_PREFIX)
+    }
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+def actor_user(world, name: str) -> User:
+    return world.org_admin if name == ORG_ADMIN else world.users[name]
+
+
+@pytest.mark.parametrize("actor_name", ACTORS)
+def test_another_circles_ids_are_refused_and_change_nothing(client, login_as, world, other, figures, actor_name):
+    login_as(actor_user(world, actor_name))
+    role = actor_name if actor_name in policy.ROLES else None
+    tried = attempts(world, other, role)
+    problems = []
+    before = snapshot()
+    for attempt in tried:
+        response = client.open(attempt.path, method=attempt.method, data=attempt.data)
+        after = snapshot()
+        where = f"{actor_name} {attempt.method} {attempt.path}"
+        expected = {404} if attempt.must_hide else REFUSED
+        if response.status_code not in expected:
+            problems.append(f"{where}: expected {sorted(expected)}, got {response.status_code}")
+        else:
+            figures["idor_refused"] += 1
+        if MARKER in response.get_data(as_text=True):
+            problems.append(f"{where}: the answer carries circle B's text")
+        if changed := changed_tables(before, after):
+            figures["idor_db_changed"] += 1
+            problems.append(f"{where}: changed {changed}")
+            before = after
+    figures["idor_attempts"] += len(tried)
+    figures["idor_writes"] += sum(attempt.method == "POST" for attempt in tried)
+    figures["idor_db_changed"] += 0  # zero is the figure a reviewer looks for: make it print
+    print(f"{actor_name}: {len(tried)} IDOR attempts, {len(problems)} problems")
+    assert problems == []
+
+
+def test_an_org_admin_is_not_refused_for_their_own_organisation(client, login_as, world):
+    """The control for the admin attempts: the same post works on an account of
+    the admin's own organisation, so the refusals above are about the id."""
+    own = factories.user(staff_role="school_staff", org=world.org_admin.organisation)
+    login_as(world.org_admin)
+    assert client.post(f"/admin/accounts/{own.id}/deactivate", data={}).status_code == 302
+    # The request ran in its own session; read the row, not the test's copy of it.
+    assert db.session.scalar(select(User.active).where(User.id == own.id)) is False
+
+
+def test_the_same_posts_change_a_circle_the_poster_may_change(client, login_as, world):
+    """The control for the circle attempts: valid forms of the same shape, on
+    circle A by a member allowed to make them, are accepted and change the data.
+    A refusal above is therefore not explained by a malformed request."""
+    a = world.circle.id
+
+    def post(user, path, data):
+        login_as(user)
+        before = snapshot()
+        response = client.post(path, data=data)
+        assert response.status_code == 302, (path, response.status_code)
+        assert changed_tables(before, snapshot()), path
+
+    clinician = world.users[policy.CLINICIAN]
+    for kind, spec in SPECS.items():
+        role = first_editor(kind)
+        editor = world.users[role]
+        if not spec.is_list:
+            post(editor, f"/circles/{a}/plan/{kind}/edit", form_data(kind, "ACCEPTED", 0, role))
+            continue
+        for n in range(2):
+            post(editor, f"/circles/{a}/plan/{kind}/new", form_data(kind, f"ACCEPTED-{n}", 0, role))
+        model = spec.model
+        item = db.session.scalars(
+            select(model).where(model.circle_id == a, model.created_by_id == editor.id).order_by(model.id.desc())
+        ).first()
+        path = f"/circles/{a}/plan/{kind}/{item.id}"
+        post(editor, f"{path}/edit", form_data(kind, "ACCEPTED-again", item.version, role))
+        if spec.order_by == "position":
+            post(editor, f"{path}/move", {"direction": "up"})
+        post(editor, f"{path}/remove", {})
+        post(clinician, f"{path}/restore", {})
+    newcomer = factories.user(email="newcomer@lakeview.example.org")
+    post(clinician, f"/circles/{a}/members", {"email": newcomer.email, "role": policy.CAREGIVER})
+    post(clinician, f"/circles/{a}/members/{world.memberships[policy.CAREGIVER].id}/remove", {})

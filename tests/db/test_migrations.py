@@ -1,0 +1,127 @@
+"""The migrations build exactly the schema the models describe, on SQLite and
+on PostgreSQL, and take it down again. This is the test that fails when a
+model changes without a migration (or a migration without the model)."""
+
+from __future__ import annotations
+
+import logging.config
+import os
+import secrets
+from contextlib import contextmanager
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from config import TestingConfig, _test_database_url
+from portal import create_app
+from portal.extensions import db
+
+ON_POSTGRES = os.environ.get("TEST_DATABASE_URL_ACTIVE", "").startswith("postgres")
+
+
+@contextmanager
+def _fresh_postgres_database(url):
+    """A database of its own, created and dropped through the maintenance connection."""
+    name = f"sc_migr_{secrets.token_hex(6)}"
+    maintenance = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with maintenance.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False), {}
+    finally:
+        with maintenance.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        maintenance.dispose()
+
+
+@contextmanager
+def _fresh_postgres_schema(url):
+    """For a role that may not create databases: a schema of its own, first on the search path."""
+    name = f"sc_migr_{secrets.token_hex(6)}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+        yield url.render_as_string(hide_password=False), {"connect_args": {"options": f"-csearch_path={name}"}}
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        engine.dispose()
+
+
+def _fresh_postgres():
+    url = make_url(_test_database_url())
+    engine = sa.create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        may_create = connection.scalar(
+            sa.text("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")
+        )
+    engine.dispose()
+    return _fresh_postgres_database(url) if may_create else _fresh_postgres_schema(url)
+
+
+@contextmanager
+def _fresh_sqlite(tmp_path):
+    yield f"sqlite:///{tmp_path / 'migrated.sqlite'}", {}
+
+
+@pytest.fixture
+def migrated_app(tmp_path, monkeypatch):
+    # env.py hands alembic.ini to logging.config.fileConfig, which would
+    # disable every logger the suite has set up (and break caplog after this test).
+    monkeypatch.setattr(logging.config, "fileConfig", lambda *args, **kwargs: None)
+    fresh = _fresh_postgres() if ON_POSTGRES else _fresh_sqlite(tmp_path)
+    with fresh as (url, engine_options):
+
+        class MigrationConfig(TestingConfig):
+            SQLALCHEMY_DATABASE_URI = url
+            SQLALCHEMY_ENGINE_OPTIONS = {"poolclass": NullPool, **engine_options}
+
+        app = create_app(MigrationConfig)
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _differences(metadata) -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+
+def _tables() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_migrations_build_exactly_the_models_schema(migrated_app):
+    flask_migrate.upgrade()
+    assert {table.name for table in db.metadata.sorted_tables} <= _tables()
+    assert _differences(db.metadata) == []
+
+
+def test_the_comparison_would_notice_a_difference(migrated_app):
+    """Guards the test above against passing vacuously."""
+    flask_migrate.upgrade()
+    drifted = sa.MetaData(naming_convention=db.metadata.naming_convention)
+    for table in db.metadata.sorted_tables:
+        table.to_metadata(drifted)
+    drifted.tables["circle"].append_column(sa.Column("nickname", sa.String(40), nullable=True))
+    drifted.tables["membership"].c.role.type = sa.String(99)
+    differences = _differences(drifted)
+    kinds = {difference[0] if isinstance(difference, tuple) else difference[0][0] for difference in differences}
+    assert "add_column" in kinds and "modify_type" in kinds
+
+
+def test_downgrade_to_base_removes_every_table(migrated_app):
+    flask_migrate.upgrade()
+    flask_migrate.downgrade(revision="base")
+    assert _tables() <= {"alembic_version"}
+    # And the way back up still works.
+    flask_migrate.upgrade()
+    assert _differences(db.metadata) == []

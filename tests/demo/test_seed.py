@@ -1,0 +1,318 @@
+"""The demo loader: it fills every section through the real services, each
+demo account sees exactly what its role allows, and it never loads where it
+must not."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from config import ProductionConfig
+from portal import clock, create_app
+from portal.access import policy
+from portal.auth.models import User
+from portal.auth.passwords import password_problem
+from portal.auth.services import find_user
+from portal.circles.models import Circle, Membership
+from portal.demo.seed import DEMO_PASSWORD, database_is_empty, seed
+from portal.extensions import db
+from portal.plan import queries
+from portal.plan.models import Adjustment, CheckIn, Episode, FollowUp, SectionVersion
+from portal.plan.sections import SPECS
+from portal.timezone import to_local, zone
+from tests import factories
+
+DEMO_EMAILS = {
+    "clinician@demo.example.org",
+    "parent@demo.example.org",
+    "counselor@demo.example.org",
+    "teacher@demo.example.org",
+    "student@demo.example.org",
+    "admin@demo.example.org",
+}
+
+
+@pytest.fixture
+def accounts(app):
+    return seed()
+
+
+def _circle(name: str) -> Circle:
+    return db.session.scalars(select(Circle).where(Circle.young_person_name == name)).one()
+
+
+def _role_in(circle: Circle, email: str) -> str | None:
+    user = find_user(email)
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.circle_id == circle.id, Membership.user_id == user.id, Membership.removed_at.is_(None)
+        )
+    )
+
+
+def _signed_in_client(app, email: str):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, email
+    assert response.location.endswith("/dashboard"), email
+    return client
+
+
+def _text(html: str) -> str:
+    """A page's words, with markup and entities out of the way of the assertions."""
+    words = re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").replace("&#34;", '"').replace("&quot;", '"')
+    return re.sub(r"\s+", " ", words)
+
+
+def test_the_demo_password_is_one_the_portal_would_accept(app):
+    assert password_problem(DEMO_PASSWORD) is None
+
+
+def test_seed_fills_an_empty_database(app):
+    real_now = clock.now
+    assert database_is_empty()
+    accounts = seed()
+    assert not database_is_empty()
+    assert DEMO_EMAILS <= {email for email, _ in accounts}
+    assert all(label for _, label in accounts)
+    # The seed backdates history by borrowing the clock; it must give it back.
+    assert clock.now is real_now
+
+
+def test_seed_refuses_a_database_that_already_has_accounts(app):
+    factories.user(email="someone@example.test")
+    with pytest.raises(RuntimeError):
+        seed()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_every_section_of_jordans_plan_has_content(accounts):
+    jordan = _circle("Jordan")
+    for kind, spec in SPECS.items():
+        if spec.is_list:
+            rows = db.session.scalars(
+                select(spec.model).where(spec.model.circle_id == jordan.id, spec.model.removed_at.is_(None))
+            ).all()
+            assert rows, kind
+        else:
+            document = queries.document(jordan.id, spec)
+            assert document is not None, kind
+            for field in spec.fields:
+                if field.type != "bool":
+                    assert getattr(document, field.name), (kind, field.name)
+
+
+def test_the_story_the_demo_tells(accounts):
+    jordan = _circle("Jordan")
+    today = to_local(clock.now()).date()
+    now = clock.now()
+    counselor, teacher = find_user("counselor@demo.example.org"), find_user("teacher@demo.example.org")
+
+    adjustments = db.session.scalars(
+        select(Adjustment).where(Adjustment.circle_id == jordan.id, Adjustment.removed_at.is_(None))
+    ).all()
+    extension = next(a for a in adjustments if a.kind == "extension")
+    assert extension.subjects == "Maths, English, Biology"
+    assert extension.end_date - extension.start_date == timedelta(days=14)
+    assert extension.start_date <= today <= extension.end_date
+    assert "Sam Okafor" in extension.approved_by and extension.reason
+    assert any(a.kind == "leave_class_pass" for a in adjustments)
+    assert any(a.end_date is not None and a.end_date < today and a.reason for a in adjustments)
+
+    home = queries.document(jordan.id, SPECS["home_safety"])
+    ticks = [home.medicines_locked, home.medicines_limited, home.sharps_secured, home.alcohol_secured]
+    assert any(ticks) and not all(ticks)
+
+    episodes = db.session.scalars(select(Episode).where(Episode.circle_id == jordan.id)).all()
+    by_teacher = [e for e in episodes if e.recorded_by_id == teacher.id]
+    by_counselor = [e for e in episodes if e.recorded_by_id == counselor.id]
+    assert len(by_teacher) == 1 and by_counselor
+    assert timedelta(days=2) < now - by_teacher[0].occurred_at < timedelta(days=6)
+    assert all(e.occurred_at < by_teacher[0].occurred_at for e in by_counselor)
+
+    follow_ups = db.session.scalars(select(FollowUp).where(FollowUp.circle_id == jordan.id)).all()
+    assert any(f.kind == "plan_review" and f.status == "scheduled" and f.due_at < now for f in follow_ups)
+    assert any(f.kind == "appointment" and f.status == "scheduled" and f.due_at > now for f in follow_ups)
+    assert any(f.kind == "appointment" and f.status == "attended" and f.due_at < now for f in follow_ups)
+    assert any(f.kind == "school_review" and f.due_at > now for f in follow_ups)
+
+    check_ins = db.session.scalars(
+        select(CheckIn).where(CheckIn.circle_id == jordan.id).order_by(CheckIn.checked_on)
+    ).all()
+    assert len(check_ins) == 10
+    assert today - check_ins[0].checked_on <= timedelta(days=77)
+    counts = [c.episodes for c in check_ins]
+    assert counts[-1] < counts[0]
+    assert any(later > earlier for earlier, later in zip(counts, counts[1:], strict=False)), "progress is uneven"
+
+
+@pytest.mark.parametrize(
+    "local_moment",
+    [
+        datetime(2027, 3, 14, 23, 55),  # a Sunday night, the day clocks go forward in New York
+        datetime(2027, 11, 1, 0, 5),  # just after midnight on a Monday
+        datetime(2027, 6, 16, 12, 0),  # a Wednesday, a therapy day close by
+    ],
+)
+def test_the_demo_looks_current_whenever_it_is_loaded(app, monkeypatch, local_moment):
+    now = local_moment.replace(tzinfo=zone()).astimezone(UTC)
+    monkeypatch.setattr(clock, "now", lambda: now)
+    today = local_moment.date()
+    config = app.config
+    seed()
+    jordan = _circle("Jordan")
+
+    assert db.session.scalar(select(func.max(SectionVersion.changed_at))) < now
+    follow_ups = db.session.scalars(select(FollowUp).where(FollowUp.circle_id == jordan.id)).all()
+    assert all(f.due_at < now for f in follow_ups if f.status == "attended")
+    assert any(f.kind == "plan_review" and f.status == "scheduled" and f.due_at < now for f in follow_ups)
+    soon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
+    assert any(f.kind == "school_review" and now < f.due_at < soon for f in follow_ups)
+    episodes = db.session.scalars(select(Episode).where(Episode.circle_id == jordan.id)).all()
+    assert all(e.occurred_at < now for e in episodes)
+    assert any(now - e.occurred_at < timedelta(days=config["RECENT_EPISODE_DAYS"]) for e in episodes)
+    extension = db.session.scalars(
+        select(Adjustment).where(Adjustment.kind == "extension", Adjustment.removed_at.is_(None))
+    ).one()
+    assert today <= extension.end_date <= today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
+
+
+def test_the_plan_has_history_by_more_than_one_person(accounts):
+    jordan = _circle("Jordan")
+    for kind in ("safety_plan", "school_plan"):
+        authors = set(
+            db.session.scalars(
+                select(SectionVersion.changed_by_id).where(
+                    SectionVersion.circle_id == jordan.id, SectionVersion.kind == kind
+                )
+            )
+        )
+        assert len(authors) >= 2, kind
+    # History reads like weeks of use, not one minute of loading.
+    first = db.session.scalar(select(func.min(SectionVersion.changed_at)))
+    assert clock.now() - first > timedelta(days=60)
+    assert db.session.scalar(select(func.max(SectionVersion.changed_at))) < clock.now()
+
+
+def test_the_demo_uses_the_products_language(accounts):
+    refused = re.compile(r"attention[- ]seeking|manipulat|risk score|(low|medium|high)[- ]risk", re.IGNORECASE)
+    for spec in SPECS.values():
+        for row in db.session.scalars(select(spec.model)):
+            for field in spec.fields:
+                value = getattr(row, field.name)
+                assert not (isinstance(value, str) and refused.search(value)), (spec.kind, field.name)
+
+
+def test_every_account_signs_in_and_sees_exactly_its_sections(app, accounts):
+    jordan = _circle("Jordan")
+    without_a_circle = set()
+    for email, _ in accounts:
+        role = _role_in(jordan, email)
+        # A fresh app context per person, so nothing of the last sign-in is cached in g.
+        with app.app_context():
+            client = _signed_in_client(app, email)
+            overview = client.get(f"/circles/{jordan.id}")
+            if role is None:
+                assert overview.status_code == 404, email
+                without_a_circle.add(email)
+                continue
+            assert overview.status_code == 200, email
+            linked = set(re.findall(rf'href="/circles/{jordan.id}/plan/([a-z_]+)"', overview.text))
+            assert linked == set(policy.readable_sections(role)), email
+            for kind in policy.SECTIONS:
+                page = client.get(f"/circles/{jordan.id}/plan/{kind}")
+                if policy.can(role, kind, policy.READ):
+                    assert page.status_code == 200, (email, kind)
+                    assert f'data-section="{kind}"' in page.text, (email, kind)
+                else:
+                    assert page.status_code == 403, (email, kind)
+    assert without_a_circle == {"admin@demo.example.org"}
+
+
+def test_the_teacher_sees_the_steps_and_not_the_reasons(app, accounts):
+    jordan = _circle("Jordan")
+    with app.app_context():
+        client = _signed_in_client(app, "teacher@demo.example.org")
+        school_plan = _text(client.get(f"/circles/{jordan.id}/plan/school_plan").text)
+        assert "If Jordan shows the blue card, let Jordan go" in school_plan
+        assert "classmates are never told" not in school_plan
+        adjustments = _text(client.get(f"/circles/{jordan.id}/plan/adjustments").text)
+        assert "Maths, English, Biology" in adjustments
+        assert "missed four days" not in adjustments
+        episodes = _text(client.get(f"/circles/{jordan.id}/plan/episodes").text)
+        assert "During the Maths test" in episodes
+        assert "at lunch using the card" not in episodes
+    with app.app_context():
+        client = _signed_in_client(app, "counselor@demo.example.org")
+        assert "classmates are never told" in _text(client.get(f"/circles/{jordan.id}/plan/school_plan").text)
+
+
+def test_history_pages_show_what_changed(app, accounts):
+    jordan = _circle("Jordan")
+    with app.app_context():
+        client = _signed_in_client(app, "clinician@demo.example.org")
+        for kind, authors in (
+            ("safety_plan", ("Dr Ana Rivera", "Jordan Lopez")),
+            ("school_plan", ("Sam Okafor", "Dr Ana Rivera")),
+        ):
+            page = client.get(f"/circles/{jordan.id}/plan/{kind}/history")
+            assert page.status_code == 200
+            assert "<ins>" in page.text, kind
+            for author in authors:
+                assert author in page.text, (kind, author)
+
+
+def test_dashboards_show_what_needs_attention(app, accounts):
+    with app.app_context():
+        clinician = _text(_signed_in_client(app, "clinician@demo.example.org").get("/dashboard").text)
+        assert "Plan review is overdue" in clinician
+        assert "An in-school episode was recorded" in clinician
+        assert "Casey" not in clinician
+    with app.app_context():
+        counselor = _text(_signed_in_client(app, "counselor@demo.example.org").get("/dashboard").text)
+        assert "Jordan" in counselor and "Casey" in counselor
+        assert "School review is coming up" in counselor
+        # The school never sees clinical appointments or plan reviews.
+        assert "Plan review" not in counselor
+
+
+def test_seed_demo_refuses_under_the_production_configuration(app):
+    class DemoProductionConfig(ProductionConfig):
+        SECRET_KEY = "a-production-secret-of-forty-characters!"
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    assert len(DemoProductionConfig.SECRET_KEY) == 40
+    production = create_app(DemoProductionConfig)
+    # Flask's CLI reuses whatever app context is active, which here is the
+    # test app's; the production app's own context makes the command see
+    # the configuration it would see when run for real.
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["seed-demo"])
+        db.engine.dispose()
+    assert result.exit_code != 0
+    assert "production" in result.output
+    assert database_is_empty()
+
+
+def test_seed_demo_if_empty_leaves_a_database_with_accounts_alone(app):
+    factories.user(email="someone@example.test")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "already has accounts" in result.output
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert find_user("clinician@demo.example.org") is None
+
+
+def test_seed_demo_loads_an_empty_database_and_prints_the_accounts(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    for email in DEMO_EMAILS:
+        assert email in result.output
+    assert not database_is_empty()

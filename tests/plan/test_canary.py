@@ -1,0 +1,520 @@
+"""Canary test (DESIGN.md "Tests", SECURITY.md figure 4).
+
+A unique marker goes into every text field of every section, then every actor
+fetches every page of the circle they could try, including the pages that
+refuse them. Whether an actor may see a marker is worked out from the policy
+alone (field_visible and the row scopes), never from what the pages happen to
+show, so a page that forgets to filter shows up as a leak.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import select
+
+from portal.access import policy
+from portal.auth.models import User
+from portal.extensions import db
+from portal.plan import queries, services
+from portal.plan.sections import SPECS
+from portal.timezone import local_naive
+from tests import factories
+
+MARKER = re.compile(r"CANARY\d{4}X")
+TEXT_TYPES = ("line", "text")
+DOCUMENT_KINDS = tuple(kind for kind, spec in SPECS.items() if not spec.is_list)
+PLAN_PAGE = re.compile(r"^/circles/(\d+)/plan/(\w+)(?:/|$)")
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+
+
+@dataclass
+class Marker:
+    token: str
+    kind: str
+    field: str
+    # The row's values of the columns a row scope filters on, as written.
+    row: dict
+    # False once a later revision replaced it: then only history may show it.
+    current: bool = True
+
+
+class Canary:
+    """Writes sections through the same services the routes use, one fresh marker per text field."""
+
+    def __init__(self, circle):
+        self.circle_id = circle.id
+        self.markers: dict[str, Marker] = {}
+        self._numbers = itertools.count(1)
+
+    def texts(self, spec) -> dict[str, str]:
+        return {f.name: f"CANARY{next(self._numbers):04d}X ({f.name})" for f in spec.fields if f.type in TEXT_TYPES}
+
+    def _remember(self, spec, row, texts: dict[str, str]) -> None:
+        for marker in self.markers.values():
+            if marker.kind == spec.kind and marker.row.get("id") == row.id:
+                marker.current = False
+        scoped = {scope.field for (kind, _), scope in policy.ROW_SCOPES.items() if kind == spec.kind}
+        row_values = {"id": row.id} | {name: getattr(row, name) for name in scoped}
+        for name, text in texts.items():
+            token = MARKER.match(text).group()
+            self.markers[token] = Marker(token, spec.kind, name, row_values)
+
+    def write(self, kind: str, author, /, **fixed):
+        spec = SPECS[kind]
+        texts = self.texts(spec)
+        values = {f.name: factories.sample_value(f, "") for f in spec.fields if f.type not in TEXT_TYPES}
+        values |= texts | fixed
+        if spec.is_list:
+            if kind == "episodes":
+                values["recorded_by_id"] = author.id  # as plan.new_item does
+            row = services.add_item(self.circle_id, spec, values, author)
+        else:
+            current = queries.document(self.circle_id, spec)
+            row = services.save_document(self.circle_id, spec, values, current.version if current else 0, author)
+        self._remember(spec, row, texts)
+        return row
+
+    def revise(self, kind: str, row, author):
+        spec = SPECS[kind]
+        texts = self.texts(spec)
+        if spec.is_list:
+            row = services.update_item(row, spec, texts, row.version, author)
+        else:
+            row = services.save_document(self.circle_id, spec, texts, row.version, author)
+        self._remember(spec, row, texts)
+        return row
+
+
+def write_whole_plan(world) -> Canary:
+    users = world.users
+    clinician, contact, teacher = users[policy.CLINICIAN], users[policy.SCHOOL_CONTACT], users[policy.SCHOOL_STAFF]
+    canary = Canary(world.circle)
+    revisions = [
+        ("care_team", canary.write("care_team", clinician), clinician),
+        ("school_plan", canary.write("school_plan", contact), clinician),
+        ("adjustments", canary.write("adjustments", contact), contact),
+        ("safety_plan", canary.write("safety_plan", users[policy.YOUNG_PERSON]), clinician),
+        ("home_safety", canary.write("home_safety", clinician), clinician),
+        ("clinical", canary.write("clinical", clinician), clinician),
+        ("setback_reviews", canary.write("setback_reviews", clinician), clinician),
+        ("progress", canary.write("progress", users[policy.CAREGIVER]), clinician),
+    ]
+    for kind, _ in SPECS["follow_ups"].field("kind").choices:
+        author = contact if kind == "school_review" else clinician
+        revisions.append(("follow_ups", canary.write("follow_ups", author, kind=kind), author))
+    revisions.append(("episodes", canary.write("episodes", teacher), teacher))
+    revisions.append(("episodes", canary.write("episodes", contact), contact))
+    # A second revision of everything, so history pages hold old and new text.
+    for kind, row, author in revisions:
+        canary.revise(kind, row, author)
+    return canary
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    user_id: int | None
+    role: str | None  # the role in the canary circle; None for everyone outside it
+
+
+def actors_of(world) -> list[Actor]:
+    actors = [Actor(role, world.users[role].id, role) for role in policy.ROLES]
+    actors.append(Actor("outsider", world.outsider.id, None))
+    actors.append(Actor("org_admin", world.org_admin.id, None))
+    actors.append(Actor("removed_member", world.removed.id, None))
+    actors.append(Actor("anonymous", None, None))
+    return actors
+
+
+def may_see(actor: Actor, marker: Marker) -> bool:
+    if actor.role is None or not policy.field_visible(actor.role, marker.kind, marker.field):
+        return False
+    scope = policy.row_scope(actor.role, marker.kind)
+    if scope is None:
+        return True
+    allowed = actor.user_id if scope.value is policy.SELF else scope.value
+    return marker.row[scope.field] == allowed
+
+
+class PageScan(HTMLParser):
+    """Every marker in a page, with the data-section block it sits in."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self._open: list[tuple[str, str | None, str]] = []  # tag, data-section, class
+        self.found: list[tuple[str, str | None]] = []
+        self.sections: set[str] = set()
+        self.attention_links: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def _section(self) -> str | None:
+        return next((section for _, section, _ in reversed(self._open) if section), None)
+
+    def _note(self, text: str | None) -> None:
+        for token in MARKER.findall(text or ""):
+            self.found.append((token, self._section()))
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if attributes.get("data-section"):
+            self.sections.add(attributes["data-section"])
+        if tag not in VOID_TAGS:
+            self._open.append((tag, attributes.get("data-section"), attributes.get("class") or ""))
+        if tag == "a" and any(css.startswith("attention-") for _, _, css in self._open):
+            self.attention_links.append(attributes.get("href", ""))
+        for value in attributes.values():
+            self._note(value)
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] == tag:
+                del self._open[depth:]
+                return
+
+    def handle_data(self, data):
+        self._note(data)
+
+    def handle_comment(self, data):
+        self._note(data)
+
+
+@dataclass
+class Page:
+    actor: Actor
+    url: str
+    status: int
+    text: str
+    scan: PageScan = field(init=False)
+
+    def __post_init__(self):
+        self.scan = PageScan(self.text)
+
+
+def fetch(app, client, url: str, method: str = "GET", data: dict | None = None):
+    # A fresh app context per request: the `app` fixture keeps one open, and
+    # Flask-Login caches the signed-in user on `g`, so without this every
+    # client in a test would be served as whoever asked first.
+    with app.app_context():
+        response = client.open(url, method=method, data=data)
+        return response.status_code, response.get_data(as_text=True)
+
+
+def client_for(app, login_as, user_id: int | None):
+    client = app.test_client()
+    if user_id is not None:
+        with app.app_context():
+            login_as(db.session.get(User, user_id), client)
+    return client
+
+
+def item_ids(circle_id: int) -> dict[str, list[int]]:
+    return {
+        kind: list(db.session.scalars(select(spec.model.id).where(spec.model.circle_id == circle_id)))
+        for kind, spec in SPECS.items()
+        if spec.is_list
+    }
+
+
+def urls_to_try(circle_id: int, other_circle_id: int, items: dict[str, list[int]]) -> list[str]:
+    base = f"/circles/{circle_id}"
+    urls = [base, f"{base}/members", "/dashboard", "/circles", "/admin/"]
+    for kind, spec in SPECS.items():
+        urls += [f"{base}/plan/{kind}", f"{base}/plan/{kind}/history"]
+        if spec.printable:
+            urls.append(f"{base}/plan/{kind}/print")
+        if spec.is_list:
+            urls.append(f"{base}/plan/{kind}/new")
+            urls += [f"{base}/plan/{kind}/{item_id}/edit" for item_id in items[kind]]
+        else:
+            urls.append(f"{base}/plan/{kind}/edit")
+    # Error pages must not carry content either.
+    urls += [
+        f"/circles/{other_circle_id}",
+        f"/circles/{other_circle_id}/plan/safety_plan",
+        "/circles/999999/plan/clinical",
+        f"{base}/plan/no_such_section",
+        f"{base}/plan/episodes/999999/edit",
+    ]
+    return urls
+
+
+@dataclass
+class Findings:
+    leaks: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
+    misplaced: list = field(default_factory=list)
+    unwrapped: list = field(default_factory=list)
+    server_errors: list = field(default_factory=list)
+    unscanned: list = field(default_factory=list)
+    unreadable_attention: list = field(default_factory=list)
+    attention_items: int = 0
+
+
+def check_pages(actor: Actor, pages: list[Page], canary: Canary, circle_id: int, found: Findings) -> None:
+    by_url = {page.url: page for page in pages}
+    for page in pages:
+        if page.status >= 500:
+            found.server_errors.append((actor.name, page.url, page.status))
+        # The parser must see every marker that a plain text search sees.
+        if sorted(MARKER.findall(page.text)) != sorted(token for token, _ in page.scan.found):
+            found.unscanned.append((actor.name, page.url))
+        for token, section in page.scan.found:
+            marker = canary.markers[token]
+            if not may_see(actor, marker):
+                found.leaks.append((actor.name, page.url, marker.kind, marker.field, token))
+            elif section != marker.kind:
+                found.misplaced.append((actor.name, page.url, marker.kind, marker.field, section))
+        plan_page = PLAN_PAGE.match(page.url)
+        if page.status == 200 and plan_page and plan_page.group(2) not in page.scan.sections:
+            found.unwrapped.append((actor.name, page.url))
+
+    for marker in canary.markers.values():
+        if not may_see(actor, marker):
+            continue
+        # The current text belongs on the section page; replaced text lives on in history.
+        where = f"/circles/{circle_id}/plan/{marker.kind}" + ("" if marker.current else "/history")
+        page = by_url[where]
+        if page.status != 200 or (marker.token, marker.kind) not in page.scan.found:
+            found.missing.append((actor.name, where, marker.field, marker.token))
+
+    for href in by_url["/dashboard"].scan.attention_links:
+        found.attention_items += 1
+        linked = PLAN_PAGE.match(href)
+        if linked is None or int(linked.group(1)) != circle_id:
+            continue
+        if actor.role is None or not policy.can(actor.role, linked.group(2), policy.READ):
+            found.unreadable_attention.append((actor.name, href))
+
+
+def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_as, canary_figures):
+    canary = write_whole_plan(world)
+    circle_id, other_circle_id = world.circle.id, world.other_circle.id
+    urls = urls_to_try(circle_id, other_circle_id, item_ids(circle_id))
+    actors = actors_of(world)
+    found = Findings()
+    pages_fetched = 0
+    attention_kinds: dict[str, set[str]] = {}
+    for actor in actors:
+        client = client_for(app, login_as, actor.user_id)
+        pages = [Page(actor, url, *fetch(app, client, url)) for url in urls]
+        pages_fetched += len(pages)
+        check_pages(actor, pages, canary, circle_id, found)
+        attention_kinds[actor.name] = {
+            PLAN_PAGE.match(href).group(2)
+            for href in pages[urls.index("/dashboard")].scan.attention_links
+            if PLAN_PAGE.match(href)
+        }
+
+    canary_figures.update(
+        {
+            "markers written": len(canary.markers),
+            "actors": len(actors),
+            "pages fetched": pages_fetched,
+            "markers found where the policy forbids": len(found.leaks),
+            "allowed markers missing": len(found.missing),
+            "markers outside their own data-section block": len(found.misplaced),
+            "plan pages without their data-section": len(found.unwrapped),
+            "dashboard attention items checked": found.attention_items,
+            "attention items for sections the role cannot read": len(found.unreadable_attention),
+        }
+    )
+    assert not found.leaks, found.leaks
+    assert not found.missing, found.missing
+    assert not found.misplaced, found.misplaced
+    assert not found.unwrapped, found.unwrapped
+    assert not found.server_errors, found.server_errors
+    assert not found.unscanned, found.unscanned
+    assert not found.unreadable_attention, found.unreadable_attention
+    # Guards against a vacuous pass: the clinician reads all three kinds of attention item.
+    assert {"follow_ups", "episodes", "adjustments"} <= attention_kinds[policy.CLINICIAN]
+    assert attention_kinds["anonymous"] == attention_kinds["outsider"] == set()
+
+
+# --- Conflicts: two people save the same thing from the same version. ---
+
+
+def form_data(spec, row, names, texts: dict[str, str], base_version: str) -> dict:
+    """A valid submission: fresh text in text fields, the saved value elsewhere."""
+    data = {"base_version": base_version}
+    for name in names:
+        field_spec = spec.field(name)
+        value = getattr(row, name)
+        if field_spec.type in TEXT_TYPES:
+            data[name] = texts[name]
+        elif field_spec.type == "bool":
+            if value:
+                data[name] = "y"
+        elif field_spec.type == "multi":
+            data[name] = [code for code in (value or "").split(",") if code]
+        elif field_spec.type == "datetime":
+            data[name] = local_naive(value).strftime("%Y-%m-%dT%H:%M")
+        elif field_spec.type == "date":
+            data[name] = (value or date.today()).isoformat()
+        elif value is not None:
+            data[name] = str(value)
+    return data
+
+
+BASE_VERSION = re.compile(r'<input[^>]*name="base_version"[^>]*value="(\d*)"')
+
+
+def base_version_of(page_text: str) -> str:
+    match = BASE_VERSION.search(page_text)
+    assert match, "the edit form carries no base_version"
+    return match.group(1)
+
+
+def document_conflicts():
+    for kind in DOCUMENT_KINDS:
+        editors = [role for role in policy.ROLES if policy.can(role, kind, policy.EDIT)]
+        for first, second in itertools.permutations(editors, 2):
+            yield pytest.param(kind, first, second, id=f"{kind}-{first}-then-{second}")
+
+
+def item_conflicts():
+    # (kind, whose item, first to save, second to save)
+    yield pytest.param(
+        "follow_ups",
+        "school_review",
+        policy.CLINICIAN,
+        policy.SCHOOL_CONTACT,
+        id="follow_up-clinician-then-school_contact",
+    )
+    yield pytest.param(
+        "follow_ups",
+        "school_review",
+        policy.SCHOOL_CONTACT,
+        policy.CLINICIAN,
+        id="follow_up-school_contact-then-clinician",
+    )
+    yield pytest.param(
+        "episodes",
+        policy.SCHOOL_STAFF,
+        policy.SCHOOL_CONTACT,
+        policy.SCHOOL_STAFF,
+        id="episode-school_contact-then-teacher",
+    )
+    # The teacher edits their own care-team entry, where responsibilities are hidden from them.
+    yield pytest.param(
+        "care_team", policy.SCHOOL_STAFF, policy.CLINICIAN, policy.SCHOOL_STAFF, id="own_contact-clinician-then-teacher"
+    )
+
+
+def run_conflict(app, world, login_as, canary: Canary, kind: str, row, url: str, first: str, second: str):
+    spec = SPECS[kind]
+    clients = {role: client_for(app, login_as, world.users[role].id) for role in (first, second)}
+    bases = {}
+    for role, client in clients.items():
+        status, text = fetch(app, client, url)
+        assert status == 200, (role, url, status)
+        bases[role] = base_version_of(text)
+    assert bases[first] == bases[second]
+    # Each posts every field the policy lets their role read; the form keeps
+    # only the ones they may change, as it would for a hand-made POST.
+    sent = {}
+    for role in (first, second):
+        names = [f.name for f in spec.fields if policy.field_visible(role, kind, f.name)]
+        texts = canary.texts(spec)
+        sent[role] = texts
+        status, text = fetch(app, clients[role], url, "POST", form_data(spec, row, names, texts, bases[role]))
+        assert status == (302 if role == first else 409), (role, status)
+    return sent, text
+
+
+def check_conflict_page(kind: str, second: str, sent: dict, text: str, canary: Canary) -> list:
+    """What the second person must and must not see on their conflict page."""
+    spec = SPECS[kind]
+    first = next(role for role in sent if role != second)
+    mine = {MARKER.match(text).group(): name for name, text in sent[second].items()}
+    theirs = {MARKER.match(text).group(): name for name, text in sent[first].items()}
+    scan = PageScan(text)
+    shown = {token for token, _ in scan.found}
+    problems = []
+    hidden = [f.name for f in spec.fields if not policy.field_visible(second, kind, f.name)]
+    for token, section in scan.found:
+        name = mine.get(token) or theirs.get(token) or canary.markers[token].field
+        if name in hidden:
+            problems.append(("hidden field shown", name, token))
+        if section != kind:
+            problems.append(("outside its data-section", name, section))
+    for name in hidden:
+        # Non-text fields carry no marker, so look for the field itself.
+        if f'name="{name}"' in text or spec.field(name).label in text:
+            problems.append(("hidden field shown", name))
+    # The person's own text is offered again, and what the other person saved is shown beside it.
+    editable = [name for token, name in mine.items() if token in shown]
+    if not editable:
+        problems.append(("own text not shown",))
+    if not any(token in shown for token, name in theirs.items() if name in editable):
+        problems.append(("the other text not shown",))
+    return problems
+
+
+def count_conflict(figures: dict, problems: list) -> None:
+    figures["conflict pages checked"] = figures.get("conflict pages checked", 0) + 1
+    figures["conflict pages showing hidden fields"] = figures.get("conflict pages showing hidden fields", 0) + bool(
+        problems
+    )
+
+
+@pytest.mark.parametrize(("kind", "first", "second"), list(document_conflicts()))
+def test_document_conflict_shows_both_texts_and_only_readable_fields(
+    app, world, login_as, canary_figures, kind, first, second
+):
+    canary = Canary(world.circle)
+    canary.write(kind, world.users[policy.CLINICIAN])
+    row = queries.document(world.circle.id, SPECS[kind])
+    url = f"/circles/{world.circle.id}/plan/{kind}/edit"
+    sent, text = run_conflict(app, world, login_as, canary, kind, row, url, first, second)
+    problems = check_conflict_page(kind, second, sent, text, canary)
+    count_conflict(canary_figures, problems)
+    assert not problems, problems
+
+
+@pytest.mark.parametrize(("kind", "owner", "first", "second"), list(item_conflicts()))
+def test_item_conflict_shows_both_texts_and_only_readable_fields(
+    app, world, login_as, canary_figures, kind, owner, first, second
+):
+    canary = Canary(world.circle)
+    spec = SPECS[kind]
+    if kind == "follow_ups":
+        row = canary.write(kind, world.users[policy.SCHOOL_CONTACT], kind=owner)
+    elif kind == "episodes":
+        row = canary.write(kind, world.users[owner])
+    else:
+        membership_id = world.memberships[owner].id
+        row = db.session.scalars(select(spec.model).where(spec.model.membership_id == membership_id)).one()
+    url = f"/circles/{world.circle.id}/plan/{kind}/{row.id}/edit"
+    sent, text = run_conflict(app, world, login_as, canary, kind, row, url, first, second)
+    problems = check_conflict_page(kind, second, sent, text, canary)
+    count_conflict(canary_figures, problems)
+    assert not problems, problems
+
+
+def test_teacher_never_gets_the_school_plan_editor(app, world, login_as):
+    canary = Canary(world.circle)
+    canary.write("school_plan", world.users[policy.SCHOOL_CONTACT])
+    spec = SPECS["school_plan"]
+    before = spec.snapshot(queries.document(world.circle.id, spec))
+    version = queries.document(world.circle.id, spec).version
+    teacher = client_for(app, login_as, world.users[policy.SCHOOL_STAFF].id)
+    url = f"/circles/{world.circle.id}/plan/school_plan/edit"
+
+    status, text = fetch(app, teacher, url)
+    assert status == 403
+    assert not MARKER.search(text)
+    posted = {name: "CANARY9999X teacher" for name in before if spec.field(name).type in TEXT_TYPES}
+    status, text = fetch(app, teacher, url, "POST", posted | {"base_version": str(version)})
+    assert status == 403
+    assert not MARKER.search(text)
+    db.session.expire_all()
+    assert spec.snapshot(queries.document(world.circle.id, spec)) == before
