@@ -1,0 +1,132 @@
+"""Inviting people to a circle by email, and accepting an invitation.
+
+Nothing a page says depends on whether an address has an account: the
+invitation is stored and emailed the same way, and the page behind the link
+offers both "create an account" and "sign in" to everyone.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import policy
+from portal.access.guard import CircleAction, Public, guard
+from portal.auth import mfa, signin
+from portal.extensions import limiter
+from portal.invitations import bp, services
+from portal.invitations.forms import InviteForm, NewAccountForm
+from portal.plan.forms import ConfirmForm
+from portal.sessions import services as sessions
+
+SENT = (
+    "We have emailed an invitation to {email}. The link works once, for {days} days. "
+    "Once they accept, they will appear among the people in the circle."
+)
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    form.limit_roles(r for r in policy.ROLES if policy.may_grant(g.membership.role, r))
+    return form
+
+
+def _sender_key() -> str:
+    return f"inviter:{current_user.get_id()}"
+
+
+@bp.route("/circles/<int:circle_id>/invitations", methods=["GET", "POST"])
+@guard(CircleAction("invite"))
+@limiter.limit(lambda: current_app.config["INVITATIONS_SENT_LIMIT"], key_func=_sender_key, methods=["POST"])
+def manage(circle_id: int):
+    form = _invite_form()
+    if form.validate_on_submit():
+        invitation, _ = services.create_invitation(
+            g.circle, g.membership, form.email.data, form.role.data, form.relationship_label.data or ""
+        )
+        flash(SENT.format(email=invitation.email, days=current_app.config["INVITATION_DAYS"]), "info")
+        return redirect(url_for("invitations.manage", circle_id=circle_id))
+    status = 422 if request.method == "POST" else 200
+    membership = g.membership
+    return (
+        render_template(
+            "invitations/manage.html",
+            circle=g.circle,
+            form=form,
+            invitations=services.pending(circle_id),
+            may_revoke=lambda invitation: services.may_revoke(membership, invitation),
+            confirm=ConfirmForm(),
+            days=current_app.config["INVITATION_DAYS"],
+        ),
+        status,
+    )
+
+
+@bp.post("/circles/<int:circle_id>/invitations/<int:invitation_id>/revoke")
+@guard(CircleAction("invite"))
+def revoke(circle_id: int, invitation_id: int):
+    invitation = services.in_circle(circle_id, invitation_id)
+    if invitation is None:
+        abort(404)
+    if not services.may_revoke(g.membership, invitation):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        email = invitation.email
+        if services.revoke(invitation, current_user):
+            flash(f"The invitation to {email} is withdrawn. Its link no longer works.", "success")
+        else:
+            flash(f"The invitation to {email} had already been accepted, withdrawn or had expired.", "info")
+    return redirect(url_for("invitations.manage", circle_id=circle_id))
+
+
+def _unavailable(status: int):
+    # One page for unknown, used, withdrawn and expired links alike.
+    return render_template("invitations/unavailable.html"), status
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@guard(Public())
+@limiter.limit(lambda: current_app.config["INVITATION_LIMIT"], methods=["POST"])
+def accept(token: str):
+    invitation = services.find_by_token(token)
+    if invitation is None:
+        return _unavailable(404)
+    if not services.usable(invitation):
+        return _unavailable(410)
+    context = {"invitation": invitation, "inviter": services.inviter_phrase(invitation), "token": token}
+    if current_user.is_authenticated:
+        return _accept_signed_in(invitation, context)
+    return _accept_with_new_account(invitation, context)
+
+
+def _accept_signed_in(invitation, context):
+    if not services.is_for(invitation, current_user):
+        return render_template("invitations/other_account.html", **context), 403
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        membership = services.accept(invitation, current_user)
+        if membership is None:
+            return _unavailable(410)
+        flash("You have joined the circle. You see the parts of the plan your role needs.", "success")
+        return redirect(url_for("plan.overview", circle_id=membership.circle_id))
+    return render_template("invitations/join.html", form=form, **context)
+
+
+def _accept_with_new_account(invitation, context):
+    form = NewAccountForm()
+    status = 422 if request.method == "POST" else 200
+    account_exists = False
+    if form.validate_on_submit():
+        result = services.accept_with_new_account(invitation, form.name.data, form.password.data)
+        if result.user is not None:
+            flash("Your account is ready and you have joined the circle.", "success")
+            overview = url_for("plan.overview", circle_id=invitation.circle_id)
+            if mfa.required_for(result.user):
+                # A role that needs a second factor: the app is set up before any session.
+                return signin.begin(result.user, overview)
+            sessions.sign_in(result.user)
+            return redirect(overview)
+        if result.problem == services.UNAVAILABLE:
+            return _unavailable(410)
+        account_exists, status = True, 409
+    return render_template("invitations/welcome.html", form=form, account_exists=account_exists, **context), status

@@ -1,0 +1,294 @@
+"""Every write for invitations, and the words of the invitation email.
+
+The email goes to an inbox that a parent, a partner or an employer may also
+read, so it says who invites (a role and an organisation) and nothing about
+the young person: not their name, not the plan, not the role the recipient
+is invited to (being invited "as the young person" would itself say that
+the reader has a support plan).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
+
+from portal import clock
+from portal.access import policy
+from portal.audit.services import record as audit
+from portal.auth.models import User
+from portal.auth.passwords import hash_password
+from portal.auth.services import create_user, find_user, normalise_email
+from portal.circles.models import Circle, Membership
+from portal.circles.services import _join
+from portal.extensions import db
+from portal.invitations.models import PENDING, Invitation
+from portal.notify.outbox import queue_email
+from portal.timezone import to_local
+
+SUBJECT = "You are invited to Support Circle"
+
+# How the email introduces the person who invites, by their role in the circle.
+INVITER_PHRASES = {
+    policy.CLINICIAN: "A clinician",
+    policy.SCHOOL_CONTACT: "A school contact",
+    policy.CAREGIVER: "A caregiver",
+}
+# A caregiver's account may belong to an organisation (a clinician who is also
+# a parent); naming it would introduce them in the wrong capacity.
+ORGANISATION_ROLES = frozenset({policy.CLINICIAN, policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF})
+
+_missing = policy.CIRCLE_ACTIONS["invite"] - set(INVITER_PHRASES)
+if _missing:
+    raise RuntimeError(f"roles that may invite but have no words for the email: {sorted(_missing)}")
+
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+_TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_path(token: str) -> str:
+    # Built from the URL map, not url_for, so that services also work outside a request.
+    return current_app.url_map.bind("localhost").build("invitations.accept", {"token": token})
+
+
+def inviter_phrase(invitation: Invitation) -> str:
+    """'A clinician at Riverside CAMHS': a role and an organisation, never a person's name."""
+    phrase = INVITER_PHRASES[invitation.invited_as_role]
+    organisation = invitation.invited_by.organisation
+    if invitation.invited_as_role in ORGANISATION_ROLES and organisation is not None:
+        phrase += f" at {organisation.name}"
+    return phrase
+
+
+def _expiry_words(invitation: Invitation) -> str:
+    return to_local(invitation.expires_at).strftime("%d %B %Y, %H:%M %Z")
+
+
+def email_body(invitation: Invitation, token: str) -> str:
+    link = current_app.config["BASE_URL"].rstrip("/") + invitation_path(token)
+    return (
+        "Hello,\n\n"
+        f"{inviter_phrase(invitation)} has invited you to join a support circle in Support Circle.\n\n"
+        "Support Circle keeps one shared support plan. Each person in a circle sees only the part they need.\n\n"
+        f"To accept, open this link before {_expiry_words(invitation)}:\n"
+        f"{link}\n\n"
+        "The link works once. If it no longer works, ask the person who invited you for a new one.\n\n"
+        "If you were not expecting this email, you can ignore it and nothing will happen.\n"
+    )
+
+
+def create_invitation(
+    circle: Circle, inviter: Membership, email: str, role: str, relationship_label: str = ""
+) -> tuple[Invitation, str]:
+    """Store the invitation and queue its email in one transaction. Whether the
+    address has an account is never looked up here, so nothing that follows can
+    differ with it."""
+    if not (policy.can_act(inviter.role, "invite") and policy.may_grant(inviter.role, role)):
+        raise PermissionError(f"{inviter.role} may not invite a {role}")
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    now = clock.now()
+    invitation = Invitation(
+        circle_id=circle.id,
+        email=normalise_email(email),
+        role=role,
+        relationship_label=(relationship_label or "").strip(),
+        token_hash=token_hash(token),
+        invited_by_id=inviter.user_id,
+        invited_as_role=inviter.role,
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    queue_email(invitation.email, SUBJECT, email_body(invitation, token))
+    audit("invitation_sent", circle_id=circle.id, user=inviter.user, role=inviter.role)
+    db.session.commit()
+    return invitation, token
+
+
+def pending(circle_id: int) -> list[Invitation]:
+    """The invitations that could still be accepted (see usable), with their senders."""
+    inviter_still_in = (
+        select(Membership.id)
+        .where(
+            Membership.circle_id == Invitation.circle_id,
+            Membership.user_id == Invitation.invited_by_id,
+            Membership.removed_at.is_(None),
+            Membership.added_at <= Invitation.created_at,
+        )
+        .exists()
+    )
+    stmt = (
+        select(Invitation)
+        .join(Invitation.invited_by)
+        .options(contains_eager(Invitation.invited_by))
+        .where(Invitation.circle_id == circle_id, User.active.is_(True), inviter_still_in, *_pending_condition())
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _pending_condition():
+    return (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > clock.now())
+
+
+def in_circle(circle_id: int, invitation_id: int) -> Invitation | None:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.circle_id != circle_id:
+        return None
+    return invitation
+
+
+def may_revoke(membership: Membership, invitation: Invitation) -> bool:
+    return invitation.invited_by_id == membership.user_id or policy.may_grant(membership.role, invitation.role)
+
+
+def revoke(invitation: Invitation, actor: User) -> bool:
+    """False when it was no longer pending (accepted, revoked or expired meanwhile)."""
+    done = _claim(invitation, revoked_at=clock.now(), revoked_by_id=actor.id)
+    if done:
+        audit("invitation_revoked", circle_id=invitation.circle_id, user=actor)
+    db.session.commit()
+    return done
+
+
+def _claim(invitation: Invitation, **values) -> bool:
+    """Mark a pending invitation in one conditional UPDATE, so that of two
+    requests at once (a double click, accept racing revoke) exactly one wins."""
+    result = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, *_pending_condition())
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(invitation)
+    return result.rowcount == 1
+
+
+def find_by_token(token: str) -> Invitation | None:
+    if not _TOKEN_SHAPE.fullmatch(token or ""):
+        return None
+    digest = token_hash(token)
+    invitation = db.session.scalars(
+        select(Invitation).options(joinedload(Invitation.invited_by)).where(Invitation.token_hash == digest)
+    ).first()
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        return None
+    return invitation
+
+
+def usable(invitation: Invitation) -> bool:
+    """Pending, and the inviter still holds the place in the circle they invited from.
+
+    An invitation speaks for the person who sent it. If they have since been
+    removed from the circle (a caregiver whose access was ended for the young
+    person's safety, say), their invitations end with their access instead of
+    letting someone in. Being added back, or given another role, records a new
+    decision about them (_join sets added_at) and does not revive old links.
+    """
+    if invitation.state(clock.now()) != PENDING:
+        return False
+    inviter = _active_membership(invitation.circle_id, invitation.invited_by_id)
+    return (
+        inviter is not None
+        and inviter.added_at <= invitation.created_at
+        and invitation.invited_by.active
+        and policy.can_act(inviter.role, "invite")
+        and policy.may_grant(inviter.role, invitation.role)
+    )
+
+
+def is_for(invitation: Invitation, user: User) -> bool:
+    """Only the account with the invited address may accept.
+
+    The link can be forwarded, or read by someone sharing the inbox; someone
+    already signed in on a shared family computer may simply click it. Joining
+    whoever happens to be signed in could give a parent's or a teacher's access
+    to the wrong person, so the account must be the one that was invited.
+    """
+    return normalise_email(user.email) == invitation.email
+
+
+def _active_membership(circle_id: int, user_id: int) -> Membership | None:
+    return db.session.scalars(
+        select(Membership).where(
+            Membership.circle_id == circle_id, Membership.user_id == user_id, Membership.removed_at.is_(None)
+        )
+    ).first()
+
+
+def _join_invited(invitation: Invitation, user: User) -> Membership:
+    # An invitation never changes the role of someone already in the circle:
+    # otherwise a caregiver could "invite" a clinician as a caregiver and, with
+    # one click, take their clinical access away (or give someone more access
+    # than their current role). Changing roles is for members who manage the circle.
+    membership = _active_membership(invitation.circle_id, user.id)
+    if membership is None:
+        circle = db.session.get(Circle, invitation.circle_id)
+        # The inviter is recorded as the one who added them, as with adding directly.
+        membership = _join(circle, user, invitation.role, invitation.relationship_label, invitation.invited_by)
+    audit("invitation_accepted", circle_id=invitation.circle_id, user=user, role=membership.role)
+    return membership
+
+
+def accept(invitation: Invitation, user: User) -> Membership | None:
+    """Join the signed-in, invited account; None when the invitation was used,
+    revoked or expired in the meantime (and nothing changes)."""
+    if not (usable(invitation) and is_for(invitation, user)):
+        return None
+    if not _claim(invitation, accepted_at=clock.now(), accepted_by_id=user.id):
+        db.session.rollback()
+        return None
+    membership = _join_invited(invitation, user)
+    db.session.commit()
+    return membership
+
+
+ACCOUNT_EXISTS, UNAVAILABLE = "account_exists", "unavailable"
+
+
+@dataclass(frozen=True)
+class NewAccountResult:
+    user: User | None = None
+    problem: str | None = None  # ACCOUNT_EXISTS or UNAVAILABLE
+
+
+def accept_with_new_account(invitation: Invitation, name: str, password: str) -> NewAccountResult:
+    """Create the account for the invited address, join, and mark the invitation used.
+
+    When the address already has an account nothing is created: the person is
+    asked to sign in. Only someone holding the link reaches this, and the link
+    was sent to that address, so its owner learns nothing they did not know.
+    """
+    if not usable(invitation):
+        return NewAccountResult(problem=UNAVAILABLE)
+    if find_user(invitation.email) is not None:
+        # As slow as creating the account, so timing does not tell either.
+        hash_password(password)
+        return NewAccountResult(problem=ACCOUNT_EXISTS)
+    user = create_user(email=invitation.email, name=name, password=password)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same address was registered a moment ago by another request.
+        db.session.rollback()
+        return NewAccountResult(problem=ACCOUNT_EXISTS)
+    if not _claim(invitation, accepted_at=clock.now(), accepted_by_id=user.id):
+        db.session.rollback()
+        return NewAccountResult(problem=UNAVAILABLE)
+    _join_invited(invitation, user)
+    db.session.commit()
+    return NewAccountResult(user=user)

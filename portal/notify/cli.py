@@ -1,0 +1,43 @@
+"""`flask notify send` runs the scheduled checks and delivers once;
+`flask notify run` keeps doing so until stopped."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.notify.delivery import send_pending
+from portal.notify.scheduler import run_scheduled
+
+notify_cli = AppGroup("notify", help="Deliver notifications and emails.")
+
+
+def one_pass() -> str:
+    made = run_scheduled()
+    report = send_pending()
+    notices = ", ".join(f"{count} {what}" for what, count in made.items())
+    return f"{notices}; emails sent {report.sent}, failed {report.failed}"
+
+
+@notify_cli.command("send")
+def send_once():
+    """Make the scheduled notices and send what is waiting, once."""
+    click.echo(one_pass())
+
+
+@notify_cli.command("run")
+@click.option("--interval", type=float, default=None, help="Seconds between passes (default NOTIFY_INTERVAL).")
+@click.option("--passes", type=int, default=0, help="Stop after this many passes (0: until stopped).")
+def run_forever(interval, passes):
+    """Keep delivering, every NOTIFY_INTERVAL seconds."""
+    interval = interval if interval is not None else current_app.config["NOTIFY_INTERVAL"]
+    done = 0
+    while True:
+        click.echo(one_pass())
+        done += 1
+        if passes and done >= passes:
+            return
+        time.sleep(interval)

@@ -1,0 +1,88 @@
+"""Notifications in the portal, and the outbox that carries emails.
+
+An outbox row is written in the same transaction as the change that causes
+it, so a change is never saved without its message, nor a message queued for
+a change that rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.clock import UTCDateTime, now
+from portal.extensions import db
+
+EVENT_KINDS = (
+    "section_changed",
+    "episode_recorded",
+    "follow_up_overdue",
+    "membership_changed",
+    "agreement_changed",
+)
+
+DELIVERY_MODES = ("immediate", "digest", "portal")
+
+
+class Notification(db.Model):
+    """One thing for one person to see in the portal. It names the circle and
+    the part of the plan, never what the plan says."""
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circle.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    section: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "immediate": an email was queued with it; "digest": waits for the daily
+    # digest; "portal": never emailed; "digested": included in a digest.
+    email_state: Mapped[str] = mapped_column(String(20), default="portal")
+
+
+class NotificationPreference(db.Model):
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(20), default="immediate")
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to go, or gone. Bodies hold no plan content or names of
+    the young person: only that there is something to see, and a link."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_pending", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Guards against queueing the same message twice (e.g. one digest a day).
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # A sender claims a row before sending, so two senders never send one message.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
+class NoticeSent(db.Model):
+    """Scheduled notices already made (an overdue follow-up, an agreement about
+    to end), so that each is made once however often the scheduler runs."""
+
+    __tablename__ = "notice_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

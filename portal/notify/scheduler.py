@@ -1,0 +1,152 @@
+"""Notices that come from the passing of time: overdue follow-ups, agreements
+about to end, and the daily digest. Each is made once, however often this runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import clock
+from portal.access import policy
+from portal.auth.models import User
+from portal.circles.models import Membership
+from portal.extensions import db
+from portal.notify import services
+from portal.notify.models import Notification
+from portal.notify.outbox import queue_email
+from portal.plan.models import CareTeamContact, FollowUp
+from portal.sharing.models import Agreement
+from portal.timezone import to_local
+
+
+def responsible_for(follow_up, members: list[Membership], monitoring_ids: set[int]) -> list[services.Recipient]:
+    """Clinicians, whoever holds the monitoring responsibility, and the school
+    contact for school reviews; each only if they may read the follow-up."""
+    chosen = []
+    for membership in members:
+        if not policy.can(membership.role, "follow_ups", policy.READ):
+            continue
+        from portal.access.queries import row_in_scope
+
+        if not row_in_scope("follow_ups", membership, follow_up):
+            continue
+        if (
+            membership.role == policy.CLINICIAN
+            or membership.id in monitoring_ids
+            or (follow_up.kind == "school_review" and membership.role == policy.SCHOOL_CONTACT)
+        ):
+            chosen.append(services.Recipient(membership.user, membership.role))
+    return chosen
+
+
+def overdue_follow_ups() -> int:
+    now = clock.now()
+    rows = list(
+        db.session.scalars(
+            select(FollowUp).where(
+                FollowUp.status == "scheduled", FollowUp.removed_at.is_(None), FollowUp.due_at < now
+            )
+        )
+    )
+    made = 0
+    circle_ids = {row.circle_id for row in rows}
+    members_by_circle: dict[int, list[Membership]] = {cid: [] for cid in circle_ids}
+    monitoring: set[int] = set()
+    if circle_ids:
+        for membership in db.session.scalars(
+            select(Membership)
+            .join(Membership.user)
+            .where(Membership.circle_id.in_(circle_ids), Membership.removed_at.is_(None), User.active.is_(True))
+        ):
+            members_by_circle[membership.circle_id].append(membership)
+        monitoring = set(
+            db.session.scalars(
+                select(CareTeamContact.membership_id).where(
+                    CareTeamContact.circle_id.in_(circle_ids),
+                    CareTeamContact.removed_at.is_(None),
+                    CareTeamContact.membership_id.is_not(None),
+                    CareTeamContact.responsibilities.contains("monitoring"),
+                )
+            )
+        )
+    for row in rows:
+        # A rebooked follow-up that becomes overdue again is a new notice.
+        if not services.once(f"overdue:{row.id}:{row.due_at.isoformat()}"):
+            continue
+        label = "A school review" if row.kind == "school_review" else "A plan review" if row.kind == "plan_review" else "A follow-up appointment"
+        services._tell(
+            responsible_for(row, members_by_circle[row.circle_id], monitoring),
+            "follow_up_overdue",
+            circle_id=row.circle_id,
+            section="follow_ups",
+            text=f"{label} in {services._circle_name(row.circle_id)}'s plan is overdue.",
+            link=f"/circles/{row.circle_id}/plan/follow_ups",
+        )
+        made += 1
+    db.session.commit()
+    return made
+
+
+def agreements_ending() -> int:
+    now = clock.now()
+    horizon = now + timedelta(days=current_app.config["AGREEMENT_ENDING_NOTICE_DAYS"])
+    rows = db.session.scalars(
+        select(Agreement).where(
+            Agreement.withdrawn_at.is_(None), Agreement.ends_at.is_not(None), Agreement.ends_at > now, Agreement.ends_at <= horizon
+        )
+    )
+    made = 0
+    for agreement in rows:
+        if services.once(f"agreement-ending:{agreement.id}:{agreement.ends_at.isoformat()}"):
+            services.agreement_changed(agreement, "ending")
+            made += 1
+    db.session.commit()
+    return made
+
+
+def digests() -> int:
+    """One email a day to each person with notices waiting for the digest,
+    once the local digest hour has passed."""
+    now = clock.now()
+    local = to_local(now)
+    if local.hour < current_app.config["DIGEST_HOUR"]:
+        return 0
+    waiting = db.session.execute(
+        select(Notification, User).join(User, User.id == Notification.user_id).where(Notification.email_state == "digest")
+    ).all()
+    by_user: dict[int, tuple[User, list[Notification]]] = {}
+    for notification, user in waiting:
+        by_user.setdefault(user.id, (user, []))[1].append(notification)
+    made = 0
+    for user_id, (user, notifications) in by_user.items():
+        count = len(notifications)
+        body = (
+            "Hello,\n\n"
+            f"You have {count} new {'thing' if count == 1 else 'things'} to see in Support Circle.\n\n"
+            f"Sign in to see {'it' if count == 1 else 'them'}: "
+            f"{current_app.config['BASE_URL'].rstrip('/')}/notifications\n\n"
+            "This is your daily summary. To keep things private, it does not say more.\n"
+        )
+        if user.active and queue_email(
+            user.email, "Your daily Support Circle summary", body, dedupe_key=f"digest:{user_id}:{local.date().isoformat()}"
+        ) is not None:
+            made += 1
+        for notification in notifications:
+            notification.email_state = "digested"
+    db.session.commit()
+    return made
+
+
+def run_scheduled() -> dict[str, int]:
+    from portal.followup import services as followup
+
+    return {
+        # Before the overdue notices: a follow-up long past is missed, not overdue.
+        "missed follow-ups": followup.mark_missed_follow_ups(),
+        "follow-ups due": followup.follow_up_due_notices(),
+        "overdue follow-ups": overdue_follow_ups(),
+        "agreements ending": agreements_ending(),
+        "digests": digests(),
+    }

@@ -1,0 +1,268 @@
+"""Who is told what, decided by the access policy, written in the caller's
+transaction. In-portal notices name the circle and the part of the plan;
+emails say only that there is something to see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import clock
+from portal.access import policy
+from portal.access.queries import row_in_scope, shared_by_circle
+from portal.auth.models import User
+from portal.circles.models import Circle, Membership
+from portal.extensions import db
+from portal.notify.models import EVENT_KINDS, NoticeSent, Notification, NotificationPreference, OutboxMessage
+from portal.notify.outbox import queue_email
+
+EVENT_LABELS = {
+    "section_changed": "A part of a plan you can read changed",
+    "episode_recorded": "An in-school episode was recorded",
+    "follow_up_overdue": "A follow-up or review you are responsible for is overdue",
+    "membership_changed": "You were added to or removed from a circle",
+    "agreement_changed": "An agreement to share was recorded, withdrawn or is about to end",
+}
+MODE_LABELS = {
+    "immediate": "Email me at once",
+    "digest": "One email a day",
+    "portal": "Only in Support Circle, no email",
+}
+# Caregivers and clinicians hear of an in-school episode at once, always.
+ALWAYS_AT_ONCE = {("episode_recorded", policy.CAREGIVER), ("episode_recorded", policy.CLINICIAN)}
+
+EMAIL_SUBJECT = "Something new in Support Circle"
+
+
+def email_body(link: str) -> str:
+    return (
+        "Hello,\n\n"
+        "There is something new for you to see in Support Circle.\n\n"
+        f"Sign in to see it: {link}\n\n"
+        "To keep things private, this email does not say more. "
+        "You can choose how often we email you in your notification settings.\n\n"
+        "If someone is in danger now, call your local emergency number.\n"
+    )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    role: str | None
+
+
+def _absolute(path: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _preferences(user_ids) -> dict[tuple[int, str], str]:
+    user_ids = list(user_ids)
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.mode).where(
+            NotificationPreference.user_id.in_(user_ids)
+        )
+    )
+    return {(user_id, kind): mode for user_id, kind, mode in rows}
+
+
+def _email_pending_for(addresses) -> set[str]:
+    """Addresses that already have an unsent 'something new' email: one is enough."""
+    addresses = list(addresses)
+    if not addresses:
+        return set()
+    rows = db.session.scalars(
+        select(OutboxMessage.to_address).where(
+            OutboxMessage.to_address.in_(addresses),
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.subject == EMAIL_SUBJECT,
+        )
+    )
+    pending = set(rows)
+    pending.update(m.to_address for m in db.session.new if isinstance(m, OutboxMessage) and m.subject == EMAIL_SUBJECT)
+    return pending
+
+
+def _tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, section: str | None, text: str, link: str):
+    if kind not in EVENT_KINDS:
+        raise policy.UnknownName(f"unknown notification kind {kind!r}")
+    preferences = _preferences(r.user.id for r in recipients)
+    pending = _email_pending_for(r.user.email for r in recipients)
+    now = clock.now()
+    for recipient in recipients:
+        mode = preferences.get((recipient.user.id, kind), "immediate")
+        if (kind, recipient.role) in ALWAYS_AT_ONCE:
+            mode = "immediate"
+        notification = Notification(
+            user_id=recipient.user.id,
+            circle_id=circle_id,
+            kind=kind,
+            section=section,
+            text=text,
+            link=link,
+            created_at=now,
+            email_state=mode,
+        )
+        db.session.add(notification)
+        if mode == "immediate" and recipient.user.active and recipient.user.email not in pending:
+            queue_email(recipient.user.email, EMAIL_SUBJECT, email_body(_absolute("/notifications")))
+            pending.add(recipient.user.email)
+
+
+def _members(circle_id: int) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Membership.user)
+            .where(Membership.circle_id == circle_id, Membership.removed_at.is_(None), User.active.is_(True))
+        )
+    )
+
+
+def readers(circle_id: int, kind: str, row=None, *, exclude=None) -> list[Recipient]:
+    """Members who may read the section (and the row, under row scopes) now."""
+    shared = shared_by_circle([circle_id])[circle_id]
+    chosen = []
+    for membership in _members(circle_id):
+        if exclude is not None and membership.user_id == exclude.id:
+            continue
+        if not policy.can(membership.role, kind, policy.READ, shared):
+            continue
+        if row is not None and not row_in_scope(kind, membership, row):
+            continue
+        chosen.append(Recipient(membership.user, membership.role))
+    return chosen
+
+
+def _circle_name(circle_id: int) -> str:
+    return db.session.scalar(select(Circle.young_person_name).where(Circle.id == circle_id)) or "a"
+
+
+def _section_title(kind: str) -> str:
+    from portal.plan.sections import SPECS
+
+    return SPECS[kind].short_title.lower()
+
+
+def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
+    if kind == "episodes":
+        return  # told through episode_recorded / its own notice below
+    name = _circle_name(circle_id)
+    _tell(
+        readers(circle_id, kind, row, exclude=actor),
+        "section_changed",
+        circle_id=circle_id,
+        section=kind,
+        text=f"{actor.name} changed the {_section_title(kind)} in {name}'s plan.",
+        link=f"/circles/{circle_id}/plan/{kind}",
+    )
+
+
+def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
+    name = _circle_name(circle_id)
+    verb = "recorded an in-school episode" if new else "updated an in-school episode"
+    _tell(
+        readers(circle_id, "episodes", episode, exclude=actor),
+        "episode_recorded" if new else "section_changed",
+        circle_id=circle_id,
+        section="episodes",
+        text=f"{actor.name} {verb} for {name}.",
+        link=f"/circles/{circle_id}/plan/episodes",
+    )
+
+
+def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
+    if added:
+        text = f"You were added to {_circle_name(circle_id)}'s circle."
+        link = f"/circles/{circle_id}"
+    else:
+        # They can no longer see the circle, so the notice does not name it.
+        text = "You were removed from a circle. You no longer see its plan."
+        link = "/dashboard"
+    _tell(
+        [Recipient(member_user, None)],
+        "membership_changed",
+        circle_id=circle_id if added else None,
+        section=None,
+        text=text,
+        link=link,
+    )
+
+
+def agreement_changed(agreement, what: str, actor=None) -> None:
+    """``what``: recorded, withdrawn, ending."""
+    circle_id = agreement.circle_id
+    title = _section_title(agreement.section)
+    role = policy.ROLE_LABELS[agreement.role].lower()
+    sentences = {
+        "recorded": f"The {title} in {_circle_name(circle_id)}'s plan is now shared with the {role}.",
+        "withdrawn": f"The {title} in {_circle_name(circle_id)}'s plan is no longer shared with the {role}.",
+        "ending": f"Sharing the {title} in {_circle_name(circle_id)}'s plan with the {role} ends soon.",
+    }
+    recipients = {}
+    for membership in _members(circle_id):
+        if actor is not None and membership.user_id == actor.id:
+            continue
+        default = policy.can(membership.role, agreement.section, policy.READ)
+        if default or membership.role == agreement.role:
+            recipients[membership.user_id] = Recipient(membership.user, membership.role)
+    _tell(
+        list(recipients.values()),
+        "agreement_changed",
+        circle_id=circle_id,
+        section=agreement.section,
+        text=sentences[what],
+        link=f"/circles/{circle_id}/sharing",
+    )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
+    """Tell whoever may hand the school's part over that they now can."""
+    recipients = [
+        Recipient(m.user, m.role)
+        for m in _members(circle_id)
+        if m.user_id != actor.id and policy.can_act(m.role, "hand_over_school")
+    ]
+    _tell(
+        recipients,
+        "agreement_changed",
+        circle_id=circle_id,
+        section=None,
+        text=f"{_short(actor.name)} agreed to {_short(_circle_name(circle_id))}'s move to {_short(to_school_name)}.",
+        link=f"/circles/{circle_id}/school",
+    )
+
+
+def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_school: str) -> None:
+    """Everyone who stays in the circle hears who the school contact is now."""
+    recipients = [
+        Recipient(m.user, m.role)
+        for m in _members(circle_id)
+        if m.user_id not in (actor.id, new_contact.id) and policy.can(m.role, "school_plan", policy.READ)
+    ]
+    _tell(
+        recipients,
+        "section_changed",
+        circle_id=circle_id,
+        section="school_plan",
+        text=(
+            f"{_short(_circle_name(circle_id), 60)}'s in-school plan moved from {_short(from_school, 60)} "
+            f"to {_short(to_school, 60)}. {_short(new_contact.name, 60)} is the school contact now."
+        ),
+        link=f"/circles/{circle_id}",
+    )
+
+
+def once(key: str) -> bool:
+    """True the first time a scheduled notice with this key is made."""
+    if db.session.scalar(select(NoticeSent.id).where(NoticeSent.key == key)) is not None:
+        return False
+    db.session.add(NoticeSent(key=key, at=clock.now()))
+    return True

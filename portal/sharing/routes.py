@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import clock
+from portal.access import policy
+from portal.access.guard import CircleAction, guard
+from portal.access.queries import shared_for
+from portal.auth.models import User
+from portal.extensions import db
+from portal.plan.forms import ConfirmForm, select_choices
+from portal.plan.sections import SPECS
+from portal.sharing import bp, services
+from portal.sharing.forms import AGREED_BY_LABELS, AgreementForm
+from portal.sharing.models import Agreement
+
+
+def _share_value(section: str, role: str) -> str:
+    return f"{section}:{role}"
+
+
+def _form(membership, shared):
+    form = AgreementForm()
+    pairs = services.shareable_for(membership, shared)
+    form.share.choices = select_choices(
+        (_share_value(section, role), f"{SPECS[section].title}, with the {policy.ROLE_LABELS[role].lower()}")
+        for section, role in pairs
+    )
+    form.agreed_by.choices = select_choices(
+        (value, AGREED_BY_LABELS[value]) for value in services.AGREED_BY_FOR_ROLE.get(membership.role, ())
+    )
+    return form
+
+
+def _page(form, status=200):
+    membership = g.membership
+    shared = shared_for(membership.circle_id)
+    readable = [kind for kind in policy.SECTIONS if policy.can(membership.role, kind, policy.READ, shared)]
+    rows = services.agreements(g.circle.id, readable)
+    names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(
+                User.id.in_({a.recorded_by_id for a in rows} | {a.withdrawn_by_id for a in rows if a.withdrawn_by_id})
+            )
+        ).all()
+    ) if rows else {}
+    now = clock.now()
+    can_record = policy.can_act(membership.role, "record_agreement")
+    return (
+        render_template(
+            "sharing/index.html",
+            circle=g.circle,
+            rows=rows,
+            names=names,
+            now=now,
+            specs=SPECS,
+            agreed_by_labels=AGREED_BY_LABELS,
+            form=form if can_record and form.share.choices else None,
+            can_record=can_record,
+            confirm=ConfirmForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/circles/<int:circle_id>/sharing")
+@guard(CircleAction("view_sharing"))
+def index(circle_id: int):
+    form = _form(g.membership, shared_for(circle_id)) if policy.can_act(g.membership.role, "record_agreement") else AgreementForm()
+    return _page(form)
+
+
+@bp.post("/circles/<int:circle_id>/sharing")
+@guard(CircleAction("record_agreement"))
+def record(circle_id: int):
+    form = _form(g.membership, shared_for(circle_id))
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    section, _, role = form.share.data.partition(":")
+    if (section, role) in shared_for(circle_id):
+        form.share.errors.append("This is already shared with them. To change its end date, withdraw it and record it again.")
+        return _page(form, 422)
+    services.record(circle_id, section, role, form.agreed_by.data, form.ends_on.data, current_user)
+    flash(f"Recorded: the {SPECS[section].short_title.lower()} is shared with the {policy.ROLE_LABELS[role].lower()}.", "success")
+    return redirect(url_for("sharing.index", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/sharing/<int:agreement_id>/withdraw")
+@guard(CircleAction("record_agreement"))
+def withdraw(circle_id: int, agreement_id: int):
+    agreement = db.session.get(Agreement, agreement_id)
+    if agreement is None or agreement.circle_id != circle_id:
+        abort(404)
+    if not policy.can(g.membership.role, agreement.section, policy.READ, shared_for(circle_id)):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        services.withdraw(agreement, current_user)
+        flash("Sharing was withdrawn. It stops at once.", "success")
+    return redirect(url_for("sharing.index", circle_id=circle_id))
