@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.clock import UTCDateTime, now
+from portal.extensions import db
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token whose hash is
+    here, so the server can end any session at once (SECURITY.md, 7.4.x)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # signed_out, idle, expired, password_changed, ended_by_admin, account_stopped, ended_elsewhere
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class KeptDraft(db.Model):
+    """What someone had typed when their session ended under them, offered
+    back once they sign in again, and only to them."""
+
+    __tablename__ = "kept_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,163 @@
+"""Server-side sessions: started at sign-in, checked on every request, ended
+by sign-out, password change, an admin, or the idle and absolute timeouts."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, flash, g, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
+
+from portal import clock
+from portal.extensions import db
+from portal.sessions.models import KeptDraft, UserSession
+
+SESSION_KEY = "sid"
+# Refreshing last-seen at most this often keeps a write off most requests.
+TOUCH_EVERY = timedelta(seconds=60)
+NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code", "base_version_ignored"}
+
+ENDED_MESSAGES = {
+    "idle": "You were signed out after {minutes} minutes without activity, to keep the plan private.",
+    "expired": "You were signed out because you had been signed in for {hours} hours. Please sign in again.",
+}
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(user) -> UserSession:
+    """A fresh session: nothing from before sign-in carries over (7.2.4)."""
+    session.clear()
+    login_user(user)
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    record = UserSession(
+        user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now, ip=request.remote_addr
+    )
+    db.session.add(record)
+    db.session.commit()
+    session[SESSION_KEY] = token
+    return record
+
+
+def current() -> UserSession | None:
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    return db.session.scalars(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
+
+
+def end(record: UserSession | None, reason: str) -> None:
+    if record is not None and record.ended_at is None:
+        record.ended_at = clock.now()
+        record.end_reason = reason
+        db.session.commit()
+
+
+def sign_out(reason: str = "signed_out") -> None:
+    end(current(), reason)
+    logout_user()
+    session.clear()
+
+
+def end_all(user, reason: str, *, keep: UserSession | None = None) -> int:
+    """End every session of the account (but ``keep``); the caller commits."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        stmt = stmt.where(UserSession.id != keep.id)
+    result = db.session.execute(stmt.values(ended_at=clock.now(), end_reason=reason))
+    return result.rowcount
+
+
+def active_sessions(user) -> list[UserSession]:
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
+
+
+def _limits():
+    config = current_app.config
+    return timedelta(minutes=config["SESSION_IDLE_MINUTES"]), timedelta(hours=config["SESSION_MAX_HOURS"])
+
+
+def _keep_draft(user_id: int) -> KeptDraft | None:
+    """Keep what was being sent when the session ended: nothing typed is lost."""
+    if request.method != "POST" or not request.form:
+        return None
+    fields = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in NOT_KEPT])
+    if not any(value.strip() for value in fields.values()):
+        return None
+    draft = KeptDraft(user_id=user_id, path=request.path, fields=fields.to_dict(flat=False), created_at=clock.now())
+    db.session.add(draft)
+    db.session.commit()
+    return draft
+
+
+def check_request() -> None:
+    """Before every request: a signed-in cookie must match a live session."""
+    if "_user_id" not in session or request.endpoint == "static":
+        return
+    record = current()
+    now = clock.now()
+    idle, absolute = _limits()
+    reason = None
+    if record is None or record.ended_at is not None:
+        reason = record.end_reason if record is not None else "unknown"
+    elif now - record.last_seen_at > idle:
+        reason = "idle"
+    elif now - record.created_at > absolute:
+        reason = "expired"
+    if reason is None:
+        if now - record.last_seen_at > TOUCH_EVERY:
+            record.last_seen_at = now
+            db.session.commit()
+        g.user_session = record
+        return
+    user_id = record.user_id if record is not None else None
+    end(record, reason)
+    draft = _keep_draft(user_id) if user_id is not None else None
+    logout_user()
+    session.clear()
+    idle_minutes, max_hours = current_app.config["SESSION_IDLE_MINUTES"], current_app.config["SESSION_MAX_HOURS"]
+    message = ENDED_MESSAGES.get(reason, "Your session has ended. Please sign in again.")
+    flash(message.format(minutes=idle_minutes, hours=max_hours), "info")
+    if draft is not None:
+        flash("What you were typing is kept. Sign in again and it will be offered back to you.", "info")
+
+
+def draft_for_this_page(user) -> MultiDict | None:
+    """The kept text for the page being opened, if the signed-in person left some here."""
+    draft_id = request.args.get("draft", type=int)
+    if draft_id is None or not 0 < draft_id < 2**31:
+        return None
+    draft = db.session.get(KeptDraft, draft_id)
+    if draft is None or draft.user_id != user.id or draft.path != request.path or draft.used_at is not None:
+        return None
+    draft.used_at = clock.now()
+    db.session.commit()
+    flash("This is what you were typing before you were signed out. Check it, then save.", "info")
+    return MultiDict([(name, value) for name, values in draft.fields.items() for value in values])
+
+
+def after_sign_in_target(user, target: str | None) -> str | None:
+    """Send someone back to their kept text, if they left some at the page they return to."""
+    if not target:
+        return target
+    draft = db.session.scalars(
+        select(KeptDraft)
+        .where(KeptDraft.user_id == user.id, KeptDraft.used_at.is_(None), KeptDraft.path == target.split("?")[0])
+        .order_by(KeptDraft.id.desc())
+    ).first()
+    if draft is None:
+        return target
+    return f"{draft.path}?draft={draft.id}"
