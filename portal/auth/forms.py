@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from portal.auth.passwords import MAX_LENGTH, password_problem
 from portal.plan.forms import select_choices
@@ -12,6 +12,75 @@ class SignInForm(FlaskForm):
     email = EmailField("Email", [DataRequired(message="Please enter your email."), Length(max=254)])
     password = PasswordField("Password", [DataRequired(message="Please enter your password."), Length(max=MAX_LENGTH)])
     next = HiddenField()
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CurrentPasswordMixin:
+    current_password = PasswordField(
+        "Your current password",
+        [DataRequired(message="Please enter your current password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app or, at sign-in, a recovery code."""
+
+    code = StringField(
+        "Code",
+        [DataRequired(message="Please enter the code."), Length(max=40, message="That is longer than any code.")],
+        filters=[_stripped],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    # Only the shape is checked: whatever address an account was given (by an
+    # admin, the command line, an invitation) must be able to ask for a link.
+    email = EmailField(
+        "Email",
+        [
+            DataRequired(message="Please enter your email."),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message="Please enter a valid email."),
+        ],
+        filters=[_stripped],
+    )
+
+
+class NewPasswordTwiceForm(FlaskForm):
+    new_password = PasswordField(
+        "New password",
+        [DataRequired(message="Please choose a new password.")],
+        description="At least 12 characters. A few words together make a strong password.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "Type the new password again",
+        [
+            DataRequired(message="Please type the new password again."),
+            Length(max=MAX_LENGTH),
+            EqualTo("new_password", message="The two passwords are not the same. Please type them again."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_new_password(self, field):
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(CurrentPasswordMixin, NewPasswordTwiceForm):
+    pass
+
+
+class SetUpAppForm(CurrentPasswordMixin, CodeForm):
+    """Setting up an app from the account page asks for the password, so a
+    browser left signed in cannot be used to move the second factor elsewhere."""
 
 
 class NewPasswordMixin:

@@ -37,6 +37,16 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
+    # Two-factor sign-in (portal/auth/mfa.py). Secrets are Fernet-encrypted
+    # with a key derived from SECRET_KEY, so a copy of the database alone
+    # does not yield them.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    # A new app being set up: it replaces totp_secret once a first code from it works.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(255))
+    # The time step of the last code accepted; a code works once (ASVS 6.5.1).
+    totp_last_step: Mapped[int | None] = mapped_column()
+    mfa_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     organisation: Mapped[Organisation | None] = relationship()
 
     @property
@@ -45,3 +55,30 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator app. Only a
+    hash is kept: the codes are random (about 60 bits), so a fast hash is
+    enough, as for every other token here."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordReset(db.Model):
+    """An emailed reset link. The token is only in the email; here, its hash."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import hashlib
+import re
+import secrets
+from datetime import timedelta
 
-from portal.auth.models import Organisation, User
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from portal import clock
+from portal.audit.services import record
+from portal.auth.models import Organisation, PasswordReset, User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
+from portal.notify.outbox import queue_email
+from portal.sessions import services as sessions
 
 
 def normalise_email(email: str) -> str:
@@ -65,3 +75,138 @@ def create_user(
 def end_sessions(user: User) -> None:
     """Every session of the account stops working on its next request."""
     user.session_version += 1
+
+
+# --- Changing and resetting a password ---------------------------------------------------------------
+
+RESET_SUBJECT = "Reset your Support Circle password"
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _link(endpoint: str, **values) -> str:
+    # Built from the URL map, not url_for, so that it works outside a request too.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def reset_email_body(token: str) -> str:
+    """The link and what to do; no name, nothing about any plan."""
+    minutes = current_app.config["RESET_LINK_MINUTES"]
+    within = "one hour" if minutes == 60 else f"{minutes} minutes"
+    return (
+        "Hello,\n\n"
+        "Someone asked to reset the password of the Support Circle account that uses this email address.\n\n"
+        f"To choose a new password, open this link within {within}:\n"
+        f"{_link('auth.reset_password', token=token)}\n\n"
+        "The link works once. Signing in afterwards still asks for the code from your authenticator app, "
+        "if your account uses one.\n\n"
+        "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
+    )
+
+
+SECURITY_NOTICES = {
+    "password_changed": "The password of the Support Circle account that uses this email address was changed, "
+    "and the account was signed out everywhere else.",
+    "password_reset": "The password of the Support Circle account that uses this email address was reset with an "
+    "emailed link, and the account was signed out everywhere.",
+    "app_changed": "A new authenticator app was set up for the Support Circle account that uses this email "
+    "address, and new recovery codes were made. The old app and codes no longer work.",
+    "mfa_reset_by_admin": "Your organisation's admin reset two-factor sign-in for the Support Circle account that "
+    "uses this email address. The next time you sign in, you will be asked to set up an authenticator app.",
+}
+
+
+def tell_owner(user: User, what: str) -> None:
+    """An email about a change to how the account signs in, in case it was
+    not them (ASVS 4.0.3 2.2.3); no name, nothing about any plan."""
+    queue_email(
+        user.email,
+        "A change to how you sign in to Support Circle",
+        "Hello,\n\n"
+        f"{SECURITY_NOTICES[what]}\n\n"
+        "If this was you, or you asked for it, there is nothing more to do.\n\n"
+        "If not, please choose a new password now with \"Forgot your password?\" on the sign-in page:\n"
+        f"{_link('auth.reset_request')}\n"
+        "and tell your organisation's Support Circle admin.\n",
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if an active account uses ``email``; the caller
+    answers the same either way, so nothing shows whether one does."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    expires = now + timedelta(minutes=current_app.config["RESET_LINK_MINUTES"])
+    db.session.add(PasswordReset(user_id=user.id, token_hash=_token_hash(token), created_at=now, expires_at=expires))
+    queue_email(user.email, RESET_SUBJECT, reset_email_body(token))
+    record("password_reset_requested", user=user)
+    db.session.commit()
+
+
+def usable_reset(token: str) -> PasswordReset | None:
+    """The reset for this link if it can still be used; used, expired,
+    unknown and mangled links alike give None."""
+    if not _TOKEN_SHAPE.fullmatch(token or ""):
+        return None
+    reset = db.session.scalars(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= clock.now():
+        return None
+    user = db.session.get(User, reset.user_id)
+    if user is None or not user.active:
+        return None
+    return reset
+
+
+def _void_resets(user: User, now) -> int:
+    """Every unused link of the account stops working; how many were claimed."""
+    result = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def complete_password_reset(reset: PasswordReset, new_password: str) -> User | None:
+    """Set the new password and end every session of the account; None when
+    another request used the link first. It never signs anyone in: the next
+    sign-in asks for the password and the second factor as always."""
+    now = clock.now()
+    claimed = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None), PasswordReset.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return None
+    user = db.session.get(User, reset.user_id)
+    user.password_hash = hash_password(new_password)
+    _void_resets(user, now)
+    end_sessions(user)
+    sessions.end_all(user, "password_reset")
+    record("password_reset", user=user)
+    tell_owner(user, "password_reset")
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, new_password: str, keep) -> int:
+    """Set the new password and end the account's other sessions, keeping
+    ``keep`` (this browser's); how many ended."""
+    user.password_hash = hash_password(new_password)
+    _void_resets(user, clock.now())
+    ended = sessions.end_all(user, "password_changed", keep=keep)
+    record("password_changed", user=user)
+    tell_owner(user, "password_changed")
+    db.session.commit()
+    return ended

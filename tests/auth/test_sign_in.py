@@ -14,7 +14,7 @@ from portal.auth.models import Organisation, User
 from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH, common_passwords, password_problem
 from portal.auth.routes import FAILED_SIGN_IN
 from portal.extensions import db
-from tests import factories
+from tests import factories, signing_in
 from tests.web import escaped, forms_in
 
 
@@ -31,8 +31,13 @@ def _reload(user: User) -> User:
 
 
 def test_sign_in_works(app, world):
+    clinician = signing_in.enrol(world.users[policy.CLINICIAN])
     test_client = app.test_client()
-    response = sign_in(test_client, world.users[policy.CLINICIAN].email)
+    response = sign_in(test_client, clinician.email)
+    # A clinician's password opens the code page, not a session.
+    assert response.status_code == 302 and response.headers["Location"] == "/login/code"
+    assert test_client.get("/dashboard").status_code == 302
+    response = test_client.post("/login/code", data={"code": signing_in.code_at(signing_in.TEST_TOTP_SECRET)})
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     dashboard = test_client.get("/dashboard")
     assert dashboard.status_code == 200 and "Hello, Dr Ana Rivera" in dashboard.text
@@ -85,7 +90,12 @@ def test_next_is_followed_only_to_a_page_of_this_site(app, world, next_url, land
     login_page = test_client.get("/login", query_string={"next": next_url})
     form = next(form for form in forms_in(login_page.text) if form["action"] == "/login")
     assert ("next", next_url) in form["fields"]
-    response = sign_in(test_client, world.users[policy.CLINICIAN].email, next_url=next_url)
+    response = sign_in(test_client, world.users[policy.CAREGIVER].email, next_url=next_url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == lands_on
+    # Through the code step too: the destination waits for the second factor.
+    clinician = signing_in.enrol(world.users[policy.CLINICIAN])
+    response = signing_in.sign_in(app.test_client(), clinician.email, next_url=next_url)
     assert response.status_code == 302
     assert response.headers["Location"] == lands_on
 

@@ -1,0 +1,154 @@
+"""One's own account: password, two-factor sign-in, and where one is signed in.
+
+Everything here starts from current_user: nobody reaches another account's
+settings through these pages.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access.guard import SignedIn, guard
+from portal.account import bp
+from portal.audit.services import record, record_now
+from portal.auth import mfa
+from portal.auth import services as accounts
+from portal.auth.forms import ChangePasswordForm, CodeForm, SetUpAppForm
+from portal.auth.passwords import verify_password
+from portal.auth.routes import WRONG_CODE, code_limits, wrong_code
+from portal.extensions import db, limiter
+from portal.plan.forms import ConfirmForm
+from portal.sessions import services as sessions
+
+MISTYPED_CURRENT = "That is not your current password. Please try again."
+
+
+def _account_key() -> str:
+    return f"password-check:{current_user.id}"
+
+
+@bp.get("/")
+@guard(SignedIn())
+def index():
+    user = current_user._get_current_object()
+    return render_template(
+        "account/index.html",
+        user=user,
+        enrolled=mfa.enrolled(user),
+        required=mfa.required_for(user),
+        codes_left=mfa.recovery_codes_left(user) if mfa.enrolled(user) else 0,
+        active_sessions=sessions.active_sessions(user),
+        this_session=sessions.current(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@guard(SignedIn())
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"], deduct_when=wrong_code
+)
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        if verify_password(user.password_hash, form.current_password.data):
+            ended = accounts.change_password(user, form.new_password.data, keep=sessions.current())
+            elsewhere = " You were signed out everywhere else." if ended else ""
+            flash(f"Your password is changed.{elsewhere}", "success")
+            return redirect(url_for("account.index"))
+        record_now("reauthentication", user=user, outcome="failed")
+        form.current_password.errors.append(MISTYPED_CURRENT)
+        status = 401
+    return render_template("account/password.html", form=form), status
+
+
+@bp.post("/two-factor/start")
+@guard(SignedIn())
+def start_two_factor():
+    if ConfirmForm().validate_on_submit():
+        mfa.prepare_enrolment(current_user._get_current_object())
+        db.session.commit()
+        return redirect(url_for("account.two_factor"))
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@guard(SignedIn())
+@code_limits
+def two_factor():
+    user = current_user._get_current_object()
+    secret = mfa.pending_secret(user)
+    if secret is None:
+        return redirect(url_for("account.index"))
+    form = SetUpAppForm()
+    form.code.label.text = "The 6-digit code the app shows"
+    form.code.render_kw = {**form.code.render_kw, "inputmode": "numeric"}
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(MISTYPED_CURRENT)
+            record_now("reauthentication", user=user, outcome="failed")
+            status = 401
+        else:
+            replacing = mfa.enrolled(user)
+            codes = mfa.confirm_enrolment(user, form.code.data)
+            if codes is not None:
+                record("mfa_enrolled", user=user)
+                if replacing:
+                    accounts.tell_owner(user, "app_changed")
+                db.session.commit()
+                return render_template("auth/recovery_codes.html", codes=codes, continue_to=url_for("account.index"))
+            record_now("mfa_failed", user=user)
+            form.code.errors.append(WRONG_CODE)
+            status = 401
+        form.code.data = ""
+    uri = mfa.provisioning_uri(user, secret)
+    return render_template(
+        "account/two_factor.html",
+        form=form,
+        qr=mfa.qr_data_uri(uri),
+        secret_text=mfa.grouped(secret),
+        replacing=mfa.enrolled(user),
+    ), status
+
+
+@bp.route("/recovery-codes", methods=["GET", "POST"])
+@guard(SignedIn())
+@code_limits
+def recovery_codes():
+    user = current_user._get_current_object()
+    if not mfa.enrolled(user):
+        return redirect(url_for("account.index"))
+    form = CodeForm()
+    form.code.label.text = "The 6-digit code your app shows now"
+    form.code.render_kw = {**form.code.render_kw, "inputmode": "numeric"}
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        if mfa.check_totp(user, form.code.data):
+            codes = mfa.new_recovery_codes(user)
+            record("recovery_codes_renewed", user=user)
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes, continue_to=url_for("account.index"))
+        record_now("mfa_failed", user=user)
+        form.code.errors.append(WRONG_CODE)
+        form.code.data = ""
+        status = 401
+    return render_template("account/recovery_codes.html", form=form, codes_left=mfa.recovery_codes_left(user)), status
+
+
+@bp.post("/sessions/end-others")
+@guard(SignedIn())
+def end_other_sessions():
+    if ConfirmForm().validate_on_submit():
+        user = current_user._get_current_object()
+        ended = sessions.end_all(user, "ended_elsewhere", keep=sessions.current())
+        record("sessions_ended", user=user)
+        db.session.commit()
+        if ended:
+            flash("You are signed out everywhere else. This browser stays signed in.", "success")
+        else:
+            flash("You were not signed in anywhere else.", "info")
+    return redirect(url_for("account.index"))

@@ -1,0 +1,87 @@
+"""The steps between a right password and a session.
+
+No session exists until every step is done: between the password and the
+code, the Flask session holds only who is signing in (their id and session
+version, so a password reset or an ended account voids the step), when the
+password was accepted, and where to go afterwards.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, session, url_for
+
+from portal import clock
+from portal.audit.services import record, record_now
+from portal.auth import mfa
+from portal.auth.models import User
+from portal.auth.services import load_session_user
+from portal.extensions import db
+from portal.sessions import services as sessions
+
+PENDING_KEY = "signing_in"
+
+
+def begin(user: User, target: str | None):
+    """After the password (or a new account's first password): a session now,
+    or first the code page or the set-up of an app."""
+    if mfa.enrolled(user):
+        _hold(user, target)
+        record_now("sign_in", user=user, outcome="code_needed")
+        return redirect(url_for("auth.login_code"))
+    if mfa.required_for(user):
+        mfa.prepare_enrolment(user)
+        _hold(user, target)
+        record("sign_in", user=user, outcome="setup_needed")
+        db.session.commit()
+        return redirect(url_for("auth.login_enrol"))
+    return finish(user, target)
+
+
+def start_session(user: User, target: str | None) -> str:
+    """The session starts here and nowhere else; commits what the caller
+    added. Where to go next."""
+    sessions.sign_in(user)
+    record_now("sign_in", user=user)
+    return sessions.after_sign_in_target(user, target) or url_for("dashboard.index")
+
+
+def finish(user: User, target: str | None):
+    return redirect(start_session(user, target))
+
+
+def _hold(user: User, target: str | None) -> None:
+    session[PENDING_KEY] = {"user": user.get_id(), "since": int(clock.now().timestamp()), "next": target}
+
+
+def pending() -> tuple[User | None, bool]:
+    """Who is between the password and the code, and whether a step had
+    expired (so the page can say why they are asked to sign in again)."""
+    state = session.get(PENDING_KEY)
+    if not isinstance(state, dict):
+        return None, False
+    since = state.get("since")
+    age = clock.now().timestamp() - since if isinstance(since, int) else None
+    if age is None or not 0 <= age <= current_app.config["MFA_PENDING_MINUTES"] * 60:
+        drop()
+        return None, True
+    user = load_session_user(str(state.get("user", "")))
+    if user is None:
+        drop()
+    return user, False
+
+
+def pending_target() -> str | None:
+    state = session.get(PENDING_KEY)
+    target = state.get("next") if isinstance(state, dict) else None
+    return target if isinstance(target, str) else None
+
+
+def pending_user_id() -> str | None:
+    state = session.get(PENDING_KEY)
+    if isinstance(state, dict):
+        return str(state.get("user", "")).partition(":")[0] or None
+    return None
+
+
+def drop() -> None:
+    session.pop(PENDING_KEY, None)
