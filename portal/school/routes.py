@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from portal.access import policy
+from portal.access.guard import CircleAction, Section, SignedIn, guard
+from portal.access.queries import find_membership, shared_by_circle
+from portal.audit.services import record_views_at_once as audit_views
+from portal.circles.models import Membership
+from portal.circles.routes import ADDED_OR_NOT
+from portal.circles.services import active_members
+from portal.extensions import db
+from portal.plan.forms import ConfirmForm
+from portal.plan.sections import spec_for
+from portal.school import bp, queries, services
+from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
+from portal.school.models import SchoolHandover
+
+
+def _page_number() -> int:
+    number = request.args.get("page", 1, type=int) or 1
+    return min(max(number, 1), queries.MAX_PAGE)
+
+
+@bp.get("/school/caseload")
+@guard(SignedIn())
+def caseload():
+    sort = request.args.get("sort", "name")
+    if sort not in queries.SORTS:
+        sort = "name"
+    filters = frozenset(name for name in request.args.getlist("filter") if name in queries.FILTERS)
+    result = queries.caseload(current_user, sort=sort, filters=filters, page=_page_number())
+    return render_template(
+        "school/caseload.html",
+        result=result,
+        sort=sort,
+        filters=filters,
+        sorts=queries.SORTS,
+        filter_labels=queries.FILTERS,
+        can_record_episodes=policy.can(queries.CASELOAD_ROLE, "episodes", policy.EDIT),
+        soon_days=current_app.config["ADJUSTMENT_ENDING_SOON_DAYS"],
+    )
+
+
+def _sheet():
+    monday, sunday = queries.this_week()
+    return queries.week_sheet(current_user, monday, sunday), monday, sunday
+
+
+def _record_sheet_view(action: str, students) -> None:
+    """The sheet shows plan content from many circles: each circle's record
+    says so, as its own pages would. Written after the page rendered."""
+    audit_views(action, "adjustments", [(s.circle_id, s.role) for s in students if s.adjustments])
+
+
+@bp.get("/school/this-week")
+@guard(SignedIn())
+def this_week():
+    students, monday, sunday = _sheet()
+    shared = shared_by_circle(s.circle_id for s in students)
+    page = render_template(
+        "school/this_week.html",
+        students=students,
+        monday=monday,
+        sunday=sunday,
+        kinds=dict(spec_for("adjustments").field("kind").choices),
+        can_record={s.circle_id for s in students if policy.can(s.role, "episodes", policy.EDIT, shared[s.circle_id])},
+    )
+    _record_sheet_view("view", students)
+    return page
+
+
+@bp.get("/school/this-week/print")
+@guard(SignedIn())
+def this_week_print():
+    students, monday, sunday = _sheet()
+    page = render_template(
+        "school/this_week_print.html",
+        students=[s for s in students if s.adjustments],
+        others=[s for s in students if not s.adjustments],
+        monday=monday,
+        sunday=sunday,
+        kinds=dict(spec_for("adjustments").field("kind").choices),
+    )
+    _record_sheet_view("print", students)
+    return page
+
+
+# --- One circle's school page ------------------------------------------------------
+
+
+def _school_page(*, teacher_form=None, move_form=None, handover_form=None, status=200):
+    membership = g.membership
+    circle = g.circle
+    role = membership.role
+    can_manage = policy.can_act(role, "manage_members") and policy.may_grant(role, policy.SCHOOL_STAFF)
+    can_agree = policy.can_act(role, "agree_school_move")
+    can_hand_over = policy.can_act(role, "hand_over_school")
+    moves = queries.moves(circle.id)
+    pending = next((move for move in moves if move.handover.pending), None)
+    if can_manage and teacher_form is None:
+        teacher_form = AddTeacherForm(formdata=None)
+    if can_agree and move_form is None:
+        move_form = MoveAgreementForm(formdata=None)
+    if can_hand_over and pending is not None and handover_form is None:
+        handover_form = HandoverForm(formdata=None)
+    school_members = [m for m in active_members(circle.id) if m.role in policy.SCHOOL_ROLES]
+    return (
+        render_template(
+            "school/circle_school.html",
+            circle=circle,
+            membership=membership,
+            contacts=[m for m in school_members if m.role == policy.SCHOOL_CONTACT],
+            teachers=[m for m in school_members if m.role == policy.SCHOOL_STAFF],
+            can_manage=can_manage,
+            can_invite=policy.can_act(role, "invite"),
+            can_agree=can_agree,
+            can_hand_over=can_hand_over,
+            pending=pending,
+            history=[move for move in moves if not move.handover.pending],
+            teacher_form=teacher_form if can_manage else None,
+            move_form=move_form if can_agree else None,
+            handover_form=handover_form if (can_hand_over and pending is not None) else None,
+            confirm=ConfirmForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/circles/<int:circle_id>/school")
+@guard(CircleAction("view_members"))
+def circle_school(circle_id: int):
+    return _school_page()
+
+
+@bp.post("/circles/<int:circle_id>/school/teachers")
+@guard(CircleAction("manage_members"))
+def add_teacher(circle_id: int):
+    if not policy.may_grant(g.membership.role, policy.SCHOOL_STAFF):
+        abort(403)
+    form = AddTeacherForm()
+    if not form.validate_on_submit():
+        return _school_page(teacher_form=form, status=422)
+    services.add_teacher(g.circle, form.teacher_email.data, form.relationship_label.data or "", current_user)
+    flash(ADDED_OR_NOT.format(email=form.teacher_email.data.strip()), "info")
+    return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="teachers"))
+
+
+@bp.post("/circles/<int:circle_id>/school/teachers/<int:membership_id>/remove")
+@guard(CircleAction("manage_members"))
+def remove_teacher(circle_id: int, membership_id: int):
+    member = db.session.get(Membership, membership_id, options=[joinedload(Membership.user)])
+    if member is None or member.circle_id != circle_id or not member.active or member.role != policy.SCHOOL_STAFF:
+        abort(404)
+    if not policy.may_grant(g.membership.role, member.role):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        services.remove_teacher(member, current_user)
+        flash(f"{member.user.name} no longer has access to this circle.", "success")
+    return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="teachers"))
+
+
+@bp.post("/circles/<int:circle_id>/school/move")
+@guard(CircleAction("agree_school_move"))
+def agree_move(circle_id: int):
+    form = MoveAgreementForm()
+    if not form.validate_on_submit():
+        return _school_page(move_form=form, status=422)
+    services.record_move_agreement(g.circle, form.to_school_name.data, current_user)
+    flash("Your agreement is recorded. The school contact can now hand the school's part of the plan over.", "success")
+    return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="moving"))
+
+
+def _move_or_404(circle_id: int, handover_id: int) -> SchoolHandover:
+    agreement = db.session.get(SchoolHandover, handover_id)
+    if agreement is None or agreement.circle_id != circle_id:
+        abort(404)
+    return agreement
+
+
+@bp.post("/circles/<int:circle_id>/school/move/<int:handover_id>/withdraw")
+@guard(CircleAction("agree_school_move"))
+def withdraw_move(circle_id: int, handover_id: int):
+    agreement = _move_or_404(circle_id, handover_id)
+    if ConfirmForm().validate_on_submit() and agreement.pending:
+        services.withdraw_move_agreement(agreement, current_user)
+        flash("The agreement to move school was withdrawn. Nothing was handed over.", "success")
+    return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="moving"))
+
+
+@bp.post("/circles/<int:circle_id>/school/move/<int:handover_id>/hand-over")
+@guard(CircleAction("hand_over_school"))
+def hand_over(circle_id: int, handover_id: int):
+    agreement = _move_or_404(circle_id, handover_id)
+    if not agreement.pending:
+        flash("This agreement was already used or withdrawn. A caregiver can record a new one.", "error")
+        return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="moving"))
+    form = HandoverForm()
+    if not form.validate_on_submit():
+        return _school_page(handover_form=form, status=422)
+    try:
+        new_contact = services.hand_over(g.circle, agreement, form.new_contact_email.data, current_user)
+    except services.HandoverRefused as refused:
+        form.new_contact_email.errors = [*form.new_contact_email.errors, str(refused)]
+        return _school_page(handover_form=form, status=422)
+    flash(
+        f"Handed over to {new_contact.name}. You and the teachers here no longer see {g.circle.young_person_name}'s plan.",
+        "success",
+    )
+    # The person who handed over has left the circle: their dashboard is the way on.
+    if find_membership(circle_id, current_user) is None:
+        return redirect(url_for("dashboard.index"))
+    return redirect(url_for("school.circle_school", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/school/flexibility-reviewed")
+@guard(Section(policy.EDIT, kind="adjustments"))
+def flexibility_reviewed(circle_id: int):
+    if ConfirmForm().validate_on_submit():
+        services.mark_flexibility_reviewed(circle_id, current_user)
+        flash("Noted: the adjustments still fit. You will be asked again after the next episode.", "success")
+    return redirect(url_for("plan.section", circle_id=circle_id, kind="episodes"))

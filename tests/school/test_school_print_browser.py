@@ -1,0 +1,54 @@
+"""The one-page promise for school: the teacher's weekly sheet and the
+in-school plan, printed to PDF by Chromium from the demo, fit on one page
+each, on Letter and on A4 (issue 4, part 7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import CHROMIUM, browser, jordan, live_server, page_as  # noqa: F401
+from tests.browser.test_print import pdf_pages
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed: run `apt-get install chromium`"),
+]
+
+TEACHER = "teacher@demo.example.org"
+COUNSELOR = "counselor@demo.example.org"
+
+
+def _pages_printed(page) -> dict[str, int]:
+    page.emulate_media(media="print")
+    assert not page.locator("#print-button").is_visible()
+    return {size: pdf_pages(page.pdf(format=size, print_background=False)) for size in ("Letter", "A4")}
+
+
+@pytest.mark.parametrize("email", [TEACHER, COUNSELOR])
+def test_the_weekly_sheet_prints_on_one_page(page_as, live_server, email):  # noqa: F811
+    page = page_as(email)
+    page.goto(f"{live_server.url}/school/this-week/print")
+    assert page.locator('[data-section="adjustments"]').count() == 1
+    text = page.content()
+    # Jordan's and Casey's adjustments, without the reasons behind them.
+    assert "Jordan" in text and "Casey" in text and "Leave-class pass" in text
+    assert "Agreed with Jordan and Maria" not in text and "waiting for a first appointment" not in text
+    assert _pages_printed(page) == {"Letter": 1, "A4": 1}
+
+
+def test_the_teachers_in_school_plan_prints_on_one_page(page_as, live_server, jordan):  # noqa: F811
+    page = page_as(TEACHER)
+    page.goto(f"{live_server.url}/circles/{jordan}/plan/school_plan/print")
+    assert "Steps staff take" in page.content() and "Notes for the named contact" not in page.content()
+    assert _pages_printed(page) == {"Letter": 1, "A4": 1}
+
+
+def test_the_teacher_reaches_the_episode_form_in_one_click(page_as, live_server, jordan):  # noqa: F811
+    page = page_as(TEACHER)
+    page.goto(f"{live_server.url}/school/this-week")
+    page.click(f'#student-{jordan} a:has-text("Record an episode")')
+    page.wait_for_url(f"{live_server.url}/circles/{jordan}/plan/episodes/new")
+    assert page.input_value("#occurred_at")
+    assert "blue card" in page.locator(".reminder").first.inner_text()
