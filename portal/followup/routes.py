@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import clock
+from portal.access import policy
+from portal.access.guard import CircleAction, Public, Section, SignedIn, guard
+from portal.access.queries import member_can, shared_for
+from portal.access.sections import section_access
+from portal.audit.services import record_view
+from portal.followup import bp, charts, ical, queries, services
+from portal.followup.forms import RecordReviewForm
+from portal.plan import presenters
+from portal.plan import queries as plan_queries
+from portal.plan.forms import ConfirmForm, select_choices
+from portal.plan.sections import spec_for
+from portal.timezone import to_local, to_utc
+
+READ = policy.READ
+CASELOAD_PER_PAGE = 25
+MAX_PAGE = 1_000_000
+
+
+@bp.get("/clinician/caseload")
+@guard(SignedIn())
+def caseload():
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    found = queries.caseload(current_user, page, CASELOAD_PER_PAGE)
+    return render_template(
+        "followup/caseload.html",
+        caseload=found,
+        due_by=queries.due_by,
+        local_date=queries.local_date,
+        labels=services.FOLLOW_UP_LABELS,
+        now=clock.now(),
+    )
+
+
+def _readable_kinds(membership) -> list[str]:
+    shared = shared_for(membership.circle_id)
+    return [kind for kind in policy.SECTIONS if policy.can(membership.role, kind, READ, shared)]
+
+
+@bp.get("/circles/<int:circle_id>/reviews")
+@guard(CircleAction("view_circle"))
+def reviews(circle_id: int):
+    membership = g.membership
+    kinds = _readable_kinds(membership)
+    # The next review is a follow-up: shown only to those who may read plan reviews.
+    sees_reviews = queries.reaches_kind(membership, "plan_review")
+    return render_template(
+        "followup/reviews.html",
+        circle=g.circle,
+        specs=[spec_for(kind) for kind in kinds],
+        last=queries.last_reviews(circle_id, kinds),
+        sees_reviews=sees_reviews,
+        next_review=queries.next_plan_review(circle_id) if sees_reviews else None,
+        can_record=policy.can_act(membership.role, "record_review"),
+        now=clock.now(),
+    )
+
+
+def _review_form(kinds, meetings, can_book: bool) -> RecordReviewForm:
+    form = RecordReviewForm()
+    form.sections.choices = select_choices((kind, spec_for(kind).title) for kind in kinds)
+    meeting_choices = [("", "Not at a booked plan review")]
+    meeting_choices += [(str(m.id), f"The plan review booked for {queries.local_date(m.due_at)}, "
+                         f"{to_local(m.due_at):%H:%M}") for m in meetings]
+    form.held_at.choices = select_choices(meeting_choices)
+    if not can_book:
+        del form.next_review_at
+        del form.next_review_with
+    return form
+
+
+@bp.route("/circles/<int:circle_id>/reviews/new", methods=["GET", "POST"])
+@guard(CircleAction("record_review"))
+def record_review(circle_id: int):
+    membership = g.membership
+    kinds = _readable_kinds(membership)
+    now = clock.now()
+    meetings = queries.review_meetings(circle_id, now) if queries.reaches_kind(membership, "plan_review") else []
+    # Marking the meeting attended and booking the next one are changes to the
+    # follow-ups: offered only to those who may make them.
+    can_book = member_can(membership, "follow_ups", policy.EDIT) and queries.reaches_kind(membership, "plan_review")
+    if not can_book:
+        meetings = []
+    form = _review_form(kinds, meetings, can_book)
+    if form.validate_on_submit():
+        held_at = next((m for m in meetings if str(m.id) == form.held_at.data), None)
+        next_review = None
+        if can_book and form.next_review_at.data is not None:
+            next_review = (to_utc(form.next_review_at.data), (form.next_review_with.data or "").strip())
+        chosen = [kind for kind in kinds if kind in form.sections.data]
+        services.record_review(circle_id, current_user, chosen, held_at=held_at, next_review=next_review)
+        count = len(chosen)
+        flash(f"The review of {count} {'part' if count == 1 else 'parts'} of the plan was recorded.", "success")
+        return redirect(url_for("followup.reviews", circle_id=circle_id))
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "followup/record_review.html",
+            circle=g.circle,
+            form=form,
+            last=queries.last_reviews(circle_id, kinds),
+            latest=queries.latest_versions(circle_id),
+            can_book=can_book,
+        ),
+        status,
+    )
+
+
+@bp.get("/circles/<int:circle_id>/setback-reviews/<int:review_id>")
+@guard(Section(READ, kind="setback_reviews"))
+def setback_review(circle_id: int, review_id: int):
+    membership = g.membership
+    spec = spec_for("setback_reviews")
+    review = plan_queries.item_or_404(circle_id, spec, membership, review_id)
+    access = section_access(membership, spec)
+    record_view("view", membership, "setback_reviews", item_id=review.id)
+    return render_template(
+        "followup/setback_review.html",
+        circle=g.circle,
+        spec=spec,
+        review=review,
+        title=presenters.headline(spec, review, access.readable),
+        fields=presenters.shown_fields(spec, review, access.readable, skip_empty=True),
+        changes=queries.changes_following(circle_id, review.id, membership),
+        action_words=presenters.ACTION_WORDS,
+    )
+
+
+@bp.get("/circles/<int:circle_id>/progress/charts")
+@guard(Section(READ, kind="progress"))
+def progress_charts(circle_id: int):
+    period = request.args.get("period", charts.DEFAULT_PERIOD)
+    if period not in charts.PERIODS:
+        period = charts.DEFAULT_PERIOD
+    spec = spec_for("progress")
+    check_ins = plan_queries.items(circle_id, spec, g.membership)
+    drawn, start, end = charts.charts_for(check_ins, period, to_local(clock.now()).date())
+    record_view("view", g.membership, "progress")
+    return render_template(
+        "followup/progress_charts.html",
+        circle=g.circle,
+        spec=spec,
+        charts=drawn,
+        period=period,
+        periods=charts.PERIODS,
+        start=start,
+        end=end,
+        count=len(drawn[0].rows),
+    )
+
+
+# -- the calendar -------------------------------------------------------------
+
+
+def _calendar_page(token: str | None = None, status: int = 200):
+    feed = services.current_feed(current_user)
+    url = url_for("followup.calendar_feed", token=token, _external=True) if token else None
+    return (
+        render_template(
+            "followup/calendar.html", feed=feed, url=url, confirm=ConfirmForm(),
+            upcoming=len(queries.upcoming_follow_ups_for(current_user)),
+        ),
+        status,
+    )
+
+
+@bp.get("/calendar")
+@guard(SignedIn())
+def calendar():
+    return _calendar_page()
+
+
+@bp.post("/calendar/renew")
+@guard(SignedIn())
+def calendar_renew():
+    if not ConfirmForm().validate_on_submit():
+        flash("That form had expired. Please try again.", "error")
+        return redirect(url_for("followup.calendar"))
+    token = services.renew_feed(current_user._get_current_object())
+    # Shown on this response only, never put in the session cookie or a redirect.
+    return _calendar_page(token)
+
+
+@bp.post("/calendar/stop")
+@guard(SignedIn())
+def calendar_stop():
+    if ConfirmForm().validate_on_submit():
+        if services.stop_feed(current_user._get_current_object()):
+            flash("Your calendar link no longer works. Calendar apps will stop showing your appointments.", "success")
+    return redirect(url_for("followup.calendar"))
+
+
+TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
+
+
+@bp.get("/calendar/<token>.ics")
+@guard(Public())
+def calendar_feed(token: str):
+    if len(token) != TOKEN_LENGTH:
+        abort(404)
+    owner = services.feed_owner(token)
+    if owner is None:
+        abort(404)
+    response = Response(ical.feed_for(owner), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = "inline; filename=support-circle.ics"
+    return response
