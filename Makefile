@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal:create_app
 
-.PHONY: run install migrate seed test test-sqlite test-postgres lint clean
+.PHONY: run notify install migrate seed test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,14 @@ seed: migrate
 run: seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Deliver notifications and emails continuously (console output in development).
+notify: migrate
+	$(BIN)/flask notify run
+
 # The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: install
 	$(BIN)/ruff check portal tests scripts config.py
+	$(BIN)/bandit -q -r portal --severity-level medium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \

@@ -26,6 +26,12 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _names(name: str, default: str) -> frozenset[str]:
+    """A comma-separated list; an empty value means none."""
+    value = os.environ.get(name, default)
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
 def _database_url(default: str) -> str:
     url = os.environ.get("DATABASE_URL", default)
     # psycopg 3 is the driver; accept the common postgres:// spellings.
@@ -57,6 +63,9 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConf
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Earlier keys, comma-separated, still accepted after a rotation: for
+    # session cookies, and to read authenticator secrets encrypted with them.
+    SECRET_KEY_FALLBACKS = [key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key]
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'support_circle.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
@@ -73,6 +82,22 @@ class Config:
     # out for long; per address it bounds guessing across accounts.
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     SIGN_IN_LIMIT_PER_IP = os.environ.get("SIGN_IN_LIMIT_PER_IP", "50 per 15 minutes")
+    # Wrong second-factor codes, per account and per address; right ones are
+    # not counted, so signing in often never meets the limit.
+    CODE_LIMIT = os.environ.get("CODE_LIMIT", "5 per 5 minutes")
+    CODE_LIMIT_PER_IP = os.environ.get("CODE_LIMIT_PER_IP", "30 per 15 minutes")
+    # Requests for a password-reset email, per address typed and per visitor.
+    RESET_LIMIT = os.environ.get("RESET_LIMIT", "5 per hour")
+    RESET_LIMIT_PER_IP = os.environ.get("RESET_LIMIT_PER_IP", "20 per hour")
+
+    # Two-factor sign-in (TOTP) is required for accounts with one of these
+    # roles, as a staff role or in any circle; others may turn it on. The
+    # roles are those of portal/access/policy.py; an unknown one stops start-up.
+    MFA_REQUIRED_ROLES = _names("MFA_REQUIRED_ROLES", "clinician,school_contact")
+    # Between a right password and the code, or the first code of a new app.
+    MFA_PENDING_MINUTES = _int("MFA_PENDING_MINUTES", 5)
+    # How long a password-reset link works.
+    RESET_LINK_MINUTES = _int("RESET_LINK_MINUTES", 60)
 
     # Urgent help. US defaults; a deployment elsewhere sets its own numbers.
     EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "911")
@@ -83,19 +108,62 @@ class Config:
     # Times are typed and shown in this zone and stored in UTC.
     TIMEZONE = os.environ.get("TIMEZONE", "America/New_York")
 
+    # Sessions end after this long without activity, and after this long in all
+    # (ASVS 4.0.3 3.3.2); a calm warning comes a few minutes before the first.
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
+    SESSION_WARN_MINUTES = _int("SESSION_WARN_MINUTES", 5)
+
+    # Behind a reverse proxy, how many proxies to trust for the client address
+    # and scheme (X-Forwarded-For/Proto/Host). 0 trusts none.
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+
     # Long texts are welcome; a request larger than this gets a clear 413 page.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+
+    # Invitation links work once, for this many days. BASE_URL is where the
+    # links in emails point: emails are built outside the visitor's request.
+    INVITATION_DAYS = _int("INVITATION_DAYS", 7)
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    INVITATION_LIMIT = os.environ.get("INVITATION_LIMIT", "30 per 15 minutes")
+    # How many invitations one person may send; bounds misuse of the mail server.
+    INVITATIONS_SENT_LIMIT = os.environ.get("INVITATIONS_SENT_LIMIT", "30 per hour")
 
     # How many days ahead the dashboard warns of adjustments ending and reviews due.
     ADJUSTMENT_ENDING_SOON_DAYS = _int("ADJUSTMENT_ENDING_SOON_DAYS", 7)
     REVIEW_DUE_SOON_DAYS = _int("REVIEW_DUE_SOON_DAYS", 7)
     RECENT_EPISODE_DAYS = _int("RECENT_EPISODE_DAYS", 14)
+    # After an in-school episode or a setback review, a follow-up appointment
+    # is due within this many days; until one is booked, the people
+    # responsible see it on their dashboards.
+    FOLLOW_UP_DUE_DAYS = _int("FOLLOW_UP_DUE_DAYS", 7)
+    # A scheduled follow-up that nobody marks attended this long after its
+    # time is marked missed by `flask notify send`.
+    FOLLOW_UP_MISSED_AFTER_HOURS = _int("FOLLOW_UP_MISSED_AFTER_HOURS", 24)
 
     # Argon2id parameters: argon2-cffi's defaults (RFC 9106 low-memory profile).
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
     ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 4)
+
+    # Email. The development default prints messages to the console; they
+    # never hold plan content, only that there is something to see.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console or smtp
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Support Circle <no-reply@support-circle.invalid>")
+    MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "support-circle.invalid")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = _int("SMTP_PORT", 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 10)
+    # The daily digest goes after this local hour; `flask notify run` checks every NOTIFY_INTERVAL seconds.
+    DIGEST_HOUR = _int("DIGEST_HOUR", 17)
+    NOTIFY_INTERVAL = _int("NOTIFY_INTERVAL", 30)
+    AGREEMENT_ENDING_NOTICE_DAYS = _int("AGREEMENT_ENDING_NOTICE_DAYS", 3)
+    # Absolute links in emails start with this.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     DEMO_ALLOWED = True
     TESTING = False

@@ -14,14 +14,30 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     config_class.validate()
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class)
+    if app.config["PROXY_FIX_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    check_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_sessions(app)
+    register_audit(app)
+    register_logging(app)
     register_security(app)
     register_templates(app)
     register_cli(app)
     verify_access_declared(app)
     return app
+
+
+def check_settings(app: Flask) -> None:
+    """Settings that would quietly weaken sign-in stop start-up instead."""
+    from portal.auth.mfa import check_settings as check_mfa
+
+    check_mfa(app.config)
 
 
 def register_extensions(app: Flask) -> None:
@@ -32,6 +48,15 @@ def register_extensions(app: Flask) -> None:
         from config import INSTANCE_DIR
 
         INSTANCE_DIR.mkdir(exist_ok=True)
+    # Values bound to SQL are plan text, names and password hashes: keep them
+    # out of database error messages, which the error handler logs with their
+    # traceback (SECURITY.md: logs hold no plan content, no passwords).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+    if not app.config.get("SQLALCHEMY_ECHO"):
+        # SQLAlchemy logs statements at INFO and result rows (plan text) at
+        # DEBUG whenever the root logger is that verbose; only an explicit
+        # SQLALCHEMY_ECHO may turn the SQL log on.
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
@@ -47,27 +72,63 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.account import bp as account_bp
     from portal.admin import bp as admin_bp
+    from portal.audit import bp as audit_bp
     from portal.auth import bp as auth_bp
     from portal.circles import bp as circles_bp
     from portal.dashboard import bp as dashboard_bp
+    from portal.followup import bp as followup_bp
     from portal.health import bp as health_bp
+    from portal.invitations import bp as invitations_bp
+    from portal.notify import bp as notify_bp
     from portal.plan import bp as plan_bp
     from portal.plan.converters import CONVERTERS
+    from portal.school import bp as school_bp
+    from portal.sessions import bp as sessions_bp
+    from portal.sharing import bp as sharing_bp
     from portal.urgent import bp as urgent_bp
 
     app.url_map.converters.update(CONVERTERS)
     # The views attach themselves to the blueprints when their modules load.
+    import portal.account.routes
     import portal.admin.routes
+    import portal.audit.routes
     import portal.auth.routes
     import portal.circles.routes
     import portal.dashboard.routes
+    import portal.followup.routes
     import portal.health.routes
+    import portal.invitations.routes
+    import portal.notify.routes
     import portal.plan.routes
+    import portal.school.routes
+    import portal.sessions.routes
+    import portal.sharing.routes
     import portal.urgent.routes  # noqa: F401
 
-    for blueprint in (auth_bp, dashboard_bp, circles_bp, plan_bp, admin_bp, urgent_bp, health_bp):
+    for blueprint in (auth_bp, dashboard_bp, circles_bp, invitations_bp, plan_bp, admin_bp, urgent_bp, health_bp, audit_bp, notify_bp, sharing_bp, sessions_bp, account_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(school_bp)
+    app.register_blueprint(followup_bp)
+
+
+def register_sessions(app: Flask) -> None:
+    from portal.sessions.services import check_request
+
+    app.before_request(check_request)
+
+
+def register_logging(app: Flask) -> None:
+    from portal.logs import register
+
+    register(app)
+
+
+def register_audit(app: Flask) -> None:
+    from portal.audit.services import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -13,6 +13,10 @@ from portal.extensions import db
 
 
 def register(app) -> None:
+    from portal.notify.cli import notify_cli
+
+    app.cli.add_command(notify_cli)
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
@@ -53,7 +57,7 @@ def register(app) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
     def seed_demo(if_empty):
         """Load the demo school, clinic and circle (never in production)."""
-        from portal.demo.seed import DEMO_PASSWORD, database_is_empty, seed
+        from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, database_is_empty, seed
 
         if not current_app.config.get("DEMO_ALLOWED"):
             raise click.ClickException("The demo data cannot be loaded under the production configuration.")
@@ -66,3 +70,7 @@ def register(app) -> None:
         click.echo(f"Demo loaded. Sign in with any of these (password: {DEMO_PASSWORD}):")
         for email, label in accounts_made:
             click.echo(f"  {email:32} {label}")
+        click.echo(
+            "The clinicians and the counselor also need a code from an authenticator app:\n"
+            f"add the key {DEMO_TOTP_SECRET} to one (it is public: demo accounts only)."
+        )

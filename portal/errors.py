@@ -6,6 +6,7 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.access.guard import record_refusal
 from portal.extensions import db
 
 MESSAGES = {
@@ -35,6 +36,11 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        try:
+            record_refusal(error.code or 500)
+        except Exception:  # an error page must never fail for want of an audit row
+            db.session.rollback()
+            app.logger.exception("could not record a refusal")
         return _page(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -1,7 +1,11 @@
 """Every model, imported in one place for the metadata and for Alembic."""
 
-from portal.auth.models import Organisation, User
+from portal.audit.models import AuditEvent
+from portal.auth.models import Organisation, PasswordReset, RecoveryCode, User
 from portal.circles.models import Circle, Membership
+from portal.followup.models import CalendarFeed, SectionReview
+from portal.invitations.models import Invitation
+from portal.notify.models import NoticeSent, Notification, NotificationPreference, OutboxMessage
 from portal.plan.models import (
     Adjustment,
     CareTeamContact,
@@ -16,9 +20,21 @@ from portal.plan.models import (
     SectionVersion,
     SetbackReview,
 )
+from portal.school.models import FlexibilityReview, SchoolHandover
+from portal.sessions.models import KeptDraft, UserSession
+from portal.sharing.models import Agreement
 
 __all__ = [
+    "KeptDraft",
+    "UserSession",
+    "AuditEvent",
+    "Agreement",
+    "NoticeSent",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
     "Adjustment",
+    "CalendarFeed",
     "CareTeamContact",
     "CheckIn",
     "Circle",
@@ -27,10 +43,16 @@ __all__ = [
     "Episode",
     "FollowUp",
     "HomeSafety",
+    "Invitation",
     "Membership",
     "Organisation",
+    "PasswordReset",
+    "RecoveryCode",
     "SafetyPlan",
+    "SchoolHandover",
+    "FlexibilityReview",
     "SchoolPlan",
+    "SectionReview",
     "SectionVersion",
     "SetbackReview",
     "User",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_login import current_user
 
 from portal.access.policy import ROLE_LABELS
 from portal.plan.forms import ConfirmForm
@@ -16,11 +17,27 @@ def _signout_form() -> ConfirmForm:
     return ConfirmForm(formdata=None)
 
 
+def _unread_count() -> int:
+    """Unread notices for the header, counted only when a page asks."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.notify.models import Notification
+
+    if not current_user.is_authenticated:
+        return 0
+    from portal.notify.routes import visible_notifications
+
+    unread = visible_notifications().where(Notification.read_at.is_(None)).subquery()
+    return db.session.scalar(select(func.count()).select_from(unread)) or 0
+
+
 def register(app) -> None:
     @app.context_processor
     def globals_for_templates():
         config = current_app.config
         return {
+            "unread_count": _unread_count,
             "urgent_numbers": {
                 "emergency": config["EMERGENCY_NUMBER"],
                 "crisis": config["CRISIS_LINE_NUMBER"],
@@ -29,6 +46,8 @@ def register(app) -> None:
             },
             "role_labels": ROLE_LABELS,
             "signout_form": _signout_form,
+            "session_idle_seconds": config["SESSION_IDLE_MINUTES"] * 60,
+            "session_warn_seconds": config["SESSION_WARN_MINUTES"] * 60,
         }
 
     @app.template_filter("local_time")

@@ -9,6 +9,7 @@ seeded with the demo, then signs in as each demo account.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import threading
@@ -44,14 +45,36 @@ def serve_demo(database: Path):
     return server, f"http://127.0.0.1:{server.server_port}", app
 
 
-def sign_in(page, base: str, email: str) -> None:
+def sign_in(page, base: str, email: str, app) -> None:
     from portal.demo.seed import DEMO_PASSWORD
 
     page.goto(f"{base}/login")
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(re.compile(rf"^{re.escape(base)}/(dashboard|login/code)$"))
+    if page.url.endswith("/login/code"):
+        page.fill("#code", demo_code(app, email))
+        page.click("main button[type=submit]")
     page.wait_for_url(f"{base}/dashboard")
+
+
+def demo_code(app, email: str) -> str:
+    """The clinicians' and counselor's code, from the demo key (README)."""
+    import pyotp
+    from sqlalchemy import update
+
+    from portal import clock
+    from portal.auth.models import User
+    from portal.demo.seed import DEMO_TOTP_SECRET
+    from portal.extensions import db
+
+    with app.app_context():
+        # A code works once; several screenshots sign the same account in within 30 seconds.
+        db.session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+        db.session.commit()
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    return totp.generate_otp(totp.timecode(clock.now()))
 
 
 def jordan_circle_id(app) -> int:
@@ -89,7 +112,7 @@ def main() -> None:
                     context = browser.new_context(viewport={"width": width, "height": height})
                     page = context.new_page()
                     if email:
-                        sign_in(page, base, email)
+                        sign_in(page, base, email, app)
                     page.goto(base + path)
                     page.screenshot(path=str(out / name), full_page=False)
                     context.close()

@@ -71,10 +71,21 @@ def login_as(client):
     """Sign a test client in as an account without going through the form."""
 
     def sign_in(user, test_client=None):
+        import secrets
+
+        from portal import clock
+        from portal.sessions.models import UserSession
+        from portal.sessions.services import SESSION_KEY, _hash
+
         target = test_client or client
+        token = secrets.token_urlsafe(32)
+        now = clock.now()
+        db.session.add(UserSession(user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now))
+        db.session.commit()
         with target.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            session[SESSION_KEY] = token
         return target
 
     return sign_in
@@ -82,11 +93,19 @@ def login_as(client):
 
 @pytest.fixture(autouse=True)
 def no_real_email(monkeypatch):
-    """No test may reach a real mail server; tests of email start their own."""
+    """No test may reach a real mail server: only one a test started on loopback."""
     import smtplib
+
+    real_smtp = smtplib.SMTP
+
+    class LoopbackOnlySMTP(real_smtp):
+        def __init__(self, host="", port=0, *args, **kwargs):
+            if host and host not in ("127.0.0.1", "localhost", "::1"):
+                raise AssertionError(f"a test tried to send email through {host}")
+            super().__init__(host, port, *args, **kwargs)
 
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to send real email")
 
-    monkeypatch.setattr(smtplib, "SMTP", refuse)
+    monkeypatch.setattr(smtplib, "SMTP", LoopbackOnlySMTP)
     monkeypatch.setattr(smtplib, "SMTP_SSL", refuse)

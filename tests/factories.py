@@ -81,18 +81,20 @@ def sample_value(field_spec, marker: str):
     raise ValueError(field_spec.type)
 
 
-def section_values(kind: str, marker: str, **overrides) -> dict:
-    spec = SPECS[kind]
+def section_values(section_kind: str, marker: str, **overrides) -> dict:
+    spec = SPECS[section_kind]
     values = {f.name: sample_value(f, f"{marker}-{f.name}") for f in spec.fields}
     values.update(overrides)
     return values
 
 
-def write_section(circle_: Circle, kind: str, author: User, marker: str, **overrides):
-    """Write a document section, or add one item to a list section."""
-    spec = SPECS[kind]
-    values = section_values(kind, marker, **overrides)
-    if kind == "episodes":
+def write_section(circle_: Circle, section_kind: str, author: User, marker: str, **overrides):
+    """Write a document section, or add one item to a list section.
+
+    ``overrides`` set fields by name; a section's own ``kind`` field among them."""
+    spec = SPECS[section_kind]
+    values = section_values(section_kind, marker, **overrides)
+    if section_kind == "episodes":
         values.setdefault("recorded_by_id", author.id)
     if spec.is_list:
         return plan_services.add_item(circle_.id, spec, values, author)

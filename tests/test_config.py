@@ -37,3 +37,26 @@ def test_production_cookies_are_secure():
     assert config.Config.SESSION_COOKIE_HTTPONLY
     assert config.Config.SESSION_COOKIE_SAMESITE == "Lax"
     assert config.ProductionConfig.DEMO_ALLOWED is False
+
+
+def test_proxy_fix_is_configurable(monkeypatch):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from portal import create_app
+
+    class BehindProxy(config.TestingConfig):
+        PROXY_FIX_HOPS = 1
+
+    app = create_app(BehindProxy)
+    assert isinstance(app.wsgi_app, ProxyFix)
+
+    @app.get("/_whoami")
+    def whoami():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    whoami.access_rule = object()  # a test-only view, outside the access matrix
+    response = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert response.text == "203.0.113.9 https"
+    assert not isinstance(create_app(config.TestingConfig).wsgi_app, ProxyFix)

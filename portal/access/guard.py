@@ -10,11 +10,43 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import current_user, login_required
 
 from portal.access import policy
-from portal.access.queries import get_membership_or_404
+from portal.access.queries import find_membership, member_can
+from portal.audit.services import record_now
+
+
+def deny(status: int, *, membership=None, section: str | None = None):
+    """Refuse; the error handler records the refusal (see record_refusal)."""
+    g.denied_section = section
+    abort(status)
+
+
+def record_refusal(status: int) -> None:
+    """Every 403 and 404 a signed-in person meets is audited once: who, which
+    circle (if they are in it), which section, never what was asked for."""
+    if status not in (403, 404) or not current_user.is_authenticated:
+        return
+    membership = g.get("membership")
+    section = g.get("denied_section") or (request.view_args or {}).get("kind")
+    record_now(
+        "denied",
+        circle_id=membership.circle_id if membership is not None else None,
+        role=membership.role if membership is not None else None,
+        section=section if section in policy.SECTIONS else None,
+        outcome="refused" if status == 403 else "hidden",
+    )
+
+
+def load_membership(view_args: dict):
+    membership = find_membership(view_args["circle_id"], current_user)
+    if membership is None:
+        deny(404, section=view_args.get("kind"))
+    g.membership = membership
+    g.circle = membership.circle
+    return membership
 
 
 class Rule:
@@ -46,14 +78,14 @@ class OrgAdmin(Rule):
 
     def enforce(self, view_args: dict) -> None:
         if not (current_user.is_org_admin and current_user.organisation_id):
-            abort(403)
+            deny(403)
 
 
 @dataclass(frozen=True)
 class CreatesCircles(Rule):
     def enforce(self, view_args: dict) -> None:
         if current_user.staff_role not in policy.CIRCLE_CREATOR_ROLES:
-            abort(403)
+            deny(403)
 
 
 @dataclass(frozen=True)
@@ -66,11 +98,9 @@ class CircleAction(Rule):
         policy.can_act(policy.CLINICIAN, self.action)  # unknown action raises now
 
     def enforce(self, view_args: dict) -> None:
-        membership = get_membership_or_404(view_args["circle_id"], current_user)
-        g.membership = membership
-        g.circle = membership.circle
+        membership = load_membership(view_args)
         if not policy.can_act(membership.role, self.action):
-            abort(403)
+            deny(403, membership=membership)
 
 
 @dataclass(frozen=True)
@@ -95,14 +125,12 @@ class Section(Rule):
         return self.kind or view_args["kind"]
 
     def enforce(self, view_args: dict) -> None:
-        membership = get_membership_or_404(view_args["circle_id"], current_user)
-        g.membership = membership
-        g.circle = membership.circle
+        membership = load_membership(view_args)
         kind = self.section_kind(view_args)
-        if not policy.can(membership.role, kind, self.mode):
-            abort(403)
+        if not member_can(membership, kind, self.mode):
+            deny(403, membership=membership, section=kind)
         if self.action is not None and not policy.can_act(membership.role, self.action):
-            abort(403)
+            deny(403, membership=membership, section=kind)
 
 
 def guard(rule: Rule):

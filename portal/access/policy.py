@@ -143,22 +143,61 @@ ROW_SCOPES: dict[tuple[str, str], RowScope] = {
     ("episodes", SCHOOL_STAFF): RowScope("recorded_by_id", SELF),
 }
 
+# Sections that may be shared beyond their default audience, with whom, and
+# how far, but only while a recorded agreement is in force (DESIGN.md,
+# principle 4). Clinical notes are never among them: see the check below.
+SHAREABLE: dict[tuple[str, str], Mode] = {
+    ("safety_plan", SCHOOL_CONTACT): READ,
+    ("progress", SCHOOL_CONTACT): READ,
+}
+
+SCHOOL_ROLES = frozenset({SCHOOL_CONTACT, SCHOOL_STAFF})
+NEVER_SHARED_WITH_SCHOOL = frozenset({"clinical"})
+
+for _kind, _role in SHAREABLE:
+    if _kind in NEVER_SHARED_WITH_SCHOOL and _role in SCHOOL_ROLES:
+        raise RuntimeError(f"{_kind} can never be shared with {_role}")
+
+# Who agreed to a share: the young person, a guardian, or both.
+AGREED_BY = ("young_person", "guardian", "both")
+
 # Actions on the circle itself, by role.
 CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     "view_circle": frozenset(ROLES),
     "view_members": frozenset(ROLES),
     "manage_members": frozenset({CLINICIAN, SCHOOL_CONTACT}),
+    # A caregiver may invite another caregiver and the young person (ROLE_GRANTS).
+    "invite": frozenset({CLINICIAN, SCHOOL_CONTACT, CAREGIVER}),
+    # Everyone sees with whom the parts they read are shared.
+    "view_sharing": frozenset(ROLES),
+    "record_agreement": frozenset({CLINICIAN, CAREGIVER, YOUNG_PERSON}),
+    # "Who has seen this plan" (DESIGN.md, principle 7).
+    "view_audit": frozenset({CLINICIAN, CAREGIVER, YOUNG_PERSON}),
     # Removing a list item is reversible by a clinician (DESIGN.md, principle 6).
     "restore_items": frozenset({CLINICIAN}),
     # Each member keeps their own entry in the care team up to date.
     "edit_own_contact": frozenset(ROLES),
+    # Moving school: a caregiver's word comes first, then the school contact
+    # hands the school's part of the plan to the new school (portal/school/).
+    "agree_school_move": frozenset({CAREGIVER}),
+    "hand_over_school": frozenset({SCHOOL_CONTACT}),
+    # A plan review: confirming, section by section, that the plan still fits.
+    "record_review": frozenset({CLINICIAN}),
+    # The circles listed together on a clinician's caseload.
+    "caseload": frozenset({CLINICIAN}),
 }
+
+# Who answers for follow-up happening after an in-school episode or a setback:
+# the clinicians, and whoever the care team names for "monitoring" (a
+# responsibility a clinician gives a person, whatever their role).
+FOLLOW_UP_RESPONSIBLE_ROLES = frozenset({CLINICIAN})
 
 # Which roles a member may give (or take away) when managing the circle.
 # Only a clinician can give the clinician role, which opens clinical notes.
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     CLINICIAN: frozenset(ROLES),
     SCHOOL_CONTACT: frozenset(set(ROLES) - {CLINICIAN}),
+    CAREGIVER: frozenset({CAREGIVER, YOUNG_PERSON}),
 }
 
 # Accounts whose organisation role lets them start a circle, and the circle
@@ -186,8 +225,20 @@ def role_mode(role: str, kind: str) -> Mode | None:
     return POLICY[check_section(kind)].get(check_role(role))
 
 
-def can(role: str, kind: str, mode: str) -> bool:
-    granted = role_mode(role, kind)
+Shared = frozenset  # of (section, role) pairs under an agreement in force
+
+
+def shared_mode(role: str, kind: str, shared: Shared) -> Mode | None:
+    """What an agreement in force adds for this role; never more than SHAREABLE allows."""
+    if (kind, role) not in shared:
+        return None
+    if role in SCHOOL_ROLES and kind in NEVER_SHARED_WITH_SCHOOL:
+        return None
+    return SHAREABLE.get((kind, role))
+
+
+def can(role: str, kind: str, mode: str, shared: Shared = frozenset()) -> bool:
+    granted = role_mode(role, kind) or shared_mode(role, kind, shared)
     if mode == READ:
         return granted is not None
     if mode == EDIT:
@@ -195,18 +246,18 @@ def can(role: str, kind: str, mode: str) -> bool:
     raise UnknownName(f"unknown mode {mode!r}")
 
 
-def readable_sections(role: str) -> tuple[str, ...]:
-    return tuple(kind for kind in SECTIONS if can(role, kind, READ))
+def readable_sections(role: str, shared: Shared = frozenset()) -> tuple[str, ...]:
+    return tuple(kind for kind in SECTIONS if can(role, kind, READ, shared))
 
 
-def field_visible(role: str, kind: str, field: str) -> bool:
-    if not can(role, kind, READ):
+def field_visible(role: str, kind: str, field: str, shared: Shared = frozenset()) -> bool:
+    if not can(role, kind, READ, shared):
         return False
     return role not in HIDDEN_FIELDS.get((kind, field), frozenset())
 
 
-def field_editable(role: str, kind: str, field: str) -> bool:
-    if not (can(role, kind, EDIT) and field_visible(role, kind, field)):
+def field_editable(role: str, kind: str, field: str, shared: Shared = frozenset()) -> bool:
+    if not (can(role, kind, EDIT, shared) and field_visible(role, kind, field, shared)):
         return False
     editors = FIELD_EDITORS.get((kind, field))
     return editors is None or role in editors
@@ -224,6 +275,18 @@ def can_act(role: str, action: str) -> bool:
     except KeyError:
         raise UnknownName(f"unknown circle action {action!r}") from None
     return check_role(role) in allowed
+
+
+def answers_for_follow_ups(role: str, holds_monitoring: bool) -> bool:
+    """Whether this member is told that a follow-up is due, or was missed.
+
+    Only someone who reads every follow-up can tell whether one is booked: a
+    member whose row scope hides appointments (the school contact) is not
+    asked to answer for them, even when named for monitoring.
+    """
+    if not (check_role(role) in FOLLOW_UP_RESPONSIBLE_ROLES or holds_monitoring):
+        return False
+    return can(role, "follow_ups", READ) and row_scope(role, "follow_ups") is None
 
 
 def may_grant(role: str, granted_role: str) -> bool:

@@ -5,13 +5,48 @@ A circle the user has no active membership in does not exist for them (404).
 
 from __future__ import annotations
 
-from flask import abort
-from sqlalchemy import select
+from flask import abort, g, has_app_context
+from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
+from portal import clock
 from portal.access import policy
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
+from portal.sharing.models import Agreement
+
+
+def agreements_in_force_condition(at):
+    return (
+        Agreement.withdrawn_at.is_(None),
+        Agreement.starts_at <= at,
+        or_(Agreement.ends_at.is_(None), Agreement.ends_at > at),
+    )
+
+
+def shared_by_circle(circle_ids) -> dict[int, policy.Shared]:
+    """The (section, role) pairs shared under agreements in force, per circle, in one query."""
+    circle_ids = list(circle_ids)
+    result: dict[int, set] = {circle_id: set() for circle_id in circle_ids}
+    if circle_ids:
+        stmt = select(Agreement.circle_id, Agreement.section, Agreement.role).where(
+            Agreement.circle_id.in_(circle_ids), *agreements_in_force_condition(clock.now())
+        )
+        for circle_id, section, role in db.session.execute(stmt):
+            result[circle_id].add((section, role))
+    return {circle_id: frozenset(pairs) for circle_id, pairs in result.items()}
+
+
+def shared_for(circle_id: int) -> policy.Shared:
+    """Agreements in force for one circle, read once per request."""
+    cache = g.setdefault("_shared_by_circle", {}) if has_app_context() else {}
+    if circle_id not in cache:
+        cache.update(shared_by_circle([circle_id]))
+    return cache[circle_id]
+
+
+def member_can(membership: Membership, kind: str, mode: str) -> bool:
+    return policy.can(membership.role, kind, mode, shared_for(membership.circle_id))
 
 
 def memberships_for(user) -> list[Membership]:
@@ -27,8 +62,16 @@ def memberships_for(user) -> list[Membership]:
 
 
 def get_membership_or_404(circle_id: int, user) -> Membership:
-    if not user.is_authenticated:
+    membership = find_membership(circle_id, user)
+    if membership is None:
         abort(404)
+    return membership
+
+
+def find_membership(circle_id: int, user) -> Membership | None:
+    """The user's active membership of the circle, with the circle; None for anyone else."""
+    if not user.is_authenticated:
+        return None
     stmt = (
         select(Membership)
         .join(Membership.circle)
@@ -39,10 +82,7 @@ def get_membership_or_404(circle_id: int, user) -> Membership:
             Membership.removed_at.is_(None),
         )
     )
-    membership = db.session.scalars(stmt).first()
-    if membership is None:
-        abort(404)
-    return membership
+    return db.session.scalars(stmt).first()
 
 
 def row_condition(kind: str, membership: Membership, model):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import abort
 
 from portal.access import policy
-from portal.access.queries import row_in_scope
+from portal.access.queries import row_in_scope, shared_for
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class SectionAccess:
 def section_access(membership, spec) -> SectionAccess:
     role = membership.role
     kind = spec.kind
-    if not policy.can(role, kind, policy.READ):
+    shared = shared_for(membership.circle_id)
+    if not policy.can(role, kind, policy.READ, shared):
         return SectionAccess(kind, False, False, (), (), ())
-    readable = tuple(f.name for f in spec.fields if policy.field_visible(role, kind, f.name))
-    editable = tuple(f.name for f in spec.fields if policy.field_editable(role, kind, f.name))
+    readable = tuple(f.name for f in spec.fields if policy.field_visible(role, kind, f.name, shared))
+    editable = tuple(f.name for f in spec.fields if policy.field_editable(role, kind, f.name, shared))
     limits = []
     scope = policy.row_scope(role, kind)
     if scope is not None and scope.value is not policy.SELF:
@@ -36,7 +37,7 @@ def section_access(membership, spec) -> SectionAccess:
         limits.append((scope.field, tuple(c for c in field_spec.choices if c[0] == scope.value)))
     return SectionAccess(
         kind=kind,
-        can_edit=policy.can(role, kind, policy.EDIT),
+        can_edit=policy.can(role, kind, policy.EDIT, shared),
         can_restore=policy.can_act(role, "restore_items"),
         readable=readable,
         editable=editable,

@@ -9,11 +9,14 @@ from sqlalchemy import select
 
 from portal.access.guard import OrgAdmin, guard
 from portal.admin import bp
+from portal.audit.services import record
+from portal.auth import mfa
 from portal.auth import services as accounts
 from portal.auth.forms import AccountForm
 from portal.auth.models import User
 from portal.extensions import db
 from portal.plan.forms import ConfirmForm
+from portal.sessions import services as sessions
 
 SAME_EMAIL = "That email cannot be used for a new account. If the person already has one, ask them to sign in."
 
@@ -25,6 +28,14 @@ def _own_account_or_404(user_id: int) -> User:
     return user
 
 
+def _someone_else_in_own_organisation(user_id: int) -> User:
+    """Admins act on others; their own sessions and app are on their account page."""
+    user = _own_account_or_404(user_id)
+    if user.id == current_user.id:
+        abort(403)
+    return user
+
+
 @bp.get("/")
 @guard(OrgAdmin())
 def accounts_list():
@@ -32,7 +43,10 @@ def accounts_list():
         select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
     ).all()
     return render_template(
-        "admin/accounts.html", users=users, organisation=current_user.organisation, confirm=ConfirmForm()
+        "admin/accounts.html",
+        users=users,
+        organisation=current_user.organisation,
+        confirm=ConfirmForm(),
     )
 
 
@@ -73,6 +87,7 @@ def deactivate(user_id: int):
     if ConfirmForm().validate_on_submit():
         user.active = False
         accounts.end_sessions(user)
+        sessions.end_all(user, "account_stopped")
         db.session.commit()
         flash(f"{user.name} can no longer sign in; their sessions have ended.", "success")
     return redirect(url_for("admin.accounts_list"))
@@ -86,4 +101,33 @@ def reactivate(user_id: int):
         user.active = True
         db.session.commit()
         flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for("admin.accounts_list"))
+
+
+@bp.post("/accounts/<int:user_id>/end-sessions")
+@guard(OrgAdmin())
+def end_sessions(user_id: int):
+    user = _someone_else_in_own_organisation(user_id)
+    if ConfirmForm().validate_on_submit():
+        sessions.end_all(user, "ended_by_admin")
+        accounts.end_sessions(user)
+        record("sessions_ended_by_admin", subject=user)
+        db.session.commit()
+        flash(f"{user.name} is signed out everywhere. They can sign in again.", "success")
+    return redirect(url_for("admin.accounts_list"))
+
+
+@bp.post("/accounts/<int:user_id>/reset-two-factor")
+@guard(OrgAdmin())
+def reset_two_factor(user_id: int):
+    user = _someone_else_in_own_organisation(user_id)
+    if ConfirmForm().validate_on_submit():
+        mfa.reset(user)
+        record("mfa_reset_by_admin", subject=user)
+        accounts.tell_owner(user, "mfa_reset_by_admin")
+        db.session.commit()
+        flash(
+            f"Two-factor sign-in is reset for {user.name}. They will set up an authenticator app the next time they sign in.",
+            "success",
+        )
     return redirect(url_for("admin.accounts_list"))

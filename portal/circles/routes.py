@@ -51,6 +51,7 @@ def _members_page(form, status=200):
             membership=membership,
             members=services.active_members(g.circle.id),
             can_manage=can_manage,
+            can_invite=policy.can_act(membership.role, "invite"),
             may_remove=lambda member: can_manage
             and member.id != membership.id
             and policy.may_grant(membership.role, member.role),

@@ -4,10 +4,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from portal import clock
+from portal.audit.services import record as audit
 from portal.auth.models import User
 from portal.auth.services import find_user
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
+from portal.notify import services as notify
 from portal.plan.services import create_own_contact
 
 
@@ -36,6 +38,9 @@ def _join(circle: Circle, user: User, role: str, relationship_label: str, actor:
     membership.removed_by_id = None
     db.session.flush()
     create_own_contact(circle.id, membership, user, actor)
+    audit("member_added", circle_id=circle.id, user=actor, subject=user)
+    if user.id != actor.id:
+        notify.membership_changed(circle.id, user, added=True)
     return membership
 
 
@@ -51,9 +56,16 @@ def add_member(circle: Circle, email: str, role: str, relationship_label: str, a
 
 def remove_member(membership: Membership, actor: User) -> None:
     """The person loses access to the circle on their very next request."""
+    _leave(membership, actor)
+    db.session.commit()
+
+
+def _leave(membership: Membership, actor: User) -> None:
+    """Remove in the caller's transaction, so several removals (a move of school) stand or fall together."""
     membership.removed_at = clock.now()
     membership.removed_by_id = actor.id
-    db.session.commit()
+    audit("member_removed", circle_id=membership.circle_id, user=actor, subject=membership.user)
+    notify.membership_changed(membership.circle_id, membership.user, added=False)
 
 
 def active_members(circle_id: int) -> list[Membership]:

@@ -5,14 +5,25 @@ from portal.access import policy
 from portal.access.guard import SignedIn, guard
 from portal.dashboard import bp
 from portal.dashboard.services import dashboard_for
+from portal.followup import plan_pages as followup_pages
+from portal.school import dashboard as school_dashboard
 
 
 @bp.get("/dashboard")
 @guard(SignedIn())
 def index():
-    return render_template(
+    cards = dashboard_for(current_user)
+    memberships = [card.membership for card in cards]
+    school_notes = school_dashboard.notes_for(memberships)
+    page = render_template(
         "dashboard/index.html",
-        cards=dashboard_for(current_user),
+        cards=cards,
         role_labels=policy.ROLE_LABELS,
         can_create=current_user.staff_role in policy.CIRCLE_CREATOR_ROLES,
+        school_notes=school_notes,
+        school_links=school_dashboard.links_for(memberships),
+        followup_links=followup_pages.dashboard_links(memberships),
     )
+    # After rendering: recording commits, which would expire the rows the page reads.
+    school_dashboard.record_shown(school_notes, memberships)
+    return page

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.access import policy
-from portal.access.queries import memberships_for, row_in_scope
+from portal.access.queries import memberships_for, row_in_scope, shared_by_circle
 from portal.extensions import db
+from portal.followup.queries import follow_up_attention
 from portal.plan.models import Adjustment, Episode, FollowUp
 from portal.plan.presenters import display
 from portal.plan.sections import spec_for
@@ -35,8 +36,8 @@ class CircleCard:
     items: list[AttentionItem] = field(default_factory=list)
 
 
-def _readable_circles(memberships, kind) -> dict[int, object]:
-    return {m.circle_id: m for m in memberships if policy.can(m.role, kind, policy.READ)}
+def _readable_circles(memberships, kind, shared) -> dict[int, object]:
+    return {m.circle_id: m for m in memberships if policy.can(m.role, kind, policy.READ, shared[m.circle_id])}
 
 
 def _section_url(membership, kind: str) -> str:
@@ -45,6 +46,7 @@ def _section_url(membership, kind: str) -> str:
 
 def dashboard_for(user) -> list[CircleCard]:
     memberships = memberships_for(user)
+    shared = shared_by_circle(m.circle_id for m in memberships)
     cards = {m.circle_id: CircleCard(m) for m in memberships}
     found: dict[int, list[AttentionItem]] = defaultdict(list)
     now = clock.now()
@@ -52,7 +54,7 @@ def dashboard_for(user) -> list[CircleCard]:
     config = current_app.config
 
     follow_up_spec = spec_for("follow_ups")
-    circles = _readable_circles(memberships, "follow_ups")
+    circles = _readable_circles(memberships, "follow_ups", shared)
     if circles:
         review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
         rows = db.session.scalars(
@@ -81,7 +83,7 @@ def dashboard_for(user) -> list[CircleCard]:
             elif row.kind != "appointment":
                 found[row.circle_id].append(AttentionItem("review_due", f"{label} is coming up", when, url, (3, row.due_at), "follow_ups"))
 
-    circles = _readable_circles(memberships, "episodes")
+    circles = _readable_circles(memberships, "episodes", shared)
     if circles:
         since = now - timedelta(days=config["RECENT_EPISODE_DAYS"])
         episode_spec = spec_for("episodes")
@@ -100,7 +102,7 @@ def dashboard_for(user) -> list[CircleCard]:
                               (2, -row.occurred_at.timestamp()), "episodes")
             )
 
-    circles = _readable_circles(memberships, "adjustments")
+    circles = _readable_circles(memberships, "adjustments", shared)
     if circles:
         horizon = today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
         adjustment_spec = spec_for("adjustments")
@@ -127,6 +129,10 @@ def dashboard_for(user) -> list[CircleCard]:
                     "adjustments",
                 )
             )
+
+    # A follow-up due after an episode or a setback review (portal/followup/).
+    for circle_id, items in follow_up_attention(memberships, shared).items():
+        found[circle_id].extend(items)
 
     for circle_id, items in found.items():
         cards[circle_id].items = sorted(items, key=lambda item: item.sort_key)

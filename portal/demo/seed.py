@@ -24,6 +24,7 @@ from portal import clock
 from portal.access import policy
 from portal.access.queries import scoped_values
 from portal.access.sections import item_editable_fields, section_access
+from portal.auth import mfa
 from portal.auth.models import Organisation, User
 from portal.auth.services import create_user
 from portal.circles import services as circle_services
@@ -36,8 +37,12 @@ from portal.timezone import to_local, zone
 
 # Public on purpose (README, the CLI prints it): demo accounts guard nothing,
 # and the production configuration refuses to load them.
-DEMO_PASSWORD = "support-circle-demo"  # noqa: S105
+# The documented demo password; the demo never loads under the production config.
+DEMO_PASSWORD = "support-circle-demo"  # noqa: S105  # nosec B105
 DEMO_DOMAIN = "demo.example.org"
+# Public for the same reason: the demo clinicians and the counselor need a
+# second factor, as real ones do; add this key to any authenticator app.
+DEMO_TOTP_SECRET = "SUPPORTCIRCLEDEMOONLYNOTASECRET2"  # noqa: S105  # nosec B105
 
 
 def database_is_empty() -> bool:
@@ -222,6 +227,17 @@ class _People:
     admin: User
 
 
+def _forget_demo_emails() -> None:
+    """Loading the demo makes weeks of changes at once; the notices stay in the
+    portal to look at, but the emails to fictional addresses are dropped."""
+    from sqlalchemy import delete
+
+    from portal.notify.models import OutboxMessage
+
+    db.session.execute(delete(OutboxMessage))
+    db.session.commit()
+
+
 def seed() -> list[tuple[str, str]]:
     """Load the demo into an empty database; the accounts to sign in with, and who they are."""
     if not database_is_empty():
@@ -238,6 +254,7 @@ def seed() -> list[tuple[str, str]]:
     people, school = _accounts(cal)
     _jordans_circle(cal, people, school, numbers)
     _caseys_circle(cal, people, numbers)
+    _forget_demo_emails()
     return [
         (people.clinician.email, "Dr Ana Rivera, clinical psychologist: clinician in Jordan's circle"),
         (people.psychiatrist.email, "Dr Ken Mori, psychiatrist: clinician and prescriber in Jordan's circle"),
@@ -277,6 +294,9 @@ def _accounts(cal: _Calendar) -> tuple[_People, Organisation]:
         teacher=account("teacher", "Lee Park", "Maths teacher", school, "school_staff"),
         admin=account("admin", "Priya Shah", "School office manager", school, is_org_admin=True),
     )
+    for person in (people.clinician, people.psychiatrist, people.counselor):
+        mfa.enrol_with_secret(person, DEMO_TOTP_SECRET)
+        person.mfa_enrolled_at = joined
     db.session.commit()
     return people, school
 

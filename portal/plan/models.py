@@ -208,6 +208,9 @@ class SectionVersion(db.Model):
     snapshot: Mapped[dict] = mapped_column(JSON)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # The setback review this change follows from, when the clinician said so:
+    # history shows the review's answers beside the change (portal/followup).
+    setback_review_id: Mapped[int | None] = mapped_column(ForeignKey("setback_review.id"), index=True)
 
 
 class ConflictCopy(db.Model):

@@ -57,7 +57,16 @@ def versions(circle_id: int, spec, membership) -> list[tuple[SectionVersion, str
         if condition is not None:
             stmt = stmt.where(SectionVersion.item_id.in_(select(spec.model.id).where(condition)))
     stmt = stmt.order_by(SectionVersion.changed_at.desc(), SectionVersion.id.desc())
-    return [(version, name or "Someone no longer in Support Circle") for version, name in db.session.execute(stmt)]
+    return [(version, name or _nobody(version)) for version, name in db.session.execute(stmt)]
+
+
+# A version without an author was made by the passing of time (a follow-up
+# nobody marked attended becomes missed: portal/followup/services.py).
+BY_SCHEDULE = "Support Circle, automatically,"
+
+
+def _nobody(version) -> str:
+    return BY_SCHEDULE if version.changed_by_id is None else "Someone no longer in Support Circle"
 
 
 def next_position(circle_id: int, spec) -> int:

@@ -5,19 +5,30 @@ from flask_login import current_user
 
 from portal.access import policy
 from portal.access.guard import CircleAction, Section, guard
-from portal.access.queries import scoped_values
+from portal.access.queries import scoped_values, shared_for
 from portal.access.sections import item_editable_fields, require_item_edit, section_access
+from portal.audit.services import record_view
+from portal.followup import linking
+from portal.followup import plan_pages as followup_pages
 from portal.plan import bp, presenters, queries, services
-from portal.plan.forms import ConfirmForm, form_class
+from portal.plan.forms import ConfirmForm, form_class, select_choices
 from portal.plan.sections import ordered_specs, spec_for
+from portal.school import plan_pages as school_pages
+from portal.sessions.services import draft_for_this_page
 from portal.timezone import local_naive
 
 READ, EDIT = policy.READ, policy.EDIT
 
 
-def _form(spec, access, fields, **kwargs):
+def _form(spec, access, fields, links=None, **kwargs):
     limits = tuple((name, choices) for name, choices in access.choice_limits if name in fields)
-    return form_class(spec, tuple(fields), limits)(**kwargs)
+    form_type = form_class(spec, tuple(fields), limits)
+    if not links:
+        return form_type(**kwargs)
+    # "This change follows the setback review of ..." (portal/followup/linking.py).
+    form = linking.with_link(form_type)(**kwargs)
+    getattr(form, linking.FIELD).choices = select_choices(links)
+    return form
 
 
 def _form_data(spec, row, fields) -> dict:
@@ -43,7 +54,14 @@ def overview(circle_id: int):
         access = section_access(membership, spec)
         if access.readable:
             sections.append((spec, access))
-    return render_template("plan/overview.html", circle=g.circle, membership=membership, sections=sections)
+    return render_template(
+        "plan/overview.html",
+        circle=g.circle,
+        membership=membership,
+        sections=sections,
+        can_view_audit=policy.can_act(membership.role, "view_audit"),
+        **school_pages.overview_extras(circle_id),
+    )
 
 
 @bp.get("/circles/<int:circle_id>/plan/<section:kind>")
@@ -52,7 +70,13 @@ def section(circle_id: int, kind: str):
     spec = spec_for(kind)
     membership = g.membership
     access = section_access(membership, spec)
-    context = {"circle": g.circle, "membership": membership, "spec": spec, "access": access}
+    context = {
+        "circle": g.circle,
+        "membership": membership,
+        "spec": spec,
+        "access": access,
+        "shared_with": sorted(role for section, role in shared_for(circle_id) if section == kind),
+    }
     if spec.is_list:
         rows = queries.items(circle_id, spec, membership)
         context["items"] = [
@@ -71,12 +95,17 @@ def section(circle_id: int, kind: str):
         row = queries.document(circle_id, spec)
         context["document"] = row
         context["fields"] = presenters.shown_fields(spec, row, access.readable) if row else []
+    context.update(school_pages.section_extras(kind, membership, context))
+    context.update(followup_pages.section_extras(circle_id, kind))
+    record_view("view", membership, kind)
     return render_template("plan/section.html", **context)
 
 
-def _conflict_page(spec, access, conflict, fields, form_action, status=409):
+def _conflict_page(spec, access, conflict, fields, form_action, status=409, links=None):
     current = conflict.current
-    form = _form(spec, access, fields, formdata=None, data=_conflict_form_data(spec, conflict, fields))
+    data = _conflict_form_data(spec, conflict, fields)
+    data[linking.FIELD] = request.form.get(linking.FIELD, "")
+    form = _form(spec, access, fields, links, formdata=None, data=data)
     return (
         render_template(
             "plan/conflict.html",
@@ -115,18 +144,25 @@ def edit_document(circle_id: int, kind: str):
     access = section_access(g.membership, spec)
     row = queries.document(circle_id, spec)
     fields = access.editable
+    links = followup_pages.setback_links(circle_id, g.membership, kind)
+    draft = draft_for_this_page(current_user) if request.method == "GET" else None
     if request.method == "POST":
-        form = _form(spec, access, fields)
+        form = _form(spec, access, fields, links)
+    elif draft is not None:
+        form = _form(spec, access, fields, links, formdata=draft)
     elif row is not None:
-        form = _form(spec, access, fields, data=_form_data(spec, row, fields))
+        form = _form(spec, access, fields, links, data=_form_data(spec, row, fields))
+        record_view("view", g.membership, kind)
     else:
-        form = _form(spec, access, fields, data={"base_version": 0})
+        form = _form(spec, access, fields, links, data={"base_version": 0})
     if form.validate_on_submit():
         values = services.form_values(spec, form, fields)
         try:
-            services.save_document(circle_id, spec, values, form.base_version_number(), current_user)
+            services.save_document(
+                circle_id, spec, values, form.base_version_number(), current_user, follows=linking.chosen(form)
+            )
         except services.Conflict as conflict:
-            return _conflict_page(spec, access, conflict, fields, request.path)
+            return _conflict_page(spec, access, conflict, fields, request.path, links=links)
         flash(f"{spec.title} saved.", "success")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
@@ -139,17 +175,28 @@ def new_item(circle_id: int, kind: str):
     spec = spec_for(kind)
     access = section_access(g.membership, spec)
     fields = access.editable
-    form = _form(spec, access, fields)
+    draft = draft_for_this_page(current_user) if request.method == "GET" else None
+    extras = school_pages.new_item_extras(kind, g.membership)
+    links = followup_pages.setback_links(circle_id, g.membership, kind)
+    if draft is not None:
+        form = _form(spec, access, fields, links, formdata=draft)
+    elif request.method == "GET" and extras.get("defaults"):
+        form = _form(spec, access, fields, links, data=extras["defaults"])
+    else:
+        form = _form(spec, access, fields, links)
     if form.validate_on_submit():
         values = services.form_values(spec, form, fields)
         values.update(scoped_values(kind, g.membership))
         if kind == "episodes":
             values["recorded_by_id"] = current_user.id
-        services.add_item(circle_id, spec, values, current_user)
+        services.add_item(circle_id, spec, values, current_user, follows=linking.chosen(form))
         flash(f"The {spec.item_noun} was added.", "success")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
-    return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=None), status
+    return render_template(
+        "plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=None,
+        reminders=extras.get("reminders", {}),
+    ), status
 
 
 @bp.route("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/edit", methods=["GET", "POST"])
@@ -162,16 +209,22 @@ def edit_item(circle_id: int, kind: str, item_id: int):
     if row.removed_at is not None:
         flash(f"That {spec.item_noun} was removed. A clinician can restore it before it is changed.", "info")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+    # Only a member who may change the whole section may say why it changed.
+    links = followup_pages.setback_links(circle_id, g.membership, kind) if access.can_edit else None
+    draft = draft_for_this_page(current_user) if request.method == "GET" else None
     if request.method == "POST":
-        form = _form(spec, access, fields)
+        form = _form(spec, access, fields, links)
+    elif draft is not None:
+        form = _form(spec, access, fields, links, formdata=draft)
     else:
-        form = _form(spec, access, fields, data=_form_data(spec, row, fields))
+        form = _form(spec, access, fields, links, data=_form_data(spec, row, fields))
+        record_view("view", g.membership, kind, item_id=row.id)
     if form.validate_on_submit():
         values = services.form_values(spec, form, fields)
         try:
-            services.update_item(row, spec, values, form.base_version_number(), current_user)
+            services.update_item(row, spec, values, form.base_version_number(), current_user, follows=linking.chosen(form))
         except services.Conflict as conflict:
-            return _conflict_page(spec, access, conflict, fields, request.path)
+            return _conflict_page(spec, access, conflict, fields, request.path, links=links)
         flash(f"The {spec.item_noun} was saved.", "success")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
@@ -216,9 +269,12 @@ def move_item(circle_id: int, kind: str, item_id: int):
 def history(circle_id: int, kind: str):
     spec = spec_for(kind)
     access = section_access(g.membership, spec)
-    entries = presenters.history(spec, queries.versions(circle_id, spec, g.membership), access.readable)
+    versions = queries.versions(circle_id, spec, g.membership)
+    entries = presenters.history(spec, versions, access.readable)
+    record_view("history", g.membership, kind)
     return render_template(
-        "plan/history.html", circle=g.circle, spec=spec, entries=entries, action_words=presenters.ACTION_WORDS
+        "plan/history.html", circle=g.circle, spec=spec, entries=entries, action_words=presenters.ACTION_WORDS,
+        **followup_pages.history_extras(circle_id, g.membership, versions),
     )
 
 
@@ -229,4 +285,5 @@ def print_section(circle_id: int, kind: str):
     access = section_access(g.membership, spec)
     row = queries.document(circle_id, spec)
     fields = presenters.shown_fields(spec, row, access.readable, skip_empty=True) if row else []
+    record_view("print", g.membership, kind)
     return render_template("plan/print.html", circle=g.circle, spec=spec, row=row, fields=fields)

@@ -134,6 +134,9 @@ class SectionSpec:
     order_by: str = "position"  # list sections: position, or a date field (newest first)
     headline: tuple[str, ...] = field(default_factory=tuple)  # fields that name an item
     printable: bool = False
+    # A pointer on the edit page to another section where something belongs:
+    # (text before the link, the section linked to, the link's text, text after).
+    edit_note: tuple[str, str, str, str] | None = None
 
     def field(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -279,7 +282,8 @@ _register(
             F("unhelpful_responses", "Responses that make things harder"),
             F("when_urges_rise", "What to do when urges rise at home"),
             F("medication_safety", "Medication safety, from the prescriber",
-              help="Storage, quantities, and which changes need urgent contact."),
+              help="Storage, quantities, and which changes need urgent contact, written for the family. "
+              "The diagnosis, the medicine's purpose and the treatment notes stay in Assessment and treatment."),
         ),
     )
 )
@@ -293,6 +297,14 @@ _register(
         guidance=(
             "For the treating clinicians only. Record what was understood and agreed, not a label: "
             "this portal keeps no risk scores."
+        ),
+        # Caregivers never read this section, so what they must do about
+        # medicines at home is written for them there, without the detail here.
+        edit_note=(
+            "Medication-safety instructions for the family go in ",
+            "home_safety",
+            "Home safety",
+            ": caregivers read them there, without the clinical detail on this page.",
         ),
         fields=(
             F("assessment_function", "What the behaviour does for the person"),
@@ -413,7 +425,8 @@ _register(
     )
 )
 
-assert set(SPECS) == set(policy.SECTIONS), "every section in the policy needs a spec"
+if set(SPECS) != set(policy.SECTIONS):
+    raise RuntimeError("every section in the policy needs a spec, and every spec a policy row")
 
 
 def spec_for(kind: str) -> SectionSpec:

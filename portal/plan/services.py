@@ -8,7 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
+from portal.audit.services import record as audit
 from portal.extensions import db
+from portal.notify import services as notify
 from portal.plan import queries
 from portal.plan.models import ConflictCopy, SectionVersion
 from portal.timezone import to_utc
@@ -45,7 +47,17 @@ def _snapshot_values(spec, values: dict) -> dict:
     return {name: spec.field(name).to_snapshot(value) for name, value in values.items()}
 
 
-def _record(spec, row, user, action: str) -> None:
+AUDIT_ACTIONS = {"created": "create", "updated": "update", "removed": "remove", "restored": "restore"}
+
+
+def _record(spec, row, user, action: str, *, follows: int | None = None, audit_action: str | None = None) -> None:
+    audit(
+        audit_action or AUDIT_ACTIONS[action],
+        circle_id=row.circle_id,
+        section=spec.kind,
+        item_id=row.id if spec.is_list else None,
+        user=user,
+    )
     db.session.add(
         SectionVersion(
             circle_id=row.circle_id,
@@ -54,10 +66,18 @@ def _record(spec, row, user, action: str) -> None:
             number=row.version,
             action=action,
             snapshot=spec.snapshot(row),
-            changed_by_id=user.id,
+            changed_by_id=user.id if user is not None else None,
             changed_at=clock.now(),
+            setback_review_id=follows,
         )
     )
+
+
+def _tell_change(spec, row, user, *, new: bool) -> None:
+    if spec.kind == "episodes":
+        notify.episode_recorded(row.circle_id, user, row, new=new)
+    else:
+        notify.section_changed(row.circle_id, spec.kind, user, row)
 
 
 def _keep_conflict(spec, circle_id, item_id, base_version, values, user):
@@ -88,7 +108,8 @@ def _apply(row, values: dict, user) -> None:
     row.updated_at = clock.now()
 
 
-def save_document(circle_id: int, spec, values: dict, base_version: int | None, user):
+def save_document(circle_id: int, spec, values: dict, base_version: int | None, user, *, follows: int | None = None):
+    """``follows``: the id of the setback review this change follows from, if any."""
     row = queries.document(circle_id, spec)
     current_version = row.version if row is not None else 0
     if (base_version or 0) != current_version:
@@ -100,26 +121,28 @@ def save_document(circle_id: int, spec, values: dict, base_version: int | None, 
     _apply(row, values, user)
     try:
         db.session.flush()
-        _record(spec, row, user, "created" if created else "updated")
+        _record(spec, row, user, "created" if created else "updated", follows=follows)
+        notify.section_changed(circle_id, spec.kind, user)
         db.session.commit()
     except (StaleDataError, IntegrityError):
         _keep_conflict(spec, circle_id, None, base_version, values, user)
     return row
 
 
-def add_item(circle_id: int, spec, values: dict, user):
+def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = None):
     row = spec.model(circle_id=circle_id, created_by_id=user.id, created_at=clock.now())
     if spec.order_by == "position":
         row.position = queries.next_position(circle_id, spec)
     db.session.add(row)
     _apply(row, values, user)
     db.session.flush()
-    _record(spec, row, user, "created")
+    _record(spec, row, user, "created", follows=follows)
+    _tell_change(spec, row, user, new=True)
     db.session.commit()
     return row
 
 
-def update_item(row, spec, values: dict, base_version: int | None, user):
+def update_item(row, spec, values: dict, base_version: int | None, user, *, follows: int | None = None):
     # Read now: a failed flush expires the row, and reading it then raises.
     circle_id, item_id = row.circle_id, row.id
     if base_version != row.version:
@@ -127,11 +150,25 @@ def update_item(row, spec, values: dict, base_version: int | None, user):
     _apply(row, values, user)
     try:
         db.session.flush()
-        _record(spec, row, user, "updated")
+        _record(spec, row, user, "updated", follows=follows)
+        _tell_change(spec, row, user, new=False)
         db.session.commit()
     except StaleDataError:
         _keep_conflict(spec, circle_id, item_id, base_version, values, user)
     return row
+
+
+def change_by_schedule(row, spec, values: dict, audit_action: str) -> None:
+    """A change that the passing of time makes, with nobody at the keyboard
+    (a follow-up nobody marked attended becomes missed). It is kept as a
+    version and audited like any other, by no one; the caller tells the people
+    responsible, and commits."""
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by_id = None
+    row.updated_at = clock.now()
+    db.session.flush()
+    _record(spec, row, None, "updated", audit_action=audit_action)
 
 
 def set_removed(row, spec, user, removed: bool) -> None:
@@ -143,6 +180,7 @@ def set_removed(row, spec, user, removed: bool) -> None:
     row.updated_at = clock.now()
     db.session.flush()
     _record(spec, row, user, "removed" if removed else "restored")
+    _tell_change(spec, row, user, new=False)
     db.session.commit()
 
 

@@ -25,7 +25,10 @@ LINES = (
     ("matrix_deny_403", "    refused (403)"),
     ("matrix_deny_404", "    hidden (404)"),
     ("matrix_deny_405", "    method not allowed (405)"),
+    ("matrix_deny_410", "    invitation link no longer usable (410)"),
     ("matrix_mismatches", "  mismatches"),
+    ("matrix_shared_cases", "  cases run with an agreement in force (school contact)"),
+    ("matrix_shared_opened", "    of which opened by the agreement"),
     ("idor_attempts", "IDOR attempts on another circle's or organisation's ids"),
     ("idor_writes", "  of which writes"),
     ("idor_refused", "  refused (403/404)"),
@@ -38,6 +41,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not counts:
         return
     terminalreporter.section("access figures (SECURITY.md, figures 1-3)")
-    for key, label in LINES:
+    lines = list(LINES)
+    # A denial status with no line of its own is still shown, after the others.
+    named = {key for key, _ in LINES}
+    last_deny = max(i for i, (key, _) in enumerate(lines) if key.startswith("matrix_deny_"))
+    for key in sorted(k for k in counts if k.startswith("matrix_deny_") and k not in named):
+        last_deny += 1
+        lines.insert(last_deny, (key, f"    denied ({key.removeprefix('matrix_deny_')})"))
+    for key, label in lines:
         if key in counts:
             terminalreporter.write_line(f"{label:<60} {counts.get(key, 0):>6}")

@@ -2,7 +2,8 @@
 
 A member of circle A, in each role, tries circle B's ids: through circle B's
 own URLs, and smuggled into circle A's URLs, where their role does give them
-rights. An organisation admin tries accounts of another organisation. Every
+rights. An organisation admin tries accounts of another organisation. Everyone
+tries to open notifications addressed to someone else. Every
 attempt must be refused and leave the database exactly as it was; the writes
 carry complete, valid forms, and a control test shows that the same posts do
 change a circle the poster is allowed to change.
@@ -19,19 +20,27 @@ from portal.access import policy
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
+from portal.invitations import services as invitation_services
+from portal.invitations.models import Invitation
+from portal.notify.models import Notification
 from portal.plan import services as plan_services
 from portal.plan.sections import SPECS
+from portal.sharing import services as sharing_services
+from portal.sharing.models import Agreement
 from tests import factories
 from tests.access.builders import add_item, form_data, scoped_values
 
 ORG_ADMIN = "org_admin"
 ACTORS = (*policy.ROLES, ORG_ADMIN)
 REFUSED = frozenset({403, 404})
-# Text written into circle B; no answer to an attempt may carry it.
+# Text written into circle B (and into notices addressed to someone else); no
+# answer to an attempt may carry it.
 MARKER = "IDOR-B"
 # An audit trail is expected to grow with every refusal (SECURITY.md, Audit):
 # that is the one write a refused request may make.
 AUDIT_PREFIX = "audit"
+# Any signed-in request may mark its own session as still in use.
+BOOKKEEPING_COLUMNS = {("user_session", "last_seen_at")}
 
 
 @dataclass
@@ -42,6 +51,12 @@ class OtherCircle:
     items: dict[str, list]  # by section: a live item and a removed one
     newcomer: User  # an account someone might try to add to circle B
     foreign_accounts: list[User]  # accounts outside the org admin's organisation
+    agreement: Agreement  # in force in circle B
+    invitation: Invitation  # pending in circle B
+    invited_email: str  # the address it was sent to: circle B's text too
+    # Notices addressed to others: a member of circle B about circle B, and two
+    # members of circle A about circle A (each actor tries the one not theirs).
+    notifications: list[Notification]
 
 
 @dataclass(frozen=True)
@@ -98,10 +113,37 @@ def other(world) -> OtherCircle:
     # with no organisation, are all outside it.
     foreign = [world.users[policy.CLINICIAN], world.outsider, inactive, world.users[policy.CAREGIVER]]
     assert all(account.organisation_id != world.org_admin.organisation_id for account in foreign)
-    return OtherCircle(circle_b, memberships, documents, items, newcomer, foreign)
+    agreement = sharing_services.record(
+        circle_b.id, "safety_plan", policy.SCHOOL_CONTACT, "both", None, people[policy.YOUNG_PERSON]
+    )
+    invited_email = "idor-b-invitee@hillside.example.org"
+    invitation, _ = invitation_services.create_invitation(
+        circle_b, memberships[policy.CLINICIAN], invited_email, policy.CAREGIVER, f"{MARKER} godparent"
+    )
+    addressed = [
+        (people[policy.CAREGIVER], circle_b),
+        (world.users[policy.CLINICIAN], world.circle),
+        (world.users[policy.CAREGIVER], world.circle),
+    ]
+    notices = []
+    for account, about in addressed:
+        notice = Notification(
+            user_id=account.id,
+            circle_id=about.id,
+            kind="section_changed",
+            section="safety_plan",
+            text=f"{MARKER} notice for {account.name}",
+            link=f"/circles/{about.id}/plan/safety_plan",
+        )
+        db.session.add(notice)
+        notices.append(notice)
+    db.session.commit()
+    return OtherCircle(
+        circle_b, memberships, documents, items, newcomer, foreign, agreement, invitation, invited_email, notices
+    )
 
 
-def attempts(world, other: OtherCircle, role: str | None) -> list[Attempt]:
+def attempts(world, other: OtherCircle, role: str | None, actor: User) -> list[Attempt]:
     a, b = world.circle.id, other.circle.id
     found = [
         Attempt("GET", f"/circles/{b}", must_hide=True),
@@ -149,14 +191,51 @@ def attempts(world, other: OtherCircle, role: str | None) -> list[Attempt]:
             Attempt("POST", f"/admin/accounts/{account.id}/deactivate", {}),
             Attempt("POST", f"/admin/accounts/{account.id}/reactivate", {}),
         ]
+    agreement, invitation = other.agreement.id, other.invitation.id
+    found += [
+        # Sharing: circle B's page, a new agreement there, and B's agreement withdrawn through B and through A.
+        Attempt("GET", f"/circles/{b}/sharing", must_hide=True),
+        Attempt(
+            "POST",
+            f"/circles/{b}/sharing",
+            {"share": f"progress:{policy.SCHOOL_CONTACT}", "agreed_by": "both"},
+            must_hide=True,
+        ),
+        Attempt("POST", f"/circles/{b}/sharing/{agreement}/withdraw", {}, must_hide=True),
+        Attempt("POST", f"/circles/{a}/sharing/{agreement}/withdraw", {}),
+        Attempt("GET", f"/circles/{b}/who-has-seen", must_hide=True),
+        # Invitations: circle B's list, a new one there, and B's invitation revoked through B and through A.
+        Attempt("GET", f"/circles/{b}/invitations", must_hide=True),
+        Attempt(
+            "POST",
+            f"/circles/{b}/invitations",
+            {"email": other.newcomer.email, "role": policy.CAREGIVER, "relationship_label": "Aunt"},
+            must_hide=True,
+        ),
+        Attempt("POST", f"/circles/{b}/invitations/{invitation}/revoke", {}, must_hide=True),
+        Attempt("POST", f"/circles/{a}/invitations/{invitation}/revoke", {}),
+    ]
+    # Someone else's notices: not found, and still unread.
+    for notice in other.notifications:
+        if notice.user_id != actor.id:
+            found.append(Attempt("POST", f"/notifications/{notice.id}/open", {}, must_hide=True))
     return found
+
+
+def unread(notices: list[Notification]) -> bool:
+    ids = [notice.id for notice in notices]
+    return db.session.scalars(select(Notification.read_at).where(Notification.id.in_(ids))).all() == [None] * len(ids)
 
 
 def snapshot() -> dict:
     """Every row of every table, in key order: counts, SectionVersion rows,
     versions, removed_at, memberships and accounts are all in it."""
     return {
-        table.name: db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        table.name: db.session.execute(
+            select(*(c for c in table.columns if (table.name, c.name) not in BOOKKEEPING_COLUMNS)).order_by(
+                *table.primary_key.columns
+            )
+        ).all()
         for table in db.metadata.sorted_tables
         if not table.name.startswith(AUDIT_PREFIX)
     }
@@ -172,9 +251,12 @@ def actor_user(world, name: str) -> User:
 
 @pytest.mark.parametrize("actor_name", ACTORS)
 def test_another_circles_ids_are_refused_and_change_nothing(client, login_as, world, other, figures, actor_name):
-    login_as(actor_user(world, actor_name))
+    actor = actor_user(world, actor_name)
+    login_as(actor)
     role = actor_name if actor_name in policy.ROLES else None
-    tried = attempts(world, other, role)
+    tried = attempts(world, other, role, actor)
+    b_texts = (MARKER, other.invited_email)
+    assert unread(other.notifications)
     problems = []
     before = snapshot()
     for attempt in tried:
@@ -186,7 +268,8 @@ def test_another_circles_ids_are_refused_and_change_nothing(client, login_as, wo
             problems.append(f"{where}: expected {sorted(expected)}, got {response.status_code}")
         else:
             figures["idor_refused"] += 1
-        if MARKER in response.get_data(as_text=True):
+        body = response.get_data(as_text=True)
+        if any(text in body for text in b_texts):
             problems.append(f"{where}: the answer carries circle B's text")
         if changed := changed_tables(before, after):
             figures["idor_db_changed"] += 1
@@ -197,6 +280,7 @@ def test_another_circles_ids_are_refused_and_change_nothing(client, login_as, wo
     figures["idor_db_changed"] += 0  # zero is the figure a reviewer looks for: make it print
     print(f"{actor_name}: {len(tried)} IDOR attempts, {len(problems)} problems")
     assert problems == []
+    assert unread(other.notifications), "someone else's notice was marked as read"
 
 
 def test_an_org_admin_is_not_refused_for_their_own_organisation(client, login_as, world):
@@ -244,3 +328,32 @@ def test_the_same_posts_change_a_circle_the_poster_may_change(client, login_as, 
     newcomer = factories.user(email="newcomer@lakeview.example.org")
     post(clinician, f"/circles/{a}/members", {"email": newcomer.email, "role": policy.CAREGIVER})
     post(clinician, f"/circles/{a}/members/{world.memberships[policy.CAREGIVER].id}/remove", {})
+
+
+def test_the_same_posts_take_effect_on_the_posters_own_ids(client, login_as, world):
+    """The control for the new ids: withdrawing circle A's agreement, revoking
+    circle A's invitation and opening one's own notice, by people allowed to,
+    work and change the data; so the refusals above are about the id."""
+    a = world.circle.id
+    young_person, clinician = world.users[policy.YOUNG_PERSON], world.users[policy.CLINICIAN]
+    agreement = sharing_services.record(a, "safety_plan", policy.SCHOOL_CONTACT, "young_person", None, young_person)
+    invitation, _ = invitation_services.create_invitation(
+        world.circle, world.memberships[policy.CLINICIAN], "control@invited.example.test", policy.CAREGIVER
+    )
+    notice = Notification(user_id=young_person.id, circle_id=a, kind="section_changed", section="safety_plan", text="N")
+    db.session.add(notice)
+    db.session.commit()
+
+    def post(user, path):
+        login_as(user)
+        before = snapshot()
+        response = client.post(path, data={})
+        assert response.status_code == 302, (path, response.status_code)
+        assert changed_tables(before, snapshot()), path
+
+    post(young_person, f"/circles/{a}/sharing/{agreement.id}/withdraw")
+    assert db.session.scalar(select(Agreement.withdrawn_at).where(Agreement.id == agreement.id)) is not None
+    post(clinician, f"/circles/{a}/invitations/{invitation.id}/revoke")
+    assert db.session.scalar(select(Invitation.revoked_at).where(Invitation.id == invitation.id)) is not None
+    post(young_person, f"/notifications/{notice.id}/open")
+    assert not unread([notice])

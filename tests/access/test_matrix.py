@@ -5,6 +5,11 @@ checked against the outcome that the endpoint's declared rule and the policy
 table predict. The cases are derived from the URL map, so a new route is
 tested as soon as it exists; a rule type or URL argument that this file cannot
 reason about fails the run rather than being skipped.
+
+Section routes are expected from the policy together with the circle's
+agreements in force (policy.can(..., shared)). The plain scene shares nothing;
+one more run, for the school contact, has the safety plan and the progress log
+shared with them, and checks that exactly those reads open.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
+from portal import clock
 from portal.access import policy
 from portal.access.guard import (
     CircleAction,
@@ -30,11 +36,17 @@ from portal.access.guard import (
     rule_for,
     undeclared_endpoints,
 )
+from portal.access.queries import shared_by_circle
 from portal.auth.models import User
 from portal.circles.models import Membership
 from portal.extensions import db
+from portal.invitations import services as invitation_services
+from portal.invitations.models import Invitation
+from portal.notify.models import Notification
 from portal.plan import services as plan_services
 from portal.plan.sections import SPECS
+from portal.sharing import services as sharing_services
+from portal.sharing.models import Agreement
 from tests import factories
 from tests.access.builders import add_item, scoped_values
 
@@ -47,12 +59,27 @@ DECLARED = {
     "auth.index": Public(),
     "auth.login": Public(),
     "auth.logout": SignedIn(),
+    "auth.login_code": Public(),
+    "auth.login_enrol": Public(),
+    "auth.reset_request": Public(),
+    "auth.reset_password": Public(),
+    "account.index": SignedIn(),
+    "account.change_password": SignedIn(),
+    "account.start_two_factor": SignedIn(),
+    "account.two_factor": SignedIn(),
+    "account.recovery_codes": SignedIn(),
+    "account.end_other_sessions": SignedIn(),
+    "admin.end_sessions": OrgAdmin(),
+    "admin.reset_two_factor": OrgAdmin(),
     "dashboard.index": SignedIn(),
     "circles.index": SignedIn(),
     "circles.new": CreatesCircles(),
     "circles.members": CircleAction("view_members"),
     "circles.add_member": CircleAction("manage_members"),
     "circles.remove_member": CircleAction("manage_members"),
+    "invitations.manage": CircleAction("invite"),
+    "invitations.revoke": CircleAction("invite"),
+    "invitations.accept": Public(),
     "plan.overview": CircleAction("view_circle"),
     "plan.section": Section(READ),
     "plan.edit_document": Section(EDIT),
@@ -63,10 +90,38 @@ DECLARED = {
     "plan.move_item": Section(EDIT),
     "plan.history": Section(READ),
     "plan.print_section": Section(READ),
+    "sharing.index": CircleAction("view_sharing"),
+    "sharing.record": CircleAction("record_agreement"),
+    "sharing.withdraw": CircleAction("record_agreement"),
+    "audit.who_has_seen": CircleAction("view_audit"),
+    "notify.index": SignedIn(),
+    "notify.open_notification": SignedIn(),
+    "notify.mark_all_read": SignedIn(),
+    "notify.settings": SignedIn(),
+    "sessions.ping": SignedIn(),
     "admin.accounts_list": OrgAdmin(),
     "admin.new_account": OrgAdmin(),
     "admin.deactivate": OrgAdmin(),
     "admin.reactivate": OrgAdmin(),
+    "followup.caseload": SignedIn(),
+    "followup.reviews": CircleAction("view_circle"),
+    "followup.record_review": CircleAction("record_review"),
+    "followup.setback_review": Section(READ, kind="setback_reviews"),
+    "followup.progress_charts": Section(READ, kind="progress"),
+    "followup.calendar": SignedIn(),
+    "followup.calendar_renew": SignedIn(),
+    "followup.calendar_stop": SignedIn(),
+    "followup.calendar_feed": Public(),
+    "school.caseload": SignedIn(),
+    "school.this_week": SignedIn(),
+    "school.this_week_print": SignedIn(),
+    "school.circle_school": CircleAction("view_members"),
+    "school.add_teacher": CircleAction("manage_members"),
+    "school.remove_teacher": CircleAction("manage_members"),
+    "school.agree_move": CircleAction("agree_school_move"),
+    "school.withdraw_move": CircleAction("agree_school_move"),
+    "school.hand_over": CircleAction("hand_over_school"),
+    "school.flexibility_reviewed": Section(EDIT, kind="adjustments"),
     "urgent.help_page": Public(),
     "health.healthz": Public(),
 }
@@ -81,14 +136,33 @@ ITEM_EDIT_VIEWS = frozenset({"plan.edit_item"})
 
 # Empty POSTs to these still do their work (their confirm form has no fields and
 # CSRF is off in tests), so they run after everything else, in this order: a
-# restored item would hide what a removed one answers, and signing out ends
-# the session the remaining cases depend on.
+# withdrawn agreement would change what every section route answers, a
+# restored item would hide what a removed one answers, accepting an invitation
+# makes the actor a member (which would change every later answer), and
+# signing out ends the session the remaining cases depend on.
 SIGN_OUT = "auth.logout"
-RUN_LAST = ("plan.restore_item", "plan.remove_item", "circles.remove_member", "admin.deactivate", SIGN_OUT)
+ACCEPT_INVITATION = "invitations.accept"
+RUN_LAST = (
+    "sharing.withdraw",
+    "plan.restore_item",
+    "plan.remove_item",
+    "school.flexibility_reviewed",
+    "school.withdraw_move",
+    # Before circles.remove_member, which would have removed the teacher already.
+    "school.remove_teacher",
+    "circles.remove_member",
+    "admin.deactivate",
+    "admin.end_sessions",
+    "admin.reset_two_factor",
+    "account.end_other_sessions",
+    ACCEPT_INVITATION,
+    SIGN_OUT,
+)
 
-# An allowed request: a page, a redirect after a post, a form with errors
-# (empty POSTs), or a conflict page.
-ALLOWED = frozenset({200, 302, 409, 422})
+# An allowed request: a page, a redirect after a post, an empty answer (the
+# idle warning's "stay signed in"), a form with errors (empty POSTs), or a
+# conflict page.
+ALLOWED = frozenset({200, 204, 302, 409, 422})
 SIGN_IN = frozenset({302})
 
 ANONYMOUS, OUTSIDER, ORG_ADMIN, REMOVED = "anonymous", "outsider", "org_admin", "removed_member"
@@ -107,6 +181,13 @@ class Scene:
     items: dict[str, list]  # list section -> its items, live and removed
     own_contacts: dict[int, object]  # user id -> their care-team entry in the circle
     managed_account: User  # an account in the org admin's own organisation
+    tokens: dict[str, str]  # invitation link state -> token
+    revocable: list[Invitation]  # invitations in the circle, from several inviters, one used
+    agreements: list[Agreement]  # every agreement recorded in the circle, in force or not
+    shared: policy.Shared  # (section, role) pairs under the circle's agreements in force
+    notifications: dict[int, Notification]  # user id -> a notification of theirs
+    handover: object = None  # a caregiver's pending agreement to move school
+    spare_teacher: Membership | None = None  # a second teacher, for school.remove_teacher alone
 
 
 @dataclass(frozen=True)
@@ -126,6 +207,12 @@ class Target:
     item: object = None
     member: Membership | None = None
     account: User | None = None
+    invitation: Invitation | None = None
+    agreement: Agreement | None = None
+    notification: Notification | None = None
+    handover: object = None
+    # For invitation links: what the token names (see TOKEN_STATES).
+    token_state: str | None = None
 
     def with_value(self, name, value, **objects):
         return replace(self, values=(*self.values, (name, value)), **objects)
@@ -147,6 +234,12 @@ class Case:
     method: str
     path: str
     expected: Outcome
+    target: Target = Target()
+
+    @property
+    def key(self):
+        """The same case in two builds: invitation links made per build differ in token, not in state."""
+        return (self.endpoint, self.method, self.target.token_state or self.path)
 
 
 def allow(reason: str) -> Outcome:
@@ -182,7 +275,127 @@ def scene(world) -> Scene:
             select(care_team).where(care_team.membership_id == membership.id)
         ).one()
     managed = factories.user("Account To Manage", staff_role="school_staff", org=world.org_admin.organisation)
-    return Scene(world, items, own_contacts, managed)
+    scene = Scene(
+        world,
+        items,
+        own_contacts,
+        managed,
+        invitation_tokens(world),
+        revocable_invitations(world),
+        agreements=[],
+        shared=frozenset(),
+        notifications=notifications(world),
+    )
+    from portal.school import services as school_services
+
+    scene.handover = school_services.record_move_agreement(world.circle, "Westfield Academy", world.users[policy.CAREGIVER])
+    spare = factories.user("Spare Teacher", staff_role="school_staff", org=world.school)
+    scene.spare_teacher = factories.member(world.circle, spare, policy.SCHOOL_STAFF, world.users[policy.SCHOOL_CONTACT])
+    # The circle's sharing history: one agreement, recorded and then withdrawn,
+    # so that withdrawal has an id to name while nothing is shared.
+    young_person, caregiver = world.users[policy.YOUNG_PERSON], world.users[policy.CAREGIVER]
+    past = sharing_services.record(world.circle.id, "safety_plan", policy.SCHOOL_CONTACT, "young_person", None, young_person)
+    sharing_services.withdraw(past, caregiver)
+    scene = with_agreements_read(scene)
+    assert scene.shared == frozenset(), "the plain scene shares nothing beyond the policy table"
+    return scene
+
+
+def with_agreements_read(scene: Scene) -> Scene:
+    """The scene with its circle's agreements, and what those in force share, read back from the database."""
+    circle_id = scene.world.circle.id
+    agreements = list(db.session.scalars(select(Agreement).where(Agreement.circle_id == circle_id).order_by(Agreement.id)))
+    return replace(scene, agreements=agreements, shared=shared_by_circle([circle_id])[circle_id])
+
+
+# The variant: the young person and a guardian agreed to show the school
+# contact the safety plan and the progress log.
+SHARED_WITH_SCHOOL = frozenset({("safety_plan", policy.SCHOOL_CONTACT), ("progress", policy.SCHOOL_CONTACT)})
+
+
+def share_with_the_school_contact(scene: Scene) -> Scene:
+    world = scene.world
+    # section -> who records the agreement, and on whose word
+    recorded = {
+        "safety_plan": (world.users[policy.YOUNG_PERSON], "young_person"),
+        "progress": (world.users[policy.CAREGIVER], "guardian"),
+    }
+    for section, role in sorted(SHARED_WITH_SCHOOL):
+        recorder, agreed_by = recorded[section]
+        sharing_services.record(world.circle.id, section, role, agreed_by, None, recorder)
+    shared = with_agreements_read(scene)
+    assert shared.shared == SHARED_WITH_SCHOOL
+    return shared
+
+
+def notifications(world) -> dict[int, Notification]:
+    """One notification for everyone who may act, about a circle they are or were in.
+
+    The removed member's is about the circle they left, which they no longer
+    see; the org admin's names no circle."""
+    about = {user.id: world.circle.id for user in world.users.values()}
+    about[world.removed.id] = world.circle.id
+    about[world.outsider.id] = world.other_circle.id
+    about[world.org_admin.id] = None
+    made = {}
+    for user_id, circle_id in about.items():
+        link = f"/circles/{circle_id}/plan/care_team" if circle_id is not None else "/dashboard"
+        made[user_id] = Notification(
+            user_id=user_id, circle_id=circle_id, kind="section_changed", section="care_team", text="N", link=link
+        )
+        db.session.add(made[user_id])
+    db.session.commit()
+    return made
+
+
+# An invitation link names one of these. "own" is made per actor: an invitation
+# to the actor's own address, which they may accept.
+PENDING_FOR_OTHERS, OWN = "pending_for_someone_else", "own"
+GONE = ("used", "expired", "revoked", "inviter_removed")
+UNKNOWN = ("unknown", "malformed")
+RESET_UNKNOWN = "unknown_reset_link"
+CALENDAR_UNKNOWN = "unknown_calendar_link"
+TOKEN_STATES = (PENDING_FOR_OTHERS, *GONE, *UNKNOWN)
+
+
+def _invite(world, inviter: Membership, email: str, role: str) -> tuple[Invitation, str]:
+    return invitation_services.create_invitation(world.circle, inviter, email, role)
+
+
+def invitation_tokens(world) -> dict[str, str]:
+    clinician = world.memberships[policy.CLINICIAN]
+    tokens = {}
+    for state in (PENDING_FOR_OTHERS, "used", "expired", "revoked"):
+        invitation, tokens[state] = _invite(world, clinician, f"{state}@invited.example.test", policy.CAREGIVER)
+        if state == "used":
+            invitation.accepted_at = clock.now()
+        elif state == "expired":
+            invitation.expires_at = clock.now()
+        elif state == "revoked":
+            invitation_services.revoke(invitation, world.users[policy.CLINICIAN])
+    db.session.commit()
+    # Sent by the caregiver who was later removed from the circle.
+    removed = db.session.scalars(
+        select(Membership).where(Membership.circle_id == world.circle.id, Membership.user_id == world.removed.id)
+    ).one()
+    _, tokens["inviter_removed"] = _invite(world, removed, "from-removed@invited.example.test", policy.CAREGIVER)
+    tokens["unknown"] = "A" * 43  # the shape of a real token, but none was issued
+    tokens["malformed"] = "not-a-token"
+    return tokens
+
+
+def revocable_invitations(world) -> list[Invitation]:
+    m = world.memberships
+    made = [
+        _invite(world, m[policy.CAREGIVER], "cousin@invited.example.test", policy.CAREGIVER),
+        _invite(world, m[policy.CLINICIAN], "psychiatrist@invited.example.test", policy.CLINICIAN),
+        _invite(world, m[policy.SCHOOL_CONTACT], "teacher@invited.example.test", policy.SCHOOL_STAFF),
+        _invite(world, m[policy.SCHOOL_CONTACT], "aunt@invited.example.test", policy.CAREGIVER),
+        _invite(world, m[policy.CLINICIAN], "accepted@invited.example.test", policy.YOUNG_PERSON),
+    ]
+    made[-1][0].accepted_at = clock.now()
+    db.session.commit()
+    return [invitation for invitation, _ in made]
 
 
 def actor_for(scene: Scene, name: str) -> Actor:
@@ -224,10 +437,45 @@ def argument_values(endpoint, name, converter, target: Target, scene: Scene, act
             items.append(own)
         return [target.with_value(name, item.id, item=item) for item in items]
     if name == "membership_id":
-        members = db.session.scalars(select(Membership).where(Membership.circle_id == world.circle.id))
+        members = list(db.session.scalars(select(Membership).where(Membership.circle_id == world.circle.id)))
+        spare = scene.spare_teacher
+        if endpoint == "school.remove_teacher":
+            # The spare teacher, and a member who is not a teacher (404 even to those allowed).
+            members = [m for m in members if m.id == spare.id or m.role == policy.CAREGIVER]
+        else:
+            members = [m for m in members if spare is None or m.id != spare.id]
         return [target.with_value(name, member.id, member=member) for member in members]
     if name == "user_id":
         return [target.with_value(name, scene.managed_account.id, account=scene.managed_account)]
+    if name == "invitation_id":
+        return [target.with_value(name, invitation.id, invitation=invitation) for invitation in scene.revocable]
+    if name == "agreement_id":
+        return [target.with_value(name, agreement.id, agreement=agreement) for agreement in scene.agreements]
+    if name == "notification_id":
+        # The actor's own, and a fellow member's (the clinician's, or for the
+        # clinician the caregiver's).
+        someone = world.users[policy.CAREGIVER if actor.name == policy.CLINICIAN else policy.CLINICIAN]
+        found = [scene.notifications[someone.id]]
+        if actor.user is not None:
+            found.insert(0, scene.notifications[actor.user.id])
+        return [target.with_value(name, notification.id, notification=notification) for notification in found]
+    if name == "handover_id":
+        return [target.with_value(name, scene.handover.id, handover=scene.handover)]
+    if name == "review_id":
+        return [target.with_value(name, review.id) for review in scene.items["setback_reviews"]]
+    if name == "token" and endpoint == "followup.calendar_feed":
+        # A feed answers only to a live link; tests/followup/test_calendar.py walks the live ones.
+        return [target.with_value(name, "no-such-calendar-token-000000", token_state=CALENDAR_UNKNOWN)]
+    if name == "token" and endpoint == "auth.reset_password":
+        # Every unusable reset link answers one page; tests/auth/test_reset.py walks the usable ones.
+        return [target.with_value(name, "no-such-reset-token-0000000000", token_state=RESET_UNKNOWN)]
+    if name == "token" and endpoint == ACCEPT_INVITATION:
+        found = [target.with_value(name, scene.tokens[state], token_state=state) for state in TOKEN_STATES]
+        if actor.user is not None:
+            clinician = world.memberships[policy.CLINICIAN]
+            _, own = _invite(world, clinician, actor.user.email, policy.CAREGIVER)
+            found.append(target.with_value(name, own, token_state=OWN))
+        return found
     raise NotUnderstood(f"{endpoint}: the matrix has no values for URL argument {name!r} ({converter.__name__})")
 
 
@@ -245,8 +493,10 @@ def targets(app, endpoint, url_rule, scene, actor) -> list[Target]:
 # -- expected outcomes, from the declared rule and the policy -----------------
 
 
-def expect(endpoint: str, rule, actor: Actor, target: Target) -> Outcome:
+def expect(endpoint: str, rule, actor: Actor, target: Target, shared: policy.Shared) -> Outcome:
     if isinstance(rule, Public):
+        if target.token_state is not None:
+            return token_outcome(actor, target.token_state)
         return allow("public")
     if not rule.needs_login:
         raise NotUnderstood(f"{endpoint}: rule {rule!r} needs no sign-in but is not Public")
@@ -254,7 +504,7 @@ def expect(endpoint: str, rule, actor: Actor, target: Target) -> Outcome:
         return Outcome(SIGN_IN, "anonymous: sent to sign in")
     user = actor.user
     if isinstance(rule, SignedIn):
-        return allow("signed in")
+        return notification_outcome(actor, target.notification) or allow("signed in")
     if isinstance(rule, OrgAdmin):
         if not (user.is_org_admin and user.organisation_id):
             return deny(403, "not an organisation admin")
@@ -270,20 +520,22 @@ def expect(endpoint: str, rule, actor: Actor, target: Target) -> Outcome:
             return deny(404, "not a member of the circle")
         if not policy.can_act(actor.role, rule.action):
             return deny(403, f"{actor.role} may not {rule.action}")
-        return object_outcome(endpoint, actor, target, None) or allow(f"{actor.role} may {rule.action}")
+        return object_outcome(endpoint, actor, target, None, shared) or allow(f"{actor.role} may {rule.action}")
     if isinstance(rule, Section):
         if actor.membership is None:
             return deny(404, "not a member of the circle")
         kind = rule.kind or dict(target.values)["kind"]
-        if not policy.can(actor.role, kind, rule.mode):
+        if not policy.can(actor.role, kind, rule.mode, shared):
             return deny(403, f"{actor.role} may not {rule.mode} {kind}")
         if rule.action is not None and not policy.can_act(actor.role, rule.action):
             return deny(403, f"{actor.role} may not {rule.action}")
-        return object_outcome(endpoint, actor, target, kind) or allow(f"{actor.role} may {rule.mode} {kind}")
+        return object_outcome(endpoint, actor, target, kind, shared) or allow(f"{actor.role} may {rule.mode} {kind}")
     raise NotUnderstood(f"{endpoint}: the matrix has no expectation for rule type {type(rule).__name__}")
 
 
-def object_outcome(endpoint: str, actor: Actor, target: Target, kind: str | None) -> Outcome | None:
+def object_outcome(
+    endpoint: str, actor: Actor, target: Target, kind: str | None, shared: policy.Shared
+) -> Outcome | None:
     """What the object named in the URL changes, once the rule has let the member in."""
     role = actor.role
     item = target.item
@@ -293,9 +545,11 @@ def object_outcome(endpoint: str, actor: Actor, target: Target, kind: str | None
             reachable = actor.user.id if scope.value is policy.SELF else scope.value
             if getattr(item, scope.field) != reachable:
                 return deny(404, f"{kind} item outside the {role}'s row scope")
-        if endpoint in ITEM_EDIT_VIEWS and not may_change_item(actor, kind, item):
+        if endpoint in ITEM_EDIT_VIEWS and not may_change_item(actor, kind, item, shared):
             return deny(403, f"{role} may not change this {kind} item")
     member = target.member
+    if member is not None and endpoint == "school.remove_teacher" and member.role != policy.SCHOOL_STAFF:
+        return deny(404, "not a teacher of this circle")
     if member is not None:
         if member.circle_id != actor.membership.circle_id or member.removed_at is not None:
             return deny(404, "no such active member in this circle")
@@ -303,11 +557,64 @@ def object_outcome(endpoint: str, actor: Actor, target: Target, kind: str | None
             return deny(403, "may not remove themselves")
         if not policy.may_grant(role, member.role):
             return deny(403, f"{role} may not take away the {member.role} role")
+    invitation = target.invitation
+    if invitation is not None:
+        if invitation.circle_id != actor.membership.circle_id:
+            return deny(404, "no such invitation in this circle")
+        if invitation.invited_by_id != actor.user.id and not policy.may_grant(role, invitation.role):
+            return deny(403, f"{role} neither sent nor may give the {invitation.role} role")
+    handover = target.handover
+    if handover is not None and handover.circle_id != actor.membership.circle_id:
+        return deny(404, "no such move agreement in this circle")
+    agreement = target.agreement
+    if agreement is not None:
+        if agreement.circle_id != actor.membership.circle_id:
+            return deny(404, "no such agreement in this circle")
+        if not policy.can(role, agreement.section, READ, shared):
+            return deny(403, f"{role} does not read the {agreement.section} that the agreement shares")
     return None
 
 
-def may_change_item(actor: Actor, kind: str, item) -> bool:
-    if policy.can(actor.role, kind, EDIT):
+def notification_outcome(actor: Actor, notification: Notification | None) -> Outcome | None:
+    """A notification opens only for its own addressee, and only while they are
+    still in the circle it is about."""
+    if notification is None:
+        return None
+    if notification.user_id != actor.user.id:
+        return deny(404, "another person's notification")
+    if notification.circle_id is not None and not db.session.scalar(
+        select(Membership.id).where(
+            Membership.circle_id == notification.circle_id,
+            Membership.user_id == actor.user.id,
+            Membership.removed_at.is_(None),
+        )
+    ):
+        return deny(404, "a notification about a circle they are no longer in")
+    return None
+
+
+def token_outcome(actor: Actor, state: str) -> Outcome:
+    """An invitation link: one page for every link that cannot be used, and only
+    the invited address may accept."""
+    if state in UNKNOWN:
+        return deny(404, f"{state} invitation token")
+    if state == RESET_UNKNOWN:
+        return deny(404, "a password-reset link that cannot be used")
+    if state == CALENDAR_UNKNOWN:
+        return deny(404, "a calendar link that is not live")
+    if state in GONE:
+        return deny(410, f"invitation {state}")
+    if state == OWN:
+        return allow("the invited account")
+    if state != PENDING_FOR_OTHERS:
+        raise NotUnderstood(f"no expectation for an invitation link that is {state!r}")
+    if actor.user is None:
+        return allow("anyone holding the link may create the invited account")
+    return deny(403, "signed in with an address other than the invited one")
+
+
+def may_change_item(actor: Actor, kind: str, item, shared: policy.Shared) -> bool:
+    if policy.can(actor.role, kind, EDIT, shared):
         return True
     own_contact = kind == "care_team" and item.membership_id == actor.membership.id
     return own_contact and policy.can_act(actor.role, "edit_own_contact")
@@ -328,7 +635,7 @@ def build_cases(app, scene: Scene, actor: Actor) -> list[Case]:
             path = adapter.build(endpoint, dict(target.values))
             for method in ("GET", "POST"):
                 if method in url_rule.methods:
-                    expected = expect(endpoint, rule, actor, target)
+                    expected = expect(endpoint, rule, actor, target, scene.shared)
                 else:
                     try:
                         served_by, _ = adapter.match(path, method=method)
@@ -337,7 +644,7 @@ def build_cases(app, scene: Scene, actor: Actor) -> list[Case]:
                     else:
                         assert served_by != endpoint
                         continue  # another endpoint serves this URL and method, and has its own case
-                cases.append(Case(endpoint, method, path, expected))
+                cases.append(Case(endpoint, method, path, expected, target))
     return sorted(cases, key=run_order)
 
 
@@ -390,10 +697,7 @@ def test_the_matrix_reaches_every_endpoint(app, scene):
         assert endpoints == set(DECLARED) - NOT_IN_MATRIX, name
 
 
-@pytest.mark.parametrize("actor_name", ACTORS)
-def test_access_matrix(app, client, login_as, scene, figures, actor_name):
-    actor = actor_for(scene, actor_name)
-    cases = build_cases(app, scene, actor)
+def run_matrix(client, login_as, actor: Actor, cases: list[Case], figures: Counter) -> list[str]:
     if actor.user is not None:
         login_as(actor.user)
     mismatches = []
@@ -401,15 +705,58 @@ def test_access_matrix(app, client, login_as, scene, figures, actor_name):
         response = client.open(case.path, method=case.method, data={} if case.method == "POST" else None)
         if not check(response, case, signed_in=actor.user is not None):
             mismatches.append(
-                f"{actor_name} {case.method} {case.path} [{case.endpoint}]: expected "
+                f"{actor.name} {case.method} {case.path} [{case.endpoint}]: expected "
                 f"{sorted(case.expected.statuses)} ({case.expected.reason}), got {response.status_code}"
             )
     count(figures, cases, mismatches)
     allows = sum(case.expected.allowed for case in cases)
     print(
-        f"{actor_name}: {len(cases)} cases, {allows} allows, {len(cases) - allows} denies, {len(mismatches)} mismatches"
+        f"{actor.name}: {len(cases)} cases, {allows} allows, {len(cases) - allows} denies, {len(mismatches)} mismatches"
     )
-    assert mismatches == []
+    return mismatches
+
+
+@pytest.mark.parametrize("actor_name", ACTORS)
+def test_access_matrix(app, client, login_as, scene, figures, actor_name):
+    actor = actor_for(scene, actor_name)
+    assert run_matrix(client, login_as, actor, build_cases(app, scene, actor), figures) == []
+
+
+def test_access_matrix_with_an_agreement_in_force(app, client, login_as, scene, figures):
+    """The school contact's run again, once the safety plan and the progress log
+    are shared with them: exactly their reads of those two sections open, and
+    every other answer stays what it was."""
+    actor = actor_for(scene, policy.SCHOOL_CONTACT)
+    before = {case.key: case for case in build_cases(app, scene, actor)}
+    shared_scene = share_with_the_school_contact(scene)
+    cases = build_cases(app, shared_scene, actor)
+    after = {case.key: case for case in cases}
+
+    # The new agreements add withdrawal URLs, and nothing else appears or goes.
+    assert before.keys() <= after.keys()
+    assert {after[key].endpoint for key in after.keys() - before.keys()} == {"sharing.withdraw"}
+    opened = sorted(key for key in before if before[key].expected.statuses != after[key].expected.statuses)
+    for key in opened:
+        rule = rule_for(app, after[key].endpoint)
+        kind = rule.kind or dict(after[key].target.values)["kind"]
+        assert isinstance(rule, Section) and rule.mode == READ, key
+        assert (kind, policy.SCHOOL_CONTACT) in SHARED_WITH_SCHOOL, key
+        assert before[key].expected.statuses == {403} and after[key].expected.allowed, key
+    opened_pages = {
+        (after[key].endpoint, rule_for(app, after[key].endpoint).kind or dict(after[key].target.values)["kind"])
+        for key in opened
+    }
+    for kind, _ in SHARED_WITH_SCHOOL:
+        assert {("plan.section", kind), ("plan.history", kind)} <= opened_pages
+        if SPECS[kind].printable:
+            assert ("plan.print_section", kind) in opened_pages
+    # Shared for reading: no edit route opens.
+    assert not any(endpoint in {"plan.edit_document", "plan.new_item"} for endpoint, _ in opened_pages)
+    figures["matrix_shared_cases"] += len(cases)
+    figures["matrix_shared_opened"] += len(opened)
+    print(f"{actor.name} with {sorted(SHARED_WITH_SCHOOL)} in force: {len(opened)} cases opened")
+
+    assert run_matrix(client, login_as, actor, cases, figures) == []
 
 
 def test_anonymous_denials_are_all_sign_in_redirects_not_errors(app, scene):

@@ -77,4 +77,18 @@ def test_only_a_clinician_can_grant_the_clinician_role():
     assert policy.may_grant("clinician", "clinician")
     assert not policy.may_grant("school_contact", "clinician")
     assert policy.may_grant("school_contact", "school_staff")
-    assert not policy.may_grant("caregiver", "caregiver")
+    # A caregiver may invite another caregiver and the young person, no one else.
+    assert {r for r in policy.ROLES if policy.may_grant("caregiver", r)} == {"caregiver", "young_person"}
+    assert not policy.may_grant("young_person", "caregiver")
+
+
+def test_sharing_rules_are_the_designed_ones():
+    assert policy.SHAREABLE == {("safety_plan", "school_contact"): "read", ("progress", "school_contact"): "read"}
+    shared = frozenset({("safety_plan", "school_contact"), ("clinical", "school_contact"), ("clinical", "school_staff")})
+    assert policy.can("school_contact", "safety_plan", "read", shared)
+    assert not policy.can("school_contact", "safety_plan", "edit", shared)
+    assert not policy.can("school_contact", "safety_plan", "read")
+    # Clinical notes stay with clinicians whatever is recorded.
+    assert not policy.can("school_contact", "clinical", "read", shared)
+    assert not policy.can("school_staff", "clinical", "read", shared)
+    assert not policy.can("school_staff", "safety_plan", "read", shared)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,17 +14,18 @@ from sqlalchemy import func, select
 from config import ProductionConfig
 from portal import clock, create_app
 from portal.access import policy
+from portal.auth import mfa
 from portal.auth.models import User
 from portal.auth.passwords import password_problem
 from portal.auth.services import find_user
 from portal.circles.models import Circle, Membership
-from portal.demo.seed import DEMO_PASSWORD, database_is_empty, seed
+from portal.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, database_is_empty, seed
 from portal.extensions import db
 from portal.plan import queries
 from portal.plan.models import Adjustment, CheckIn, Episode, FollowUp, SectionVersion
 from portal.plan.sections import SPECS
 from portal.timezone import to_local, zone
-from tests import factories
+from tests import factories, signing_in
 
 DEMO_EMAILS = {
     "clinician@demo.example.org",
@@ -55,7 +57,8 @@ def _role_in(circle: Circle, email: str) -> str | None:
 
 def _signed_in_client(app, email: str):
     client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    # The clinicians and the counselor meet the code page; their app holds the demo key.
+    response = signing_in.sign_in(client, email, DEMO_PASSWORD, secret=DEMO_TOTP_SECRET)
     assert response.status_code == 302, email
     assert response.location.endswith("/dashboard"), email
     return client
@@ -313,6 +316,22 @@ def test_seed_demo_loads_an_empty_database_and_prints_the_accounts(app):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert DEMO_PASSWORD in result.output
+    assert DEMO_TOTP_SECRET in result.output
     for email in DEMO_EMAILS:
         assert email in result.output
     assert not database_is_empty()
+
+
+def test_the_demo_clinicians_and_counselor_use_the_documented_authenticator_key(app, accounts):
+    """As for real ones, their password alone opens no session; the key is in the README."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert DEMO_TOTP_SECRET in readme
+    needs_code = {"clinician@demo.example.org", "psychiatrist@demo.example.org", "counselor@demo.example.org"}
+    for email, _ in accounts:
+        user = find_user(email)
+        assert mfa.enrolled(user) == (email in needs_code), email
+        assert mfa.required_for(user) == (email in needs_code), email
+        if email in needs_code:
+            assert mfa.decrypt(user.totp_secret) == DEMO_TOTP_SECRET
+            response = app.test_client().post("/login", data={"email": email, "password": DEMO_PASSWORD})
+            assert response.headers["Location"] == "/login/code", email

@@ -2,6 +2,9 @@
 
 import pytest
 
+# The real SMTP server and the movable clock, for the canary's emails (test_canary_messages.py).
+from tests.notify.conftest import frozen_clock, mail_server  # noqa: F401
+
 CANARY_FIGURES = pytest.StashKey[dict]()
 
 

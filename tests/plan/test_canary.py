@@ -134,8 +134,9 @@ def actors_of(world) -> list[Actor]:
     return actors
 
 
-def may_see(actor: Actor, marker: Marker) -> bool:
-    if actor.role is None or not policy.field_visible(actor.role, marker.kind, marker.field):
+def may_see(actor: Actor, marker: Marker, shared: policy.Shared = frozenset()) -> bool:
+    """From the policy alone, with the (section, role) pairs shared under agreements in force."""
+    if actor.role is None or not policy.field_visible(actor.role, marker.kind, marker.field, shared):
         return False
     scope = policy.row_scope(actor.role, marker.kind)
     if scope is None:
@@ -224,9 +225,16 @@ def item_ids(circle_id: int) -> dict[str, list[int]]:
     }
 
 
+def content_free_pages(circle_id: int) -> list[str]:
+    """Pages that talk about the plan but must never quote it: sharing, who has
+    seen it, notifications. A marker there is a leak whoever looks."""
+    base = f"/circles/{circle_id}"
+    return [f"{base}/sharing", f"{base}/who-has-seen", "/notifications", "/notifications/settings"]
+
+
 def urls_to_try(circle_id: int, other_circle_id: int, items: dict[str, list[int]]) -> list[str]:
     base = f"/circles/{circle_id}"
-    urls = [base, f"{base}/members", "/dashboard", "/circles", "/admin/"]
+    urls = [base, f"{base}/members", "/dashboard", "/circles", "/admin/", *content_free_pages(circle_id)]
     for kind, spec in SPECS.items():
         urls += [f"{base}/plan/{kind}", f"{base}/plan/{kind}/history"]
         if spec.printable:
@@ -256,12 +264,18 @@ class Findings:
     server_errors: list = field(default_factory=list)
     unscanned: list = field(default_factory=list)
     unreadable_attention: list = field(default_factory=list)
+    on_content_free_pages: list = field(default_factory=list)
     attention_items: int = 0
 
 
-def check_pages(actor: Actor, pages: list[Page], canary: Canary, circle_id: int, found: Findings) -> None:
+def check_pages(
+    actor: Actor, pages: list[Page], canary: Canary, circle_id: int, found: Findings, shared: policy.Shared = frozenset()
+) -> None:
     by_url = {page.url: page for page in pages}
+    content_free = set(content_free_pages(circle_id))
     for page in pages:
+        if page.url in content_free and page.scan.found:
+            found.on_content_free_pages.append((actor.name, page.url, [token for token, _ in page.scan.found]))
         if page.status >= 500:
             found.server_errors.append((actor.name, page.url, page.status))
         # The parser must see every marker that a plain text search sees.
@@ -269,7 +283,7 @@ def check_pages(actor: Actor, pages: list[Page], canary: Canary, circle_id: int,
             found.unscanned.append((actor.name, page.url))
         for token, section in page.scan.found:
             marker = canary.markers[token]
-            if not may_see(actor, marker):
+            if not may_see(actor, marker, shared):
                 found.leaks.append((actor.name, page.url, marker.kind, marker.field, token))
             elif section != marker.kind:
                 found.misplaced.append((actor.name, page.url, marker.kind, marker.field, section))
@@ -278,7 +292,7 @@ def check_pages(actor: Actor, pages: list[Page], canary: Canary, circle_id: int,
             found.unwrapped.append((actor.name, page.url))
 
     for marker in canary.markers.values():
-        if not may_see(actor, marker):
+        if not may_see(actor, marker, shared):
             continue
         # The current text belongs on the section page; replaced text lives on in history.
         where = f"/circles/{circle_id}/plan/{marker.kind}" + ("" if marker.current else "/history")
@@ -325,6 +339,7 @@ def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_
             "plan pages without their data-section": len(found.unwrapped),
             "dashboard attention items checked": found.attention_items,
             "attention items for sections the role cannot read": len(found.unreadable_attention),
+            "markers on sharing, who-has-seen and notification pages": len(found.on_content_free_pages),
         }
     )
     assert not found.leaks, found.leaks
@@ -334,6 +349,7 @@ def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_
     assert not found.server_errors, found.server_errors
     assert not found.unscanned, found.unscanned
     assert not found.unreadable_attention, found.unreadable_attention
+    assert not found.on_content_free_pages, found.on_content_free_pages
     # Guards against a vacuous pass: the clinician reads all three kinds of attention item.
     assert {"follow_ups", "episodes", "adjustments"} <= attention_kinds[policy.CLINICIAN]
     assert attention_kinds["anonymous"] == attention_kinds["outsider"] == set()

@@ -6,10 +6,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from portal import clock
 from portal.access import policy
+from portal.audit import services as audit
+from portal.audit.models import AuditEvent
+from portal.audit.services import ACTION_PHRASES
+from portal.extensions import db
+from portal.notify.models import Notification
+from portal.notify.routes import PER_PAGE
 from portal.plan import services
 from portal.plan.sections import SPECS
+from portal.sharing import services as sharing
+from portal.sharing.models import Agreement
 from tests import factories
 from tests.web import counting_statements, figures
 
@@ -71,6 +81,9 @@ def _save_documents(circle, users, times: int, marker: str) -> None:
 
 def _pages(circle_id: int, role: str) -> list[str]:
     pages = ["/dashboard", "/circles", f"/circles/{circle_id}", f"/circles/{circle_id}/members"]
+    pages += ["/notifications", "/notifications/settings", f"/circles/{circle_id}/sharing"]
+    if policy.can_act(role, "view_audit"):
+        pages.append(f"/circles/{circle_id}/who-has-seen")
     for kind, spec in SPECS.items():
         if policy.can(role, kind, policy.READ):
             pages.append(f"/circles/{circle_id}/plan/{kind}")
@@ -78,6 +91,34 @@ def _pages(circle_id: int, role: str) -> list[str]:
             if spec.printable:
                 pages.append(f"/circles/{circle_id}/plan/{kind}/print")
     return pages
+
+
+def _share(circle, users, count: int, start: int = 0) -> None:
+    """Agreements recorded and withdrawn, so the history grows while what is shared stays."""
+    pairs = sorted(policy.SHAREABLE)
+    recorders = [(policy.YOUNG_PERSON, "young_person"), (policy.CAREGIVER, "guardian"), (policy.CLINICIAN, "both")]
+    for n in range(start, start + count):
+        section, role = pairs[n % len(pairs)]
+        by, agreed_by = recorders[n % len(recorders)]
+        ends_on = clock.today() + timedelta(days=n % 9 + 1) if n % 2 else None
+        agreement = sharing.record(circle.id, section, role, agreed_by, ends_on, users[by])
+        sharing.withdraw(agreement, users[policy.CLINICIAN if n % 3 else by])
+
+
+def _audit_entries(circle, users, count: int) -> None:
+    """Every kind of line the "who has seen this plan" page shows, by everyone."""
+    actions = list(ACTION_PHRASES)
+    people = list(users.items())
+    for n in range(count):
+        role, user = people[n % len(people)]
+        action = actions[n % len(actions)]
+        section = SPECS_LIST[n % len(SPECS_LIST)] if action not in ("member_added", "member_removed") else None
+        audit.record(action, circle_id=circle.id, section=section, role=role, user=user,
+                     subject=people[(n + 1) % len(people)][1], outcome="refused" if action == "denied" else "ok")
+    db.session.commit()
+
+
+SPECS_LIST = list(SPECS)
 
 
 def _measure(app, world, login_as) -> dict[tuple[str, str], int]:
@@ -92,6 +133,16 @@ def _measure(app, world, login_as) -> dict[tuple[str, str], int]:
     return counts
 
 
+def _assert_a_lot(world) -> None:
+    """The large plan really is large where the new pages look."""
+    circle_id = world.circle.id
+    count = db.session.scalar
+    assert count(select(func.count()).select_from(Agreement).where(Agreement.circle_id == circle_id)) > LARGE
+    assert count(select(func.count()).select_from(AuditEvent).where(AuditEvent.circle_id == circle_id)) > 2 * PER_PAGE
+    for user in world.users.values():
+        assert count(select(func.count()).select_from(Notification).where(Notification.user_id == user.id)) > PER_PAGE
+
+
 def _page_name(url: str, circle_id: int) -> str:
     return url.replace(f"/circles/{circle_id}", "/circles/<id>")
 
@@ -100,6 +151,10 @@ def test_no_page_costs_more_queries_as_the_plan_grows(app, world, login_as, requ
     users = world.users
     _add_items(world.circle, users, SMALL)
     _save_documents(world.circle, users, 2, "SMALL")
+    # Something on every new page: a share in force, one withdrawn, audit lines, notices.
+    sharing.record(world.circle.id, "safety_plan", policy.SCHOOL_CONTACT, "young_person", None, users[policy.YOUNG_PERSON])
+    _share(world.circle, users, 1)
+    _audit_entries(world.circle, users, SMALL)
     small = _measure(app, world, login_as)
 
     # A large plan: more items, versions, members and circles for everyone.
@@ -112,7 +167,11 @@ def test_no_page_costs_more_queries_as_the_plan_grows(app, world, login_as, requ
         for role, user in users.items():
             factories.member(circle, user, role, world.outsider)
         _add_items(circle, users, 1, start=n)
+    # Many agreements, audit lines and notices (more than a page of each).
+    _share(world.circle, users, LARGE, start=1)
+    _audit_entries(world.circle, users, LARGE * 5)
     large = _measure(app, world, login_as)
+    _assert_a_lot(world)
 
     lines = figures(request.config, FIGURES)
     grew = {key: (small[key], large[key]) for key in small if large[key] != small[key]}
