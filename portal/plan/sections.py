@@ -296,7 +296,7 @@ _register(
         model=models.ClinicalRecord,
         guidance=(
             "For the treating clinicians only. Record what was understood and agreed, not a label: "
-            "this portal keeps no risk scores."
+            "Support Circle never rates or scores anyone."
         ),
         # Caregivers never read this section, so what they must do about
         # medicines at home is written for them there, without the detail here.
