@@ -86,7 +86,7 @@ def _circle_names(circle_ids) -> dict[int, str]:
     return dict(db.session.execute(select(Circle.id, Circle.young_person_name).where(Circle.id.in_(circle_ids))).all())
 
 
-def _responsible_for_row(row, members, monitoring) -> list[notify.Recipient]:
+def responsible_for(row, members, monitoring) -> list[notify.Recipient]:
     """Who answers for this follow-up: those who answer for every follow-up,
     and whoever books this kind within their row scope (the school contact,
     for school reviews)."""
@@ -130,7 +130,7 @@ def mark_missed_follow_ups() -> int:
             continue
         if notify.once(f"missed:{row_id}:{due_at.isoformat()}"):
             notify._tell(
-                _responsible_for_row(row, members[circle_id], monitoring),
+                responsible_for(row, members[circle_id], monitoring),
                 "follow_up_overdue",
                 circle_id=circle_id,
                 section="follow_ups",

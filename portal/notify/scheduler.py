@@ -9,36 +9,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal import clock
-from portal.access import policy
 from portal.auth.models import User
-from portal.circles.models import Membership
 from portal.extensions import db
 from portal.notify import services
 from portal.notify.models import Notification
 from portal.notify.outbox import queue_email
-from portal.plan.models import CareTeamContact, FollowUp
+from portal.plan.models import FollowUp
 from portal.sharing.models import Agreement
 from portal.timezone import to_local
-
-
-def responsible_for(follow_up, members: list[Membership], monitoring_ids: set[int]) -> list[services.Recipient]:
-    """Clinicians, whoever holds the monitoring responsibility, and the school
-    contact for school reviews; each only if they may read the follow-up."""
-    chosen = []
-    for membership in members:
-        if not policy.can(membership.role, "follow_ups", policy.READ):
-            continue
-        from portal.access.queries import row_in_scope
-
-        if not row_in_scope("follow_ups", membership, follow_up):
-            continue
-        if (
-            membership.role == policy.CLINICIAN
-            or membership.id in monitoring_ids
-            or (follow_up.kind == "school_review" and membership.role == policy.SCHOOL_CONTACT)
-        ):
-            chosen.append(services.Recipient(membership.user, membership.role))
-    return chosen
 
 
 def overdue_follow_ups() -> int:
@@ -51,33 +29,18 @@ def overdue_follow_ups() -> int:
         )
     )
     made = 0
-    circle_ids = {row.circle_id for row in rows}
-    members_by_circle: dict[int, list[Membership]] = {cid: [] for cid in circle_ids}
-    monitoring: set[int] = set()
-    if circle_ids:
-        for membership in db.session.scalars(
-            select(Membership)
-            .join(Membership.user)
-            .where(Membership.circle_id.in_(circle_ids), Membership.removed_at.is_(None), User.active.is_(True))
-        ):
-            members_by_circle[membership.circle_id].append(membership)
-        monitoring = set(
-            db.session.scalars(
-                select(CareTeamContact.membership_id).where(
-                    CareTeamContact.circle_id.in_(circle_ids),
-                    CareTeamContact.removed_at.is_(None),
-                    CareTeamContact.membership_id.is_not(None),
-                    CareTeamContact.responsibilities.contains("monitoring"),
-                )
-            )
-        )
+    # Who answers for a follow-up is the followup feature's rule, from the policy.
+    from portal.followup import queries as followup_queries
+    from portal.followup import services as followup
+
+    members_by_circle, monitoring = followup_queries.members_of({row.circle_id for row in rows})
     for row in rows:
         # A rebooked follow-up that becomes overdue again is a new notice.
         if not services.once(f"overdue:{row.id}:{row.due_at.isoformat()}"):
             continue
         label = "A school review" if row.kind == "school_review" else "A plan review" if row.kind == "plan_review" else "A follow-up appointment"
         services._tell(
-            responsible_for(row, members_by_circle[row.circle_id], monitoring),
+            followup.responsible_for(row, members_by_circle[row.circle_id], monitoring),
             "follow_up_overdue",
             circle_id=row.circle_id,
             section="follow_ups",
