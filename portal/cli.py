@@ -16,6 +16,9 @@ def register(app) -> None:
     from portal.notify.cli import notify_cli
 
     app.cli.add_command(notify_cli)
+    from portal.backup.commands import register as register_backup
+
+    register_backup(app)  # `flask backup` and `flask restore`
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)

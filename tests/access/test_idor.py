@@ -11,6 +11,7 @@ change a circle the poster is allowed to change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -25,6 +26,8 @@ from portal.invitations.models import Invitation
 from portal.notify.models import Notification
 from portal.plan import services as plan_services
 from portal.plan.sections import SPECS
+from portal.school import services as school_services
+from portal.school.models import SchoolHandover
 from portal.sharing import services as sharing_services
 from portal.sharing.models import Agreement
 from tests import factories
@@ -57,6 +60,8 @@ class OtherCircle:
     # Notices addressed to others: a member of circle B about circle B, and two
     # members of circle A about circle A (each actor tries the one not theirs).
     notifications: list[Notification]
+    handover: SchoolHandover  # a caregiver's agreement to move school, pending in circle B
+    new_school_contact: User  # a valid new contact to name in a handover form
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,13 @@ def other(world) -> OtherCircle:
     agreement = sharing_services.record(
         circle_b.id, "safety_plan", policy.SCHOOL_CONTACT, "both", None, people[policy.YOUNG_PERSON]
     )
+    westfield = factories.organisation("Westfield Academy", "school")
+    new_school_contact = factories.user(
+        staff_role="school_contact", org=westfield, email="new-contact@westfield.example.org"
+    )
+    handover = school_services.record_move_agreement(
+        circle_b, f"{MARKER} Westfield Academy", people[policy.CAREGIVER]
+    )
     invited_email = "idor-b-invitee@hillside.example.org"
     invitation, _ = invitation_services.create_invitation(
         circle_b, memberships[policy.CLINICIAN], invited_email, policy.CAREGIVER, f"{MARKER} godparent"
@@ -139,7 +151,18 @@ def other(world) -> OtherCircle:
         notices.append(notice)
     db.session.commit()
     return OtherCircle(
-        circle_b, memberships, documents, items, newcomer, foreign, agreement, invitation, invited_email, notices
+        circle_b,
+        memberships,
+        documents,
+        items,
+        newcomer,
+        foreign,
+        agreement,
+        invitation,
+        invited_email,
+        notices,
+        handover,
+        new_school_contact,
     )
 
 
@@ -158,6 +181,20 @@ def attempts(world, other: OtherCircle, role: str | None, actor: User) -> list[A
     for membership in other.memberships.values():
         found.append(Attempt("POST", f"/circles/{b}/members/{membership.id}/remove", {}, must_hide=True))
         found.append(Attempt("POST", f"/circles/{a}/members/{membership.id}/remove", {}))
+        found.append(Attempt("POST", f"/circles/{b}/school/teachers/{membership.id}/remove", {}, must_hide=True))
+        found.append(Attempt("POST", f"/circles/{a}/school/teachers/{membership.id}/remove", {}))
+    # Circle B's pending move of school (handover_id), withdrawn or handed over
+    # through B and through A, with a complete form naming a valid new contact;
+    # and B's setback reviews (review_id), live and removed, read through B and A.
+    handover_form = {"new_contact_email": other.new_school_contact.email, "understood": "y"}
+    for circle_id, must_hide in ((b, True), (a, False)):
+        move = f"/circles/{circle_id}/school/move/{other.handover.id}"
+        found += [
+            Attempt("POST", f"{move}/withdraw", {}, must_hide=must_hide),
+            Attempt("POST", f"{move}/hand-over", handover_form, must_hide=must_hide),
+        ]
+        for review in other.items["setback_reviews"]:
+            found.append(Attempt("GET", f"/circles/{circle_id}/setback-reviews/{review.id}", must_hide=must_hide))
     for kind, spec in SPECS.items():
         base = f"/circles/{b}/plan/{kind}"
         found += [Attempt("GET", base, must_hide=True), Attempt("GET", f"{base}/history", must_hide=True)]
@@ -190,6 +227,8 @@ def attempts(world, other: OtherCircle, role: str | None, actor: User) -> list[A
         found += [
             Attempt("POST", f"/admin/accounts/{account.id}/deactivate", {}),
             Attempt("POST", f"/admin/accounts/{account.id}/reactivate", {}),
+            Attempt("POST", f"/admin/accounts/{account.id}/end-sessions", {}),
+            Attempt("POST", f"/admin/accounts/{account.id}/reset-two-factor", {}),
         ]
     agreement, invitation = other.agreement.id, other.invitation.id
     found += [
@@ -283,6 +322,32 @@ def test_another_circles_ids_are_refused_and_change_nothing(client, login_as, wo
     assert unread(other.notifications), "someone else's notice was marked as read"
 
 
+# A URL argument that names an object by its id: each must be tried with ids
+# that are not the actor's to use.
+ID_ARGUMENT = re.compile(r"_id$")
+
+
+def test_every_endpoint_that_names_an_object_by_id_is_attempted(app, world, other):
+    """The attempts are written by hand; this keeps them from drifting behind
+    the routes: an endpoint whose URL names an object (membership_id, item_id,
+    handover_id, review_id, ...) and that no attempt reaches fails here."""
+    adapter = app.url_map.bind("localhost")
+    reached = set()
+    for actor_name in ACTORS:
+        actor = actor_user(world, actor_name)
+        role = actor_name if actor_name in policy.ROLES else None
+        for attempt in attempts(world, other, role, actor):
+            endpoint, _ = adapter.match(attempt.path, method=attempt.method)
+            reached.add(endpoint)
+    naming_objects = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if any(ID_ARGUMENT.search(name) for name in rule.arguments - {"circle_id"})
+    }
+    assert {"school.withdraw_move", "school.hand_over", "followup.setback_review"} <= naming_objects
+    assert sorted(naming_objects - reached) == []
+
+
 def test_an_org_admin_is_not_refused_for_their_own_organisation(client, login_as, world):
     """The control for the admin attempts: the same post works on an account of
     the admin's own organisation, so the refusals above are about the id."""
@@ -357,3 +422,35 @@ def test_the_same_posts_take_effect_on_the_posters_own_ids(client, login_as, wor
     assert db.session.scalar(select(Invitation.revoked_at).where(Invitation.id == invitation.id)) is not None
     post(young_person, f"/notifications/{notice.id}/open")
     assert not unread([notice])
+
+
+def test_the_handover_and_setback_review_ids_work_in_their_own_circle(client, login_as, world):
+    """The control for handover_id and review_id: circle A's own setback review
+    opens, and circle A's own move of school is withdrawn and handed over by the
+    people allowed to, with the same forms as the attempts above."""
+    a = world.circle.id
+    clinician, caregiver = world.users[policy.CLINICIAN], world.users[policy.CAREGIVER]
+    review = add_item(world.circle, "setback_reviews", clinician, "OWN-REVIEW")
+    login_as(clinician)
+    assert client.get(f"/circles/{a}/setback-reviews/{review.id}").status_code == 200
+
+    def post(user, path, data):
+        login_as(user)
+        before = snapshot()
+        response = client.post(path, data=data)
+        assert response.status_code == 302, (path, response.status_code)
+        assert changed_tables(before, snapshot()), path
+
+    withdrawn = school_services.record_move_agreement(world.circle, "Northgate School", caregiver)
+    post(caregiver, f"/circles/{a}/school/move/{withdrawn.id}/withdraw", {})
+    assert db.session.scalar(select(SchoolHandover.withdrawn_at).where(SchoolHandover.id == withdrawn.id))
+    agreed = school_services.record_move_agreement(world.circle, "Westfield Academy", caregiver)
+    new_contact = factories.user(
+        staff_role="school_contact", org=factories.organisation("Westfield Academy"), email="kim@westfield.example.org"
+    )
+    post(
+        world.users[policy.SCHOOL_CONTACT],
+        f"/circles/{a}/school/move/{agreed.id}/hand-over",
+        {"new_contact_email": new_contact.email, "understood": "y"},
+    )
+    assert db.session.scalar(select(SchoolHandover.performed_at).where(SchoolHandover.id == agreed.id))
