@@ -76,7 +76,19 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Several app servers share sessions and rate limits through Redis when
+    # REDIS_URL is set; without it, sessions live in the database and limits in
+    # each process's memory (one server). Every key starts with REDIS_KEY_PREFIX,
+    # so deployments (and test runs) can share one Redis.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "support-circle:")
+    SESSION_STORE = os.environ.get("SESSION_STORE") or ("redis" if REDIS_URL else "database")
+    # Ended sessions stay readable this long, so a browser coming back with an
+    # old cookie is told why it was signed out.
+    SESSION_ENDED_KEPT_HOURS = _int("SESSION_ENDED_KEPT_HOURS", 24)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    # limits' Redis storage prefixes its keys with this (and resets only these).
+    RATELIMIT_STORAGE_OPTIONS = {"key_prefix": REDIS_KEY_PREFIX + "limits"}
     RATELIMIT_HEADERS_ENABLED = False
     # Per account the limit is short-lived, so nobody can lock a real person
     # out for long; per address it bounds guessing across accounts.
@@ -165,6 +177,11 @@ class Config:
     # Absolute links in emails start with this.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    # "json": one JSON object a line (request log and app records, with the
+    # request id); "text": the readable development default.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+
     DEMO_ALLOWED = True
     TESTING = False
     DEBUG = False
@@ -186,6 +203,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
+    # The suite picks the Redis store per test (tests/sessions/backends.py),
+    # whatever REDIS_URL the shell holds.
+    SESSION_STORE = "database"
+    REDIS_URL = ""
     # A cheap hash profile keeps the suite fast; tests assert the production one.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
@@ -196,6 +217,10 @@ class ProductionConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    # The console backend prints addresses to standard output, which is the
+    # production log: real deployments send through their SMTP relay.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     DEMO_ALLOWED = False
     DEBUG = False
 
@@ -205,6 +230,8 @@ class ProductionConfig(Config):
             raise RuntimeError("ProductionConfig needs SECRET_KEY set to a random value of 32 or more characters.")
         if _bool("FLASK_DEBUG", False) or cls.DEBUG:
             raise RuntimeError("ProductionConfig refuses to start with debug on.")
+        if cls.MAIL_BACKEND != "smtp":
+            raise RuntimeError("ProductionConfig sends email only through SMTP: set MAIL_BACKEND=smtp and SMTP_HOST.")
 
 
 CONFIGS = {

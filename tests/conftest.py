@@ -11,6 +11,10 @@ from portal import create_app
 from portal.extensions import db
 from tests import factories
 
+# The session store switch: tests/sessions, tests/auth and tests/security run
+# with sessions in the database and again in Redis.
+pytest_plugins = ["tests.sessions.backends"]
+
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL_ACTIVE", "").startswith("postgres")
 _schema_ready = False
 
@@ -71,17 +75,10 @@ def login_as(client):
     """Sign a test client in as an account without going through the form."""
 
     def sign_in(user, test_client=None):
-        import secrets
-
-        from portal import clock
-        from portal.sessions.models import UserSession
-        from portal.sessions.services import SESSION_KEY, _hash
+        from portal.sessions.services import SESSION_KEY, issue
 
         target = test_client or client
-        token = secrets.token_urlsafe(32)
-        now = clock.now()
-        db.session.add(UserSession(user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now))
-        db.session.commit()
+        token = issue(user)  # in whichever session store the app uses
         with target.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

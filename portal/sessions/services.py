@@ -3,18 +3,17 @@ by sign-out, password change, an admin, or the idle and absolute timeouts."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import current_app, flash, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal import clock
 from portal.extensions import db
-from portal.sessions.models import KeptDraft, UserSession
+from portal.sessions.models import KeptDraft
+from portal.sessions.store import get_store, hash_token
 
 SESSION_KEY = "sid"
 # Refreshing last-seen at most this often keeps a write off most requests.
@@ -26,38 +25,36 @@ ENDED_MESSAGES = {
     "expired": "You were signed out because you had been signed in for {hours} hours. Please sign in again.",
 }
 
+# Kept for callers that hashed tokens themselves.
+_hash = hash_token
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+
+def issue(user, ip: str | None = None) -> str:
+    """A new live session for the account, in whichever store is configured;
+    the token its cookie will carry."""
+    token, _record = get_store().create(user.id, ip=ip, now=clock.now())
+    return token
 
 
-def sign_in(user) -> UserSession:
+def sign_in(user):
     """A fresh session: nothing from before sign-in carries over (7.2.4)."""
     session.clear()
     login_user(user)
-    token = secrets.token_urlsafe(32)
-    now = clock.now()
-    record = UserSession(
-        user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now, ip=request.remote_addr
-    )
-    db.session.add(record)
-    db.session.commit()
+    token, record = get_store().create(user.id, ip=request.remote_addr, now=clock.now())
     session[SESSION_KEY] = token
     return record
 
 
-def current() -> UserSession | None:
+def current():
     token = session.get(SESSION_KEY)
-    if not token:
+    if not token or not isinstance(token, str):
         return None
-    return db.session.scalars(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
+    return get_store().find(token)
 
 
-def end(record: UserSession | None, reason: str) -> None:
+def end(record, reason: str) -> None:
     if record is not None and record.ended_at is None:
-        record.ended_at = clock.now()
-        record.end_reason = reason
-        db.session.commit()
+        get_store().end(record, reason, clock.now())
 
 
 def sign_out(reason: str = "signed_out") -> None:
@@ -66,23 +63,19 @@ def sign_out(reason: str = "signed_out") -> None:
     session.clear()
 
 
-def end_all(user, reason: str, *, keep: UserSession | None = None) -> int:
-    """End every session of the account (but ``keep``); the caller commits."""
-    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-    if keep is not None:
-        stmt = stmt.where(UserSession.id != keep.id)
-    result = db.session.execute(stmt.values(ended_at=clock.now(), end_reason=reason))
-    return result.rowcount
+def end_all(user, reason: str, *, keep=None) -> int:
+    """End every session of the account (but ``keep``). With the database
+    store the caller commits; with Redis the sessions end at once."""
+    return get_store().end_all(user.id, reason, clock.now(), keep_id=keep.id if keep is not None else None)
 
 
-def active_sessions(user) -> list[UserSession]:
-    return list(
-        db.session.scalars(
-            select(UserSession)
-            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-            .order_by(UserSession.last_seen_at.desc())
-        )
-    )
+def active_sessions(user) -> list:
+    return get_store().active(user.id)
+
+
+def session_history(user) -> list:
+    """Live sessions and the ended ones the store still keeps, with why they ended."""
+    return get_store().history(user.id)
 
 
 def _limits():
@@ -119,8 +112,7 @@ def check_request() -> None:
         reason = "expired"
     if reason is None:
         if now - record.last_seen_at > TOUCH_EVERY:
-            record.last_seen_at = now
-            db.session.commit()
+            get_store().touch(record, now)
         g.user_session = record
         return
     user_id = record.user_id if record is not None else None

@@ -15,7 +15,7 @@ from portal.auth import mfa
 from portal.auth.models import RecoveryCode, User
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
-from portal.sessions.models import UserSession
+from portal.sessions import services as sessions
 from tests import factories, signing_in
 from tests.notify.conftest import Clock
 from tests.signing_in import TEST_TOTP_SECRET, code_at, wrong_code
@@ -96,7 +96,7 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(app, w
     refused = elsewhere.get("/dashboard")
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
 
-    reasons = sorted(r or "live" for r in db.session.scalars(select(UserSession.end_reason).where(UserSession.user_id == caregiver.id)))
+    reasons = sorted(s.end_reason or "live" for s in sessions.session_history(caregiver))
     assert reasons == ["live", "password_changed"]
     assert app.test_client().post("/login", data={"email": caregiver.email, "password": factories.PASSWORD}).status_code == 401
     assert app.test_client().post("/login", data={"email": caregiver.email, "password": NEW_PASSWORD}).status_code == 302
@@ -237,7 +237,7 @@ def test_an_admin_ends_the_sessions_of_an_account_of_their_organisation(app, wor
     assert admin.get("/dashboard").status_code == 200
     (entry,) = audited("sessions_ended_by_admin")
     assert (entry.user_id, entry.subject_user_id) == (world.org_admin.id, contact.id)
-    reasons = set(db.session.scalars(select(UserSession.end_reason).where(UserSession.user_id == contact.id)))
+    reasons = {s.end_reason for s in sessions.session_history(contact)}
     assert reasons == {"ended_by_admin"}
 
 

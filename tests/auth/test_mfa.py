@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pyotp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from config import TestingConfig
 from portal import create_app
@@ -25,7 +25,7 @@ from portal.circles.services import remove_member
 from portal.extensions import db, limiter
 from portal.invitations import services as invitations
 from portal.notify.models import OutboxMessage
-from portal.sessions.models import UserSession
+from portal.sessions import services as sessions
 from tests import factories, signing_in
 from tests.notify.conftest import Clock
 from tests.signing_in import TEST_TOTP_SECRET, code_at, wrong_code
@@ -46,9 +46,7 @@ def password_step(client, user, password=factories.PASSWORD, next_url=None):
 
 
 def live_sessions(user) -> int:
-    return db.session.scalar(
-        select(func.count()).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-    )
+    return len(sessions.active_sessions(user))
 
 
 def reload(user) -> User:

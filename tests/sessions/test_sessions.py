@@ -9,7 +9,8 @@ from sqlalchemy import select
 from portal.access import policy
 from portal.extensions import db
 from portal.plan.models import SchoolPlan
-from portal.sessions.models import KeptDraft, UserSession
+from portal.sessions import services as sessions
+from portal.sessions.models import KeptDraft
 from tests import signing_in
 from tests.notify.conftest import Clock
 
@@ -37,7 +38,7 @@ def test_a_new_session_at_sign_in_and_the_old_cookie_refused_after_sign_out(app,
     sign_in(client, caregiver)
     after = client.get_cookie("session").value
     assert before is None or before.value != after
-    assert db.session.scalar(select(UserSession).where(UserSession.user_id == caregiver.id)).ended_at is None
+    assert [s.ended_at for s in sessions.session_history(caregiver)] == [None]
     # A second browser has its own session; signing out here leaves it alone.
     other = app.test_client()
     sign_in(other, caregiver)
@@ -46,7 +47,7 @@ def test_a_new_session_at_sign_in_and_the_old_cookie_refused_after_sign_out(app,
     replay.set_cookie("session", after)
     assert replay.get("/dashboard").status_code == 302
     assert other.get("/dashboard").status_code == 200
-    reasons = sorted(s.end_reason or "live" for s in db.session.scalars(select(UserSession).where(UserSession.user_id == caregiver.id)))
+    reasons = sorted(s.end_reason or "live" for s in sessions.session_history(caregiver))
     assert reasons == ["live", "signed_out"]
 
 
@@ -75,7 +76,7 @@ def test_idle_timeout_on_a_frozen_clock(app, world, monkeypatch):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     page = client.get("/login")
     assert "signed out after 30 minutes without activity" in page.text
-    ended = db.session.scalar(select(UserSession).where(UserSession.user_id == world.users[policy.CAREGIVER].id))
+    (ended,) = sessions.session_history(world.users[policy.CAREGIVER])
     assert ended.end_reason == "idle"
 
 
