@@ -96,14 +96,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server, base, app = serve_demo(Path(tmp) / "demo.sqlite")
         circle = jordan_circle_id(app)
+        # (file, account, page, viewport): what README.md shows, from the demo.
         shots = [
-            ("dashboard.png", "clinician@demo.example.org", "/dashboard", (1280, 900)),
-            ("plan-clinician.png", "clinician@demo.example.org", f"/circles/{circle}", (1280, 1100)),
+            ("dashboard.png", "clinician@demo.example.org", "/dashboard", (1280, 800)),
+            ("plan-clinician.png", "clinician@demo.example.org", f"/circles/{circle}", (1280, 1450)),
+            ("plan-teacher.png", "teacher@demo.example.org", f"/circles/{circle}", (1280, 960)),
             ("school-plan-clinician.png", "clinician@demo.example.org", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
             ("school-plan-teacher.png", "teacher@demo.example.org", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
-            ("plan-teacher.png", "teacher@demo.example.org", f"/circles/{circle}", (1280, 800)),
-            ("urgent-help.png", None, "/urgent-help", (1280, 1000)),
-            ("phone-safety-plan-young-person.png", "student@demo.example.org", f"/circles/{circle}/plan/safety_plan", (375, 1400)),
+            ("urgent-help.png", None, "/urgent-help", (1280, 1350)),
+            ("phone-safety-plan-young-person.png", "student@demo.example.org", f"/circles/{circle}/plan/safety_plan", (375, 812)),
         ]
         try:
             with sync_playwright() as playwright:
@@ -114,7 +115,9 @@ def main() -> None:
                     if email:
                         sign_in(page, base, email, app)
                     page.goto(base + path)
-                    page.screenshot(path=str(out / name), full_page=False)
+                    page.wait_for_load_state("networkidle")
+                    # The whole page, but the phone: one screenful, as a phone shows it.
+                    page.screenshot(path=str(out / name), full_page=width > 400)
                     context.close()
                     print(f"wrote {out / name}")
                 browser.close()

@@ -119,12 +119,14 @@ def _accept_with_new_account(invitation, context):
     if form.validate_on_submit():
         result = services.accept_with_new_account(invitation, form.name.data, form.password.data)
         if result.user is not None:
-            flash("Your account is ready and you have joined the circle.", "success")
             overview = url_for("plan.overview", circle_id=invitation.circle_id)
             if mfa.required_for(result.user):
+                flash("Your account is ready and you have joined the circle.", "success")
                 # A role that needs a second factor: the app is set up before any session.
                 return signin.begin(result.user, overview)
             sessions.sign_in(result.user)
+            # After signing in, which starts a fresh session: a message flashed before would be lost.
+            flash("Your account is ready and you have joined the circle.", "success")
             return redirect(overview)
         if result.problem == services.UNAVAILABLE:
             return _unavailable(410)

@@ -57,6 +57,8 @@ def live_server(tmp_path_factory):
     thread.start()
     server.app = app
     server.url = f"http://127.0.0.1:{server.server_port}"
+    # Links in emails (invitations, notices) lead to this server, as BASE_URL does in production.
+    app.config["BASE_URL"] = server.url
     yield server
     server.shutdown()
     with app.app_context():
@@ -85,28 +87,65 @@ def _demo_code(live_server, email: str) -> str:
         return signing_in.fresh_code(user_id, DEMO_TOTP_SECRET)
 
 
+def _sign_in(page, live_server, email: str) -> None:
+    """Through the sign-in pages, the code step included, as a person does."""
+    from portal.demo.seed import DEMO_PASSWORD
+
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/(dashboard|login/code)$"))
+    if page.url.endswith("/login/code"):
+        # The demo clinicians and counselor: their app holds the demo key.
+        page.fill("#code", _demo_code(live_server, email))
+        page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard")
+
+
 @pytest.fixture
 def page_as(browser, live_server):
     """A fresh browser context signed in as a demo account (or anonymous)."""
     contexts = []
 
     def open_page(email: str | None, width: int = 1280, height: int = 900):
-        from portal.demo.seed import DEMO_PASSWORD
-
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         if email:
-            page.goto(f"{live_server.url}/login")
-            page.fill("#email", email)
-            page.fill("#password", DEMO_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/(dashboard|login/code)$"))
-            if page.url.endswith("/login/code"):
-                # The demo clinicians and counselor: their app holds the demo key.
-                page.fill("#code", _demo_code(live_server, email))
-                page.click("main button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/dashboard")
+            _sign_in(page, live_server, email)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def _kept_sign_ins(live_server) -> dict:
+    return {}
+
+
+@pytest.fixture
+def signed_in(browser, live_server, _kept_sign_ins):
+    """Like page_as, but each account goes through the sign-in pages once per
+    module: later contexts carry its session cookie, as a second tab would.
+    A session the server has since ended (idle, signed out) signs in again."""
+    contexts = []
+
+    def open_page(email: str | None, width: int = 1280, height: int = 900):
+        kept = _kept_sign_ins.get(email) if email else None
+        context = browser.new_context(viewport={"width": width, "height": height}, storage_state=kept)
+        contexts.append(context)
+        page = context.new_page()
+        if not email:
+            return page
+        if kept is not None:
+            page.goto(f"{live_server.url}/dashboard")
+            if page.url == f"{live_server.url}/dashboard":
+                return page
+        _sign_in(page, live_server, email)
+        _kept_sign_ins[email] = context.storage_state()
         return page
 
     yield open_page
@@ -122,3 +161,87 @@ def jordan(live_server) -> int:
 
     with live_server.app.app_context():
         return db.session.scalars(select(Circle.id).where(Circle.young_person_name.like("Jordan%"))).first()
+
+
+class _Inbox:
+    """What a real SMTP server (aiosmtpd, on loopback) received."""
+
+    def __init__(self):
+        self.raw: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content.decode("utf8", "replace"))
+        return "250 OK"
+
+
+class MailCatcher:
+    def __init__(self, app):
+        self.app = app
+        self.inbox = _Inbox()
+
+    def deliver(self) -> str:
+        """One pass of `flask notify send`: the scheduled notices, then the outbox."""
+        result = self.app.test_cli_runner().invoke(args=["notify", "send"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    @property
+    def messages(self):
+        import email
+        from email import policy
+
+        return [email.message_from_string(raw, policy=policy.default) for raw in self.inbox.raw]
+
+    def to(self, address: str):
+        return [message for message in self.messages if message["To"] == address]
+
+    def recipients(self) -> set[str]:
+        return {message["To"] for message in self.messages}
+
+
+@pytest.fixture
+def mail(live_server):
+    """The live server's outbox is delivered through a real SMTP server on loopback.
+
+    Whatever earlier tests left waiting is delivered first and forgotten, so a
+    test sees only the emails its own steps caused."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    catcher = MailCatcher(live_server.app)
+    controller = Controller(catcher.inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    config = live_server.app.config
+    before = {key: config[key] for key in ("MAIL_BACKEND", "SMTP_HOST", "SMTP_PORT", "SMTP_TIMEOUT")}
+    config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=5)
+    try:
+        catcher.deliver()
+        catcher.inbox.raw.clear()
+        yield catcher
+    finally:
+        config.update(before)
+        controller.stop()
+
+
+class FrozenClock:
+    """portal.clock.now, frozen and moved by hand, for the server thread too."""
+
+    def __init__(self, monkeypatch):
+        from portal import clock
+
+        self.current = clock.now().replace(microsecond=0)
+        monkeypatch.setattr(clock, "now", lambda: self.current)
+
+    def advance(self, **kwargs):
+        from datetime import timedelta
+
+        self.current += timedelta(**kwargs)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    return FrozenClock(monkeypatch)

@@ -4,17 +4,11 @@ each, on Letter and on A4 (issue 4, part 7)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser.conftest import CHROMIUM, browser, jordan, live_server, page_as  # noqa: F401
 from tests.browser.test_print import pdf_pages
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed: run `apt-get install chromium`"),
-]
+pytestmark = pytest.mark.browser
 
 TEACHER = "teacher@demo.example.org"
 COUNSELOR = "counselor@demo.example.org"
@@ -27,7 +21,7 @@ def _pages_printed(page) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("email", [TEACHER, COUNSELOR])
-def test_the_weekly_sheet_prints_on_one_page(page_as, live_server, email):  # noqa: F811
+def test_the_weekly_sheet_prints_on_one_page(page_as, live_server, email):
     page = page_as(email)
     page.goto(f"{live_server.url}/school/this-week/print")
     assert page.locator('[data-section="adjustments"]').count() == 1
@@ -38,14 +32,14 @@ def test_the_weekly_sheet_prints_on_one_page(page_as, live_server, email):  # no
     assert _pages_printed(page) == {"Letter": 1, "A4": 1}
 
 
-def test_the_teachers_in_school_plan_prints_on_one_page(page_as, live_server, jordan):  # noqa: F811
+def test_the_teachers_in_school_plan_prints_on_one_page(page_as, live_server, jordan):
     page = page_as(TEACHER)
     page.goto(f"{live_server.url}/circles/{jordan}/plan/school_plan/print")
     assert "Steps staff take" in page.content() and "Notes for the named contact" not in page.content()
     assert _pages_printed(page) == {"Letter": 1, "A4": 1}
 
 
-def test_the_teacher_reaches_the_episode_form_in_one_click(page_as, live_server, jordan):  # noqa: F811
+def test_the_teacher_reaches_the_episode_form_in_one_click(page_as, live_server, jordan):
     page = page_as(TEACHER)
     page.goto(f"{live_server.url}/school/this-week")
     page.click(f'#student-{jordan} a:has-text("Record an episode")')
