@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal:create_app
 
-.PHONY: run notify install migrate seed test lint clean
+.PHONY: run notify install migrate seed test lint clean serve bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,20 @@ seed: migrate
 run: seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Production: gunicorn with portal/serving.py, configured from the environment
+# (SECRET_KEY, DATABASE_URL, REDIS_URL, BIND, WEB_CONCURRENCY, ...; see the
+# README). Migrate once per release with `flask db upgrade`, not from here:
+# several servers may start at once.
+serve: install
+	SUPPORT_CIRCLE_CONFIG=$${SUPPORT_CIRCLE_CONFIG:-production} $(BIN)/gunicorn -c python:portal.serving
+
 # Deliver notifications and emails continuously (console output in development).
 notify: migrate
 	$(BIN)/flask notify run
 
 # The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: install
-	$(BIN)/ruff check portal tests scripts config.py
+	$(BIN)/ruff check portal tests scripts bench config.py
 	$(BIN)/bandit -q -r portal --severity-level medium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -40,8 +47,16 @@ test: install
 		echo "== TEST_DATABASE_URL is not set: the PostgreSQL run was skipped"; \
 	fi
 
+# Request rates and latencies of the busiest pages, SQLite and PostgreSQL, 10 and
+# 10,000 circles (bench/run.py). Quick run: BENCH_CIRCLES=10 BENCH_DATABASES=sqlite BENCH_SECONDS=3 make bench
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "== installing wrk (Debian)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "wrk is missing and could not be installed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
+
 lint: install
-	$(BIN)/ruff check portal tests scripts config.py
+	$(BIN)/ruff check portal tests scripts bench config.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite .pytest_cache

@@ -101,20 +101,21 @@ def record_views_at_once(action: str, section: str, circle_roles: list[tuple[int
 
     if not circle_roles:
         return
-    at = clock.now()
+    # Read once, not once a circle: each is a lookup through a context proxy.
+    at, user_id, endpoint, ip = clock.now(), current_user.id, request.endpoint, request.remote_addr
     db.session.execute(
         insert(AuditEvent),
         [
             {
                 "at": at,
-                "user_id": current_user.id,
+                "user_id": user_id,
                 "role": role,
                 "circle_id": circle_id,
                 "section": section,
                 "action": action,
                 "outcome": "ok",
-                "endpoint": request.endpoint,
-                "ip": request.remote_addr,
+                "endpoint": endpoint,
+                "ip": ip,
             }
             for circle_id, role in circle_roles
         ],

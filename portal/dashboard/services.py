@@ -40,13 +40,44 @@ def _readable_circles(memberships, kind, shared) -> dict[int, object]:
     return {m.circle_id: m for m in memberships if policy.can(m.role, kind, policy.READ, shared[m.circle_id])}
 
 
-def _section_url(membership, kind: str) -> str:
-    return url_for("plan.section", circle_id=membership.circle_id, kind=kind)
+class _SectionUrls:
+    """Links to a section of many circles, built once a kind: a dashboard of
+    hundreds of circles would otherwise spend much of its time in url_for."""
+
+    _PLACEHOLDER = 987_654_321
+
+    def __init__(self):
+        self._templates: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, membership, kind: str) -> str:
+        if kind not in self._templates:
+            url = url_for("plan.section", circle_id=self._PLACEHOLDER, kind=kind)
+            before, found, after = url.partition(str(self._PLACEHOLDER))
+            if not found or str(self._PLACEHOLDER) in after:
+                raise RuntimeError(f"cannot make a link template from {url!r}")
+            self._templates[kind] = (before, after)
+        before, after = self._templates[kind]
+        return f"{before}{int(membership.circle_id)}{after}"
+
+
+def _columns(model, kind: str, *names: str) -> list:
+    """``names`` of the model, and whatever any role's row scope of ``kind``
+    reads (policy.ROW_SCOPES), so that row_in_scope can judge the row."""
+    names += tuple(scope.field for (section, _role), scope in policy.ROW_SCOPES.items() if section == kind)
+    return [getattr(model, name) for name in dict.fromkeys(names)]
+
+
+def overdue_text(role: str, label: str) -> str:
+    """Only those who keep the follow-ups are asked to act on one."""
+    if policy.can(role, "follow_ups", policy.EDIT):
+        return f"{label} is overdue: mark it attended, missed or rebook it"
+    return f"{label} is overdue: the care team has been reminded"
 
 
 def dashboard_for(user) -> list[CircleCard]:
     memberships = memberships_for(user)
     shared = shared_by_circle(m.circle_id for m in memberships)
+    section_url = _SectionUrls()
     cards = {m.circle_id: CircleCard(m) for m in memberships}
     found: dict[int, list[AttentionItem]] = defaultdict(list)
     now = clock.now()
@@ -57,8 +88,10 @@ def dashboard_for(user) -> list[CircleCard]:
     circles = _readable_circles(memberships, "follow_ups", shared)
     if circles:
         review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
-        rows = db.session.scalars(
-            select(FollowUp).where(
+        kind_field, due_field = follow_up_spec.field("kind"), follow_up_spec.field("due_at")
+        # Only the columns used here: hundreds of whole rows, texts and all, cost more to load than to find.
+        rows = db.session.execute(
+            select(*_columns(FollowUp, "follow_ups", "circle_id", "kind", "due_at", "status")).where(
                 FollowUp.circle_id.in_(circles),
                 FollowUp.removed_at.is_(None),
                 (
@@ -71,14 +104,14 @@ def dashboard_for(user) -> list[CircleCard]:
             membership = circles[row.circle_id]
             if not row_in_scope("follow_ups", membership, row):
                 continue
-            label = display(follow_up_spec.field("kind"), row.kind)
-            when = display(follow_up_spec.field("due_at"), row.due_at)
-            url = _section_url(membership, "follow_ups")
+            label = display(kind_field, row.kind)
+            when = display(due_field, row.due_at)
+            url = section_url(membership, "follow_ups")
             if row.status == "missed":
                 found[row.circle_id].append(AttentionItem("missed", f"{label} was missed", when, url, (0, row.due_at), "follow_ups"))
             elif row.due_at < now:
                 found[row.circle_id].append(
-                    AttentionItem("overdue", f"{label} is overdue: mark it attended, missed or rebook it", when, url, (1, row.due_at), "follow_ups")
+                    AttentionItem("overdue", overdue_text(membership.role, label), when, url, (1, row.due_at), "follow_ups")
                 )
             elif row.kind != "appointment":
                 found[row.circle_id].append(AttentionItem("review_due", f"{label} is coming up", when, url, (3, row.due_at), "follow_ups"))
@@ -86,9 +119,9 @@ def dashboard_for(user) -> list[CircleCard]:
     circles = _readable_circles(memberships, "episodes", shared)
     if circles:
         since = now - timedelta(days=config["RECENT_EPISODE_DAYS"])
-        episode_spec = spec_for("episodes")
-        rows = db.session.scalars(
-            select(Episode).where(
+        occurred_field = spec_for("episodes").field("occurred_at")
+        rows = db.session.execute(
+            select(*_columns(Episode, "episodes", "circle_id", "occurred_at")).where(
                 Episode.circle_id.in_(circles), Episode.removed_at.is_(None), Episode.occurred_at >= since
             )
         )
@@ -96,9 +129,9 @@ def dashboard_for(user) -> list[CircleCard]:
             membership = circles[row.circle_id]
             if not row_in_scope("episodes", membership, row):
                 continue
-            when = display(episode_spec.field("occurred_at"), row.occurred_at)
+            when = display(occurred_field, row.occurred_at)
             found[row.circle_id].append(
-                AttentionItem("episode", "An in-school episode was recorded", when, _section_url(membership, "episodes"),
+                AttentionItem("episode", "An in-school episode was recorded", when, section_url(membership, "episodes"),
                               (2, -row.occurred_at.timestamp()), "episodes")
             )
 
@@ -106,8 +139,9 @@ def dashboard_for(user) -> list[CircleCard]:
     if circles:
         horizon = today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
         adjustment_spec = spec_for("adjustments")
-        rows = db.session.scalars(
-            select(Adjustment).where(
+        kind_field, end_field = adjustment_spec.field("kind"), adjustment_spec.field("end_date")
+        rows = db.session.execute(
+            select(Adjustment.circle_id, Adjustment.kind, Adjustment.subjects, Adjustment.end_date).where(
                 Adjustment.circle_id.in_(circles),
                 Adjustment.removed_at.is_(None),
                 Adjustment.end_date.is_not(None),
@@ -117,14 +151,14 @@ def dashboard_for(user) -> list[CircleCard]:
         )
         for row in rows:
             membership = circles[row.circle_id]
-            label = display(adjustment_spec.field("kind"), row.kind)
+            label = display(kind_field, row.kind)
             subjects = f" ({row.subjects})" if row.subjects else ""
             found[row.circle_id].append(
                 AttentionItem(
                     "adjustment_ending",
                     f"{label}{subjects} ends soon",
-                    display(adjustment_spec.field("end_date"), row.end_date),
-                    _section_url(membership, "adjustments"),
+                    display(end_field, row.end_date),
+                    section_url(membership, "adjustments"),
                     (4, row.end_date),
                     "adjustments",
                 )

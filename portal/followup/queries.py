@@ -105,20 +105,24 @@ def since_for(membership, events: dict[str, datetime], shared: policy.Shared) ->
     return min(readable) if readable else None
 
 
-def monitoring_memberships(membership_ids) -> set[int]:
-    """Memberships whose own care-team entry holds the monitoring responsibility."""
+def monitoring_memberships(membership_ids, circle_ids=None) -> set[int]:
+    """Memberships whose own care-team entry holds the monitoring responsibility.
+
+    ``circle_ids``, the circles of those memberships, if known: a member's own
+    entry is in their circle, and care_team_contact is indexed by circle, not
+    by membership, so naming the circles spares a scan of every circle's team.
+    """
     membership_ids = list(membership_ids)
     if not membership_ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(CareTeamContact.membership_id).where(
-                CareTeamContact.membership_id.in_(membership_ids),
-                CareTeamContact.removed_at.is_(None),
-                CareTeamContact.responsibilities.contains("monitoring"),
-            )
-        )
-    )
+    conditions = [
+        CareTeamContact.membership_id.in_(membership_ids),
+        CareTeamContact.removed_at.is_(None),
+        CareTeamContact.responsibilities.contains("monitoring"),
+    ]
+    if circle_ids is not None:
+        conditions.append(CareTeamContact.circle_id.in_(sorted(set(circle_ids))))
+    return set(db.session.scalars(select(CareTeamContact.membership_id).where(*conditions)))
 
 
 def members_of(circle_ids) -> tuple[dict[int, list[Membership]], set[int]]:
@@ -161,7 +165,7 @@ def follow_up_attention(memberships, shared: dict[int, policy.Shared]) -> dict[i
 
     if not memberships:
         return {}
-    monitoring = monitoring_memberships(m.id for m in memberships)
+    monitoring = monitoring_memberships([m.id for m in memberships], [m.circle_id for m in memberships])
     answering = [m for m in memberships if policy.answers_for_follow_ups(m.role, m.id in monitoring)]
     events = unanswered_events(m.circle_id for m in answering)
     now = clock.now()
