@@ -9,7 +9,6 @@ seeded with the demo, then signs in as each demo account.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import threading
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from config import DevelopmentConfig  # noqa: E402
 from portal import create_app  # noqa: E402
+from tests.browser.pages import sign_in  # noqa: E402 - the browser tests' own sign-in
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -43,20 +43,6 @@ def serve_demo(database: Path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}", app
-
-
-def sign_in(page, base: str, email: str, app) -> None:
-    from portal.demo.seed import DEMO_PASSWORD
-
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(rf"^{re.escape(base)}/(dashboard|login/code)$"))
-    if page.url.endswith("/login/code"):
-        page.fill("#code", demo_code(app, email))
-        page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
 
 
 def demo_code(app, email: str) -> str:
@@ -113,7 +99,7 @@ def main() -> None:
                     context = browser.new_context(viewport={"width": width, "height": height})
                     page = context.new_page()
                     if email:
-                        sign_in(page, base, email, app)
+                        sign_in(page, base, email, lambda address: demo_code(app, address))
                     page.goto(base + path)
                     page.wait_for_load_state("networkidle")
                     # The whole page, but the phone: one screenful, as a phone shows it.

@@ -7,7 +7,6 @@ it); elsewhere they are skipped with a message saying how to install it.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from pathlib import Path
 
@@ -88,19 +87,9 @@ def _demo_code(live_server, email: str) -> str:
 
 
 def _sign_in(page, live_server, email: str) -> None:
-    """Through the sign-in pages, the code step included, as a person does."""
-    from portal.demo.seed import DEMO_PASSWORD
+    from tests.browser.pages import sign_in
 
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/(dashboard|login/code)$"))
-    if page.url.endswith("/login/code"):
-        # The demo clinicians and counselor: their app holds the demo key.
-        page.fill("#code", _demo_code(live_server, email))
-        page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/dashboard")
+    sign_in(page, live_server.url, email, lambda address: _demo_code(live_server, address))
 
 
 @pytest.fixture

@@ -246,11 +246,13 @@ def _code(live_server, email: str) -> str:
         return signing_in.fresh_code(user_id, DEMO_TOTP_SECRET)
 
 
-def sign_in(page, live_server, email: str, on_step=None) -> None:
-    """Sign in through the pages; ``on_step(endpoint, page)`` sees the code step."""
+def sign_in(page, base: str, email: str, code_for, on_step=None) -> None:
+    """Sign in through the pages, as a person does: the password, then the
+    code step where the account has one (``code_for(email)`` gives the code).
+    ``on_step(endpoint, page)`` sees the code step. The one sign-in of the
+    browser tests and of scripts/screenshots.py."""
     from portal.demo.seed import DEMO_PASSWORD
 
-    base = live_server.url
     page.goto(f"{base}/login")
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
@@ -259,7 +261,7 @@ def sign_in(page, live_server, email: str, on_step=None) -> None:
     if page.url.endswith("/login/code"):
         if on_step:
             on_step("auth.login_code", page)
-        page.fill("#code", _code(live_server, email))
+        page.fill("#code", code_for(email))
         page.click("main button[type=submit]")
     page.wait_for_url(f"{base}/dashboard")
 
@@ -288,7 +290,7 @@ class RoleBrowsers:
         if role not in self.pages:
             page = self.new_page()
             if ROLES[role]:
-                sign_in(page, self.live_server, ROLES[role], on_step=on_step)
+                sign_in(page, self.live_server.url, ROLES[role], lambda email: _code(self.live_server, email), on_step=on_step)
             for prepare in PREPARATIONS.get(role, ()):
                 prepare(page, self.live_server.url)
             self.pages[role] = page
