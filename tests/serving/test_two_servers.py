@@ -31,7 +31,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.sessions.backends import REDIS_URL, delete_prefix, redis_client, redis_reachable
+from tests.sessions.backends import REDIS_REQUIRED, REDIS_URL, delete_prefix, redis_client, redis_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -114,17 +114,16 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def database_url():
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - a dependency of the project
-        pytest.skip("psycopg is not installed")
+    import psycopg
+
     parts = urlsplit(ACTIVE.replace("postgresql+psycopg://", "postgresql://"))
     admin_url = parts._replace(path="/postgres").geturl()
     name = f"twoserver_{uuid.uuid4().hex[:12]}"
     try:
         admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
     except psycopg.Error as error:
-        pytest.skip(f"PostgreSQL is not reachable at {parts.hostname}:{parts.port}: {type(error).__name__}")
+        # Only the PostgreSQL pass gets here: there, no PostgreSQL is a failure.
+        pytest.fail(f"PostgreSQL is not reachable at {parts.hostname}:{parts.port}: {type(error).__name__}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
@@ -136,7 +135,9 @@ def database_url():
 @pytest.fixture(scope="module")
 def redis_prefix():
     if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: the two-server test needs it")
+        if REDIS_REQUIRED:
+            pytest.fail(f"TEST_REDIS_URL is set but Redis does not answer at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (Debian: redis-server): the two-server test needs it")
     prefix = f"support-circle-twoserver:{uuid.uuid4().hex[:12]}:"
     yield prefix
     delete_prefix(prefix)

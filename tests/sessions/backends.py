@@ -22,6 +22,8 @@ from config import TestingConfig
 TESTS = Path(__file__).resolve().parent.parent
 BOTH_STORES = tuple(TESTS / name for name in ("sessions", "auth", "security"))
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Set by .ci/run: Redis must be there, and its absence is a failure, not a skip.
+REDIS_REQUIRED = bool(os.environ.get("TEST_REDIS_URL"))
 RUN_PREFIX = f"support-circle-test:{uuid.uuid4().hex[:12]}:"
 _reachable: bool | None = None
 
@@ -71,7 +73,9 @@ def session_store(request, monkeypatch):
         yield name
         return
     if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: the Redis session-store run is skipped")
+        if REDIS_REQUIRED:
+            pytest.fail(f"TEST_REDIS_URL is set but Redis does not answer at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (Debian: redis-server): the Redis session-store run is skipped")
     prefix = f"{RUN_PREFIX}{uuid.uuid4().hex[:8]}:"
     for setting, value in {
         "SESSION_STORE": "redis",
