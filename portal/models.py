@@ -2,7 +2,7 @@
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import Organisation, PasswordReset, RecoveryCode, User
-from portal.circles.models import Circle, Membership
+from portal.circles.models import Circle, Membership, MembershipChange
 from portal.followup.models import CalendarFeed, SectionReview
 from portal.invitations.models import Invitation
 from portal.notify.models import NoticeSent, Notification, NotificationPreference, OutboxMessage
@@ -45,6 +45,7 @@ __all__ = [
     "HomeSafety",
     "Invitation",
     "Membership",
+    "MembershipChange",
     "Organisation",
     "PasswordReset",
     "RecoveryCode",

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from portal.access import policy
+from portal.access import policy, transitions
 from portal.auth.models import Organisation, User
 from portal.auth.services import create_user
 from portal.circles import services as circle_services
@@ -53,7 +53,18 @@ def circle(creator: User, name: str = "Jordan") -> Circle:
 
 
 def member(circle_: Circle, account: User, role: str, actor: User) -> Membership:
-    circle_services._join(circle_, account, role, "", actor)
+    """Put the account in the circle in this role, as ``actor`` would, through
+    the same policy-decided function the app uses (the creator is in already)."""
+    existing = circle_services.active_membership(circle_.id, account.id)
+    if existing is not None and existing.role == role:
+        return existing
+    acting = circle_services.active_membership(circle_.id, actor.id)
+    action = transitions.ADD
+    if existing is not None:
+        action = transitions.CHANGE_ROLE
+    elif circle_services.membership_of(circle_.id, account.id) is not None:
+        action = transitions.RESTORE
+    circle_services.change_membership(circle_, actor, acting.role if acting else None, account, action, role)
     db.session.commit()
     return db.session.scalars(
         db.select(Membership).where(Membership.circle_id == circle_.id, Membership.user_id == account.id)

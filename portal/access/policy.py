@@ -166,7 +166,7 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     "view_circle": frozenset(ROLES),
     "view_members": frozenset(ROLES),
     "manage_members": frozenset({CLINICIAN, SCHOOL_CONTACT}),
-    # A caregiver may invite another caregiver and the young person (ROLE_GRANTS).
+    # Whom each role may add, invite, remove or restore: transitions.py.
     "invite": frozenset({CLINICIAN, SCHOOL_CONTACT, CAREGIVER}),
     # Everyone sees with whom the parts they read are shared.
     "view_sharing": frozenset(ROLES),
@@ -191,14 +191,6 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
 # the clinicians, and whoever the care team names for "monitoring" (a
 # responsibility a clinician gives a person, whatever their role).
 FOLLOW_UP_RESPONSIBLE_ROLES = frozenset({CLINICIAN})
-
-# Which roles a member may give (or take away) when managing the circle.
-# Only a clinician can give the clinician role, which opens clinical notes.
-ROLE_GRANTS: dict[str, frozenset[str]] = {
-    CLINICIAN: frozenset(ROLES),
-    SCHOOL_CONTACT: frozenset(set(ROLES) - {CLINICIAN}),
-    CAREGIVER: frozenset({CAREGIVER, YOUNG_PERSON}),
-}
 
 # Accounts whose organisation role lets them start a circle, and the circle
 # role they take in it.
@@ -287,8 +279,3 @@ def answers_for_follow_ups(role: str, holds_monitoring: bool) -> bool:
     if not (check_role(role) in FOLLOW_UP_RESPONSIBLE_ROLES or holds_monitoring):
         return False
     return can(role, "follow_ups", READ) and row_scope(role, "follow_ups") is None
-
-
-def may_grant(role: str, granted_role: str) -> bool:
-    check_role(granted_role)
-    return granted_role in ROLE_GRANTS.get(check_role(role), frozenset())

@@ -23,6 +23,8 @@ ACTION_PHRASES = {
     "denied": "tried to open {target}, which is not shared with them,",
     "member_added": "added {subject} to the circle",
     "member_removed": "removed {subject} from the circle",
+    "role_changed": "changed the role of {subject} in the circle",
+    "membership_refused": "tried to change who is in the circle, which their role does not allow",
     "agreement_recorded": "recorded an agreement to share {target}",
     "agreement_withdrawn": "withdrew the agreement to share {target}",
     "invitation_sent": "sent an invitation to join the circle",
@@ -61,7 +63,7 @@ def record(
         membership = g.get("membership")
         if role is None and membership is not None and membership.circle_id == circle_id:
             role = membership.role
-    if role is None and user is not None and circle_id is not None and action not in ("member_added", "member_removed"):
+    if role is None and user is not None and circle_id is not None and action not in ("member_added", "member_removed", "role_changed"):
         # Outside a request (the demo loader, the command line): the role they hold now.
         from sqlalchemy import select
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from portal.access.policy import ROLE_LABELS
 from portal.plan.forms import select_choices
@@ -19,16 +19,34 @@ class NewCircleForm(FlaskForm):
     )
 
 
+def role_choices(roles):
+    """No role is chosen for the person: the first choice asks, so nobody is
+    given the most powerful role by leaving a default in place."""
+    return select_choices([("", "Choose a role"), *((role, ROLE_LABELS[role]) for role in roles)])
+
+
+CHOOSE_ROLE = "Please choose the role they have in this circle."
+
+
 class AddMemberForm(FlaskForm):
-    """Choices are the roles the acting member may grant; the route sets them."""
+    """Choices are the roles the policy lets the acting member add; the route sets them."""
 
     email = EmailField(
         "Their email", [DataRequired(message="Please enter an email."), Email(message="Please enter a valid email."), Length(max=254)]
     )
-    role = SelectField("Role in this circle", choices=select_choices([]))
+    role = SelectField("Role in this circle", [DataRequired(message=CHOOSE_ROLE)], choices=select_choices([]))
     relationship_label = StringField(
         "How they relate to the young person", [Optional(), Length(max=120)], description="For example: Mother, Maths teacher."
     )
 
     def limit_roles(self, roles) -> None:
-        self.role.choices = select_choices((role, ROLE_LABELS[role]) for role in roles)
+        self.role.choices = role_choices(roles)
+
+
+class ChangeRoleForm(FlaskForm):
+    role = SelectField("Their new role", [DataRequired(message=CHOOSE_ROLE)], choices=select_choices([]))
+    # Set on the second step, once the person has seen what the change means.
+    confirmed = HiddenField(validators=[Optional(), AnyOf(["yes"])])
+
+    def limit_roles(self, roles) -> None:
+        self.role.choices = role_choices(roles)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import Organisation, User
@@ -46,3 +46,24 @@ class Membership(db.Model):
     @property
     def active(self) -> bool:
         return self.removed_at is None
+
+
+class MembershipChange(db.Model):
+    """One change of who is in the circle or in which role: kept for good, so
+    the circle's history shows who changed whose place, and when."""
+
+    __tablename__ = "membership_change"
+    __table_args__ = (Index("ix_membership_change_circle_at", "circle_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"))
+    # An action of portal/access/transitions.py, and the target's state before and after.
+    action: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    membership: Mapped[Membership] = relationship()
+    by: Mapped[User] = relationship()

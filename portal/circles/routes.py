@@ -4,19 +4,15 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from portal.access import policy
+from portal.access import policy, transitions
 from portal.access.guard import CircleAction, CreatesCircles, SignedIn, guard
 from portal.access.queries import memberships_for
+from portal.audit.services import record_now
 from portal.circles import bp, services
-from portal.circles.forms import AddMemberForm, NewCircleForm
+from portal.circles.forms import AddMemberForm, ChangeRoleForm, NewCircleForm
 from portal.circles.models import Membership
 from portal.extensions import db
 from portal.plan.forms import ConfirmForm
-
-ADDED_OR_NOT = (
-    "If {email} belongs to an active Support Circle account, they are now in the circle. "
-    "If they do not appear below, ask them to check the email they signed up with."
-)
 
 
 @bp.get("/circles")
@@ -41,6 +37,20 @@ def new():
     return render_template("circles/new.html", form=form), status
 
 
+def _actions_for(member: Membership) -> dict[str, bool]:
+    """Which buttons this member's row shows to the person looking, from the policy."""
+    acting = g.membership
+    if member.id == acting.id:
+        return {"change_role": False, "remove": False, "restore": False}
+    state = transitions.state_of(member)
+    return {
+        "change_role": bool(transitions.roles_for(transitions.CHANGE_ROLE, acting.role, state)),
+        "remove": transitions.decide(transitions.REMOVE, acting.role, state, transitions.REMOVED).allowed,
+        "restore": state == transitions.REMOVED
+        and transitions.decide(transitions.RESTORE, acting.role, state, member.role).allowed,
+    }
+
+
 def _members_page(form, status=200):
     membership = g.membership
     can_manage = policy.can_act(membership.role, "manage_members")
@@ -50,11 +60,11 @@ def _members_page(form, status=200):
             circle=g.circle,
             membership=membership,
             members=services.active_members(g.circle.id),
+            removed=services.removed_members(g.circle.id) if can_manage else [],
+            changes=services.recent_changes(g.circle.id) if can_manage else [],
             can_manage=can_manage,
             can_invite=policy.can_act(membership.role, "invite"),
-            may_remove=lambda member: can_manage
-            and member.id != membership.id
-            and policy.may_grant(membership.role, member.role),
+            actions_for=_actions_for,
             form=form,
             confirm=ConfirmForm(),
             role_labels=policy.ROLE_LABELS,
@@ -65,7 +75,7 @@ def _members_page(form, status=200):
 
 def _add_form():
     form = AddMemberForm()
-    form.limit_roles(r for r in policy.ROLES if policy.may_grant(g.membership.role, r))
+    form.limit_roles(transitions.roles_for(transitions.ADD, g.membership.role))
     return form
 
 
@@ -76,26 +86,128 @@ def members(circle_id: int):
     return _members_page(form)
 
 
+def refuse(refused: services.MembershipRefused):
+    """Record a refused change (who tried, never whom), then say why, calmly."""
+    db.session.rollback()
+    record_now("membership_refused", circle_id=g.circle.id, outcome="refused")
+    flash(refused.message, "error")
+    return redirect(url_for("circles.members", circle_id=g.circle.id))
+
+
 @bp.post("/circles/<int:circle_id>/members")
 @guard(CircleAction("manage_members"))
 def add_member(circle_id: int):
     form = _add_form()
     if not form.validate_on_submit():
         return _members_page(form, 422)
-    services.add_member(g.circle, form.email.data, form.role.data, form.relationship_label.data or "", current_user)
-    flash(ADDED_OR_NOT.format(email=form.email.data.strip()), "info")
+    result = services.add_colleague(
+        g.circle, g.membership, form.email.data, form.role.data, form.relationship_label.data or ""
+    )
+    if result.problem == services.NOT_COLLEAGUE:
+        form.email.errors.append(services.NOT_A_COLLEAGUE_MESSAGE.format(email=form.email.data.strip()))
+        return _members_page(form, 422)
+    if result.problem is not None:
+        record_now("membership_refused", circle_id=circle_id, outcome="refused")
+        form.email.errors.append(result.message)
+        return _members_page(form, 403 if result.problem in ("not_allowed", "removed") else 409)
+    member = result.membership
+    flash(f"{member.user.name} is now in the circle as {policy.ROLE_LABELS[member.role].lower()}.", "success")
     return redirect(url_for("circles.members", circle_id=circle_id))
+
+
+def _member_or_404(circle_id: int, membership_id: int) -> Membership:
+    member = db.session.get(Membership, membership_id, options=[joinedload(Membership.user)])
+    if member is None or member.circle_id != circle_id:
+        abort(404)
+    return member
+
+
+def _what_changes(old_role: str, new_role: str) -> tuple[list[str], list[str]]:
+    """The parts of the plan the person gains and loses with the new role, by the policy."""
+    from portal.plan.sections import SPECS
+
+    before, after = set(policy.readable_sections(old_role)), set(policy.readable_sections(new_role))
+    order = list(policy.SECTIONS)
+    gains = [SPECS[kind].title for kind in order if kind in after - before]
+    losses = [SPECS[kind].title for kind in order if kind in before - after]
+    return gains, losses
+
+
+@bp.route("/circles/<int:circle_id>/members/<int:membership_id>/role", methods=["GET", "POST"])
+@guard(CircleAction("manage_members"))
+def change_role(circle_id: int, membership_id: int):
+    """A role change is its own action: chosen, shown (what they will gain
+    and lose), confirmed, then audited and told to them and the circle."""
+    member = _member_or_404(circle_id, membership_id)
+    state = transitions.state_of(member)
+    choices = () if member.id == g.membership.id else transitions.roles_for(transitions.CHANGE_ROLE, g.membership.role, state)
+    if not choices:
+        if request.method == "POST":
+            record_now("membership_refused", circle_id=circle_id, outcome="refused")
+        abort(403 if member.active else 404)
+    form = ChangeRoleForm()
+    form.limit_roles(choices)
+    status = 200
+    if form.validate_on_submit():
+        if form.confirmed.data:
+            try:
+                services.set_role(member, form.role.data, g.membership)
+            except services.MembershipRefused as refused:
+                return refuse(refused)
+            flash(
+                f"{member.user.name} is now {policy.ROLE_LABELS[form.role.data].lower()} in this circle. "
+                "They have been told.",
+                "success",
+            )
+            return redirect(url_for("circles.members", circle_id=circle_id))
+        # First step: show what the change means, and ask to confirm.
+        gains, losses = _what_changes(member.role, form.role.data)
+        return render_template(
+            "circles/change_role.html", circle=g.circle, member=member, form=form, confirming=True,
+            gains=gains, losses=losses, role_labels=policy.ROLE_LABELS,
+        )
+    if request.method == "POST":
+        status = 422
+    return (
+        render_template(
+            "circles/change_role.html", circle=g.circle, member=member, form=form, confirming=False,
+            gains=[], losses=[], role_labels=policy.ROLE_LABELS,
+        ),
+        status,
+    )
 
 
 @bp.post("/circles/<int:circle_id>/members/<int:membership_id>/remove")
 @guard(CircleAction("manage_members"))
 def remove_member(circle_id: int, membership_id: int):
-    member = db.session.get(Membership, membership_id, options=[joinedload(Membership.user)])
-    if member is None or member.circle_id != circle_id or not member.active:
+    member = _member_or_404(circle_id, membership_id)
+    if not member.active:
         abort(404)
-    if member.id == g.membership.id or not policy.may_grant(g.membership.role, member.role):
+    if not _actions_for(member)["remove"]:
+        record_now("membership_refused", circle_id=circle_id, outcome="refused")
         abort(403)
     if ConfirmForm().validate_on_submit():
-        services.remove_member(member, current_user)
+        try:
+            services.remove_member(member, current_user, g.membership.role)
+        except services.MembershipRefused as refused:
+            return refuse(refused)
         flash(f"{member.user.name} no longer has access to this circle.", "success")
+    return redirect(url_for("circles.members", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:membership_id>/restore")
+@guard(CircleAction("manage_members"))
+def restore_member(circle_id: int, membership_id: int):
+    member = _member_or_404(circle_id, membership_id)
+    if member.active:
+        abort(404)
+    if not _actions_for(member)["restore"]:
+        record_now("membership_refused", circle_id=circle_id, outcome="refused")
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.restore_member(member, g.membership)
+        except services.MembershipRefused as refused:
+            return refuse(refused)
+        flash(f"{member.user.name} is back in the circle as {policy.ROLE_LABELS[member.role].lower()}.", "success")
     return redirect(url_for("circles.members", circle_id=circle_id))

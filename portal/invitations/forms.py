@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.access.policy import ROLE_LABELS
 from portal.auth.forms import NewPasswordMixin
 from portal.auth.passwords import MAX_LENGTH
+from portal.circles.forms import CHOOSE_ROLE, role_choices
 from portal.plan.forms import select_choices
 
 
@@ -19,7 +19,7 @@ class InviteForm(FlaskForm):
         # Pasted addresses often carry spaces.
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
-    role = SelectField("Role in this circle", choices=select_choices([]))
+    role = SelectField("Role in this circle", [DataRequired(message=CHOOSE_ROLE)], choices=select_choices([]))
     relationship_label = StringField(
         "How they relate to the young person",
         [Optional(), Length(max=120)],
@@ -27,7 +27,7 @@ class InviteForm(FlaskForm):
     )
 
     def limit_roles(self, roles) -> None:
-        self.role.choices = select_choices((role, ROLE_LABELS[role]) for role in roles)
+        self.role.choices = role_choices(roles)
 
 
 class NewAccountForm(NewPasswordMixin, FlaskForm):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.access import policy
 from portal.access.guard import CircleAction, Public, guard
 from portal.auth import mfa, signin
 from portal.extensions import limiter
@@ -27,7 +26,7 @@ SENT = (
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
-    form.limit_roles(r for r in policy.ROLES if policy.may_grant(g.membership.role, r))
+    form.limit_roles(services.invitable_roles(g.membership.role))
     return form
 
 
@@ -102,9 +101,20 @@ def accept(token: str):
 def _accept_signed_in(invitation, context):
     if not services.is_for(invitation, current_user):
         return render_template("invitations/other_account.html", **context), 403
+    decision = services.acceptance(invitation, current_user)
+    if not decision.allowed:
+        # Said before anything is confirmed, and nothing changes: an invitation
+        # never changes the role of someone already in the circle.
+        status = 409 if decision.reason == "already_member" else 403
+        return render_template("invitations/refused.html", reason=decision.reason, message=decision.message, **context), status
     form = ConfirmForm()
     if form.validate_on_submit():
-        membership = services.accept(invitation, current_user)
+        try:
+            membership = services.accept(invitation, current_user)
+        except services.AcceptRefused as refused:
+            return render_template(
+                "invitations/refused.html", reason=refused.decision.reason, message=refused.decision.message, **context
+            ), 409
         if membership is None:
             return _unavailable(410)
         flash("You have joined the circle. You see the parts of the plan your role needs.", "success")

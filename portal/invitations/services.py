@@ -22,13 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
-from portal.access import policy
+from portal.access import policy, transitions
 from portal.audit.services import record as audit
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.auth.services import create_user, find_user, normalise_email
+from portal.circles import services as circle_services
 from portal.circles.models import Circle, Membership
-from portal.circles.services import _join
 from portal.extensions import db
 from portal.invitations.models import PENDING, Invitation
 from portal.notify.outbox import queue_email
@@ -96,7 +96,7 @@ def create_invitation(
     """Store the invitation and queue its email in one transaction. Whether the
     address has an account is never looked up here, so nothing that follows can
     differ with it."""
-    if not (policy.can_act(inviter.role, "invite") and policy.may_grant(inviter.role, role)):
+    if not may_invite(inviter.role, role):
         raise PermissionError(f"{inviter.role} may not invite a {role}")
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     now = clock.now()
@@ -152,8 +152,19 @@ def in_circle(circle_id: int, invitation_id: int) -> Invitation | None:
     return invitation
 
 
+def may_invite(role: str, invited_role: str) -> bool:
+    """Sending is decided with the target as not a member: the address is never looked up."""
+    return policy.can_act(role, "invite") and transitions.decide(
+        transitions.INVITE, role, transitions.NOT_MEMBER, invited_role
+    ).allowed
+
+
+def invitable_roles(role: str) -> tuple[str, ...]:
+    return tuple(r for r in policy.ROLES if may_invite(role, r))
+
+
 def may_revoke(membership: Membership, invitation: Invitation) -> bool:
-    return invitation.invited_by_id == membership.user_id or policy.may_grant(membership.role, invitation.role)
+    return invitation.invited_by_id == membership.user_id or may_invite(membership.role, invitation.role)
 
 
 def revoke(invitation: Invitation, actor: User) -> bool:
@@ -197,7 +208,7 @@ def usable(invitation: Invitation) -> bool:
     removed from the circle (a caregiver whose access was ended for the young
     person's safety, say), their invitations end with their access instead of
     letting someone in. Being added back, or given another role, records a new
-    decision about them (_join sets added_at) and does not revive old links.
+    decision about them (added_at moves) and does not revive old links.
     """
     if invitation.state(clock.now()) != PENDING:
         return False
@@ -206,8 +217,7 @@ def usable(invitation: Invitation) -> bool:
         inviter is not None
         and inviter.added_at <= invitation.created_at
         and invitation.invited_by.active
-        and policy.can_act(inviter.role, "invite")
-        and policy.may_grant(inviter.role, invitation.role)
+        and may_invite(inviter.role, invitation.role)
     )
 
 
@@ -223,36 +233,73 @@ def is_for(invitation: Invitation, user: User) -> bool:
 
 
 def _active_membership(circle_id: int, user_id: int) -> Membership | None:
-    return db.session.scalars(
-        select(Membership).where(
-            Membership.circle_id == circle_id, Membership.user_id == user_id, Membership.removed_at.is_(None)
-        )
-    ).first()
+    return circle_services.active_membership(circle_id, user_id)
+
+
+def acceptance(invitation: Invitation, user: User) -> transitions.Decision:
+    """The policy's answer, now, for this account accepting: the invitation is
+    decided again against the account's state in the circle.
+
+    An invitation never changes the role of someone already in the circle:
+    otherwise a caregiver could "invite" a clinician as a caregiver and, with
+    one click, take their clinical access away. Accepting as someone removed
+    from the circle is bringing them back, which the inviter's role must allow.
+    """
+    inviter = _active_membership(invitation.circle_id, invitation.invited_by_id)
+    membership = circle_services.membership_of(invitation.circle_id, user.id)
+    state = transitions.state_of(membership)
+    return transitions.decide(
+        transitions.ACCEPT_AS.get(state, transitions.INVITE),
+        inviter.role if inviter else None,
+        state,
+        invitation.role,
+        previous_role=transitions.previous_role_of(membership),
+    )
 
 
 def _join_invited(invitation: Invitation, user: User) -> Membership:
-    # An invitation never changes the role of someone already in the circle:
-    # otherwise a caregiver could "invite" a clinician as a caregiver and, with
-    # one click, take their clinical access away (or give someone more access
-    # than their current role). Changing roles is for members who manage the circle.
-    membership = _active_membership(invitation.circle_id, user.id)
-    if membership is None:
-        circle = db.session.get(Circle, invitation.circle_id)
-        # The inviter is recorded as the one who added them, as with adding directly.
-        membership = _join(circle, user, invitation.role, invitation.relationship_label, invitation.invited_by)
+    circle = db.session.get(Circle, invitation.circle_id)
+    state = transitions.state_of(circle_services.membership_of(circle.id, user.id))
+    inviter = _active_membership(circle.id, invitation.invited_by_id)
+    # The inviter is recorded as the one who added them, as with adding directly.
+    membership = circle_services.change_membership(
+        circle,
+        invitation.invited_by,
+        inviter.role if inviter else None,
+        user,
+        transitions.ACCEPT_AS.get(state, transitions.INVITE),
+        invitation.role,
+        relationship_label=invitation.relationship_label,
+    )
     audit("invitation_accepted", circle_id=invitation.circle_id, user=user, role=membership.role)
     return membership
 
 
+class AcceptRefused(Exception):
+    """The policy refused this account joining through the invitation; nothing changed."""
+
+    def __init__(self, decision: transitions.Decision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
 def accept(invitation: Invitation, user: User) -> Membership | None:
     """Join the signed-in, invited account; None when the invitation was used,
-    revoked or expired in the meantime (and nothing changes)."""
+    revoked or expired in the meantime, AcceptRefused when the policy refuses
+    (in both cases nothing changes)."""
     if not (usable(invitation) and is_for(invitation, user)):
         return None
+    decision = acceptance(invitation, user)
+    if not decision.allowed:
+        raise AcceptRefused(decision)
     if not _claim(invitation, accepted_at=clock.now(), accepted_by_id=user.id):
         db.session.rollback()
         return None
-    membership = _join_invited(invitation, user)
+    try:
+        membership = _join_invited(invitation, user)
+    except circle_services.MembershipRefused as refused:
+        db.session.rollback()
+        raise AcceptRefused(refused.decision) from None
     db.session.commit()
     return membership
 
@@ -289,6 +336,10 @@ def accept_with_new_account(invitation: Invitation, name: str, password: str) ->
     if not _claim(invitation, accepted_at=clock.now(), accepted_by_id=user.id):
         db.session.rollback()
         return NewAccountResult(problem=UNAVAILABLE)
-    _join_invited(invitation, user)
+    try:
+        _join_invited(invitation, user)
+    except circle_services.MembershipRefused:
+        db.session.rollback()
+        return NewAccountResult(problem=UNAVAILABLE)
     db.session.commit()
     return NewAccountResult(user=user)

@@ -22,7 +22,7 @@ EVENT_LABELS = {
     "section_changed": "A part of a plan you can read changed",
     "episode_recorded": "An in-school episode was recorded",
     "follow_up_overdue": "A follow-up or review you are responsible for is overdue",
-    "membership_changed": "You were added to or removed from a circle",
+    "membership_changed": "Who is in a circle, or someone's role in it, changed",
     "agreement_changed": "An agreement to share was recorded, withdrawn or is about to end",
 }
 MODE_LABELS = {
@@ -188,6 +188,35 @@ def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
         circle_id=circle_id if added else None,
         section=None,
         text=text,
+        link=link,
+    )
+
+
+def role_changed(circle_id: int, member_user, old_role: str, new_role: str, actor) -> None:
+    """The person is told what their role is now; the circle's clinicians and
+    caregivers, who answer for who sees the plan, are told that a role changed."""
+    old_label, new_label = policy.ROLE_LABELS[old_role].lower(), policy.ROLE_LABELS[new_role].lower()
+    name = _circle_name(circle_id)
+    link = f"/circles/{circle_id}/members"
+    _tell(
+        [Recipient(member_user, new_role)],
+        "membership_changed",
+        circle_id=circle_id,
+        section=None,
+        text=f"Your role in {name}'s circle changed from {old_label} to {new_label}. You now see what a {new_label} sees.",
+        link=link,
+    )
+    watchers = [
+        Recipient(m.user, m.role)
+        for m in _members(circle_id)
+        if m.role in (policy.CLINICIAN, policy.CAREGIVER) and m.user_id not in (member_user.id, actor.id)
+    ]
+    _tell(
+        watchers,
+        "membership_changed",
+        circle_id=circle_id,
+        section=None,
+        text=f"A member's role in {name}'s circle changed from {old_label} to {new_label}.",
         link=link,
     )
 

@@ -4,12 +4,13 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from portal.access import policy
+from portal.access import policy, transitions
 from portal.access.guard import CircleAction, Section, SignedIn, guard
 from portal.access.queries import find_membership, shared_by_circle
+from portal.audit.services import record_now
 from portal.audit.services import record_views_at_once as audit_views
+from portal.circles import services as circle_services
 from portal.circles.models import Membership
-from portal.circles.routes import ADDED_OR_NOT
 from portal.circles.services import active_members
 from portal.extensions import db
 from portal.plan.forms import ConfirmForm
@@ -95,7 +96,9 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
     membership = g.membership
     circle = g.circle
     role = membership.role
-    can_manage = policy.can_act(role, "manage_members") and policy.may_grant(role, policy.SCHOOL_STAFF)
+    can_manage = policy.can_act(role, "manage_members") and policy.SCHOOL_STAFF in transitions.roles_for(
+        transitions.ADD, role
+    )
     can_agree = policy.can_act(role, "agree_school_move")
     can_hand_over = policy.can_act(role, "hand_over_school")
     moves = queries.moves(circle.id)
@@ -138,13 +141,21 @@ def circle_school(circle_id: int):
 @bp.post("/circles/<int:circle_id>/school/teachers")
 @guard(CircleAction("manage_members"))
 def add_teacher(circle_id: int):
-    if not policy.may_grant(g.membership.role, policy.SCHOOL_STAFF):
+    if policy.SCHOOL_STAFF not in transitions.roles_for(transitions.ADD, g.membership.role):
+        record_now("membership_refused", circle_id=circle_id, outcome="refused")
         abort(403)
     form = AddTeacherForm()
     if not form.validate_on_submit():
         return _school_page(teacher_form=form, status=422)
-    services.add_teacher(g.circle, form.teacher_email.data, form.relationship_label.data or "", current_user)
-    flash(ADDED_OR_NOT.format(email=form.teacher_email.data.strip()), "info")
+    result = services.add_teacher(g.circle, g.membership, form.teacher_email.data, form.relationship_label.data or "")
+    if result.membership is None:
+        if result.problem == circle_services.NOT_COLLEAGUE:
+            form.teacher_email.errors.append(circle_services.NOT_A_COLLEAGUE_MESSAGE.format(email=form.teacher_email.data.strip()))
+            return _school_page(teacher_form=form, status=422)
+        record_now("membership_refused", circle_id=circle_id, outcome="refused")
+        form.teacher_email.errors.append(result.message)
+        return _school_page(teacher_form=form, status=403 if result.problem in ("not_allowed", "removed") else 409)
+    flash(f"{result.membership.user.name} is now in the circle as a teacher.", "success")
     return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="teachers"))
 
 
@@ -154,10 +165,11 @@ def remove_teacher(circle_id: int, membership_id: int):
     member = db.session.get(Membership, membership_id, options=[joinedload(Membership.user)])
     if member is None or member.circle_id != circle_id or not member.active or member.role != policy.SCHOOL_STAFF:
         abort(404)
-    if not policy.may_grant(g.membership.role, member.role):
+    if not transitions.decide(transitions.REMOVE, g.membership.role, member.role, transitions.REMOVED).allowed:
+        record_now("membership_refused", circle_id=circle_id, outcome="refused")
         abort(403)
     if ConfirmForm().validate_on_submit():
-        services.remove_teacher(member, current_user)
+        services.remove_teacher(member, g.membership)
         flash(f"{member.user.name} no longer has access to this circle.", "success")
     return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="teachers"))
 

@@ -30,12 +30,12 @@ NO_SCHOOL_ACCOUNT = (
 )
 
 
-def add_teacher(circle: Circle, email: str, relationship_label: str, actor: User) -> bool:
-    return circle_services.add_member(circle, email, policy.SCHOOL_STAFF, relationship_label, actor)
+def add_teacher(circle: Circle, actor: Membership, email: str, relationship_label: str) -> circle_services.AddResult:
+    return circle_services.add_colleague(circle, actor, email, policy.SCHOOL_STAFF, relationship_label)
 
 
-def remove_teacher(membership: Membership, actor: User) -> None:
-    circle_services.remove_member(membership, actor)
+def remove_teacher(membership: Membership, actor: Membership) -> None:
+    circle_services.remove_member(membership, actor.user, actor.role)
 
 
 def mark_flexibility_reviewed(circle_id: int, actor: User) -> None:
@@ -129,18 +129,13 @@ def hand_over(circle: Circle, agreement: SchoolHandover, email: str, actor: User
         db.session.rollback()
         raise HandoverRefused("This agreement was already used or withdrawn. A caregiver can record a new one.")
 
-    leaving = db.session.scalars(
-        select(Membership).where(
-            Membership.circle_id == circle.id,
-            Membership.removed_at.is_(None),
-            Membership.role.in_(policy.SCHOOL_ROLES),
-            Membership.user_id != new_contact.id,
-        )
-    ).all()
-    for membership in leaving:
-        circle_services._leave(membership, actor)
+    acting = circle_services.active_membership(circle.id, actor.id)
+    try:
+        circle_services.hand_over_school(circle, acting, new_contact)
+    except circle_services.MembershipRefused as refused:
+        db.session.rollback()
+        raise HandoverRefused(refused.message) from None
     _revoke_school_invitations(circle.id, actor, now)
-    circle_services._join(circle, new_contact, policy.SCHOOL_CONTACT, new_contact.title or "School contact", actor)
     circle.school_organisation_id = new_contact.organisation_id
     audit("school_handover", circle_id=circle.id, user=actor, subject=new_contact, role=policy.SCHOOL_CONTACT)
     notify.school_handed_over(circle.id, actor, new_contact, old_school, new_school)

@@ -183,6 +183,11 @@ def attempts(world, other: OtherCircle, role: str | None, actor: User) -> list[A
         found.append(Attempt("POST", f"/circles/{a}/members/{membership.id}/remove", {}))
         found.append(Attempt("POST", f"/circles/{b}/school/teachers/{membership.id}/remove", {}, must_hide=True))
         found.append(Attempt("POST", f"/circles/{a}/school/teachers/{membership.id}/remove", {}))
+        for circle_id, must_hide in ((b, True), (a, False)):
+            role_path = f"/circles/{circle_id}/members/{membership.id}/role"
+            found.append(Attempt("GET", role_path, must_hide=must_hide))
+            found.append(Attempt("POST", role_path, {"role": policy.CAREGIVER, "confirmed": "yes"}, must_hide=must_hide))
+            found.append(Attempt("POST", f"/circles/{circle_id}/members/{membership.id}/restore", {}, must_hide=must_hide))
     # Circle B's pending move of school (handover_id), withdrawn or handed over
     # through B and through A, with a complete form naming a valid new contact;
     # and B's setback reviews (review_id), live and removed, read through B and A.
@@ -390,9 +395,13 @@ def test_the_same_posts_change_a_circle_the_poster_may_change(client, login_as, 
             post(editor, f"{path}/move", {"direction": "up"})
         post(editor, f"{path}/remove", {})
         post(clinician, f"{path}/restore", {})
-    newcomer = factories.user(email="newcomer@lakeview.example.org")
+    # A colleague of the clinician's clinic: the accounts the add form reaches.
+    newcomer = factories.user(email="newcomer@lakeview.example.org", org=world.clinic)
     post(clinician, f"/circles/{a}/members", {"email": newcomer.email, "role": policy.CAREGIVER})
+    teacher = world.memberships[policy.SCHOOL_STAFF].id
+    post(clinician, f"/circles/{a}/members/{teacher}/role", {"role": policy.SCHOOL_CONTACT, "confirmed": "yes"})
     post(clinician, f"/circles/{a}/members/{world.memberships[policy.CAREGIVER].id}/remove", {})
+    post(clinician, f"/circles/{a}/members/{world.memberships[policy.CAREGIVER].id}/restore", {})
 
 
 def test_the_same_posts_take_effect_on_the_posters_own_ids(client, login_as, world):

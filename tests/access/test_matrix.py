@@ -25,7 +25,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from portal import clock
-from portal.access import policy
+from portal.access import policy, transitions
 from portal.access.guard import (
     CircleAction,
     CreatesCircles,
@@ -77,6 +77,8 @@ DECLARED = {
     "circles.members": CircleAction("view_members"),
     "circles.add_member": CircleAction("manage_members"),
     "circles.remove_member": CircleAction("manage_members"),
+    "circles.change_role": CircleAction("manage_members"),
+    "circles.restore_member": CircleAction("manage_members"),
     "invitations.manage": CircleAction("invite"),
     "invitations.revoke": CircleAction("invite"),
     "invitations.accept": Public(),
@@ -151,6 +153,8 @@ RUN_LAST = (
     # Before circles.remove_member, which would have removed the teacher already.
     "school.remove_teacher",
     "circles.remove_member",
+    # After the removals: only those removed when the cases were built are brought back.
+    "circles.restore_member",
     "admin.deactivate",
     "admin.end_sessions",
     "admin.reset_two_factor",
@@ -390,7 +394,7 @@ def revocable_invitations(world) -> list[Invitation]:
         _invite(world, m[policy.CAREGIVER], "cousin@invited.example.test", policy.CAREGIVER),
         _invite(world, m[policy.CLINICIAN], "psychiatrist@invited.example.test", policy.CLINICIAN),
         _invite(world, m[policy.SCHOOL_CONTACT], "teacher@invited.example.test", policy.SCHOOL_STAFF),
-        _invite(world, m[policy.SCHOOL_CONTACT], "aunt@invited.example.test", policy.CAREGIVER),
+        _invite(world, m[policy.SCHOOL_CONTACT], "counselor@invited.example.test", policy.SCHOOL_CONTACT),
         _invite(world, m[policy.CLINICIAN], "accepted@invited.example.test", policy.YOUNG_PERSON),
     ]
     made[-1][0].accepted_at = clock.now()
@@ -442,6 +446,11 @@ def argument_values(endpoint, name, converter, target: Target, scene: Scene, act
         if endpoint == "school.remove_teacher":
             # The spare teacher, and a member who is not a teacher (404 even to those allowed).
             members = [m for m in members if m.id == spare.id or m.role == policy.CAREGIVER]
+        elif endpoint == "circles.restore_member":
+            # Run after the removals (RUN_LAST): those removed when the cases
+            # are built, and the actor's own place, which no removal touches.
+            own = actor.membership.id if actor.membership is not None else None
+            members = [m for m in members if m.removed_at is not None or m.id == own]
         else:
             members = [m for m in members if spare is None or m.id != spare.id]
         return [target.with_value(name, member.id, member=member) for member in members]
@@ -551,17 +560,31 @@ def object_outcome(
     if member is not None and endpoint == "school.remove_teacher" and member.role != policy.SCHOOL_STAFF:
         return deny(404, "not a teacher of this circle")
     if member is not None:
-        if member.circle_id != actor.membership.circle_id or member.removed_at is not None:
+        if member.circle_id != actor.membership.circle_id:
+            return deny(404, "no such member in this circle")
+        if endpoint == "circles.restore_member":
+            if member.removed_at is None:
+                return deny(404, "not a removed member of this circle")
+            if not transitions.decide(transitions.RESTORE, role, transitions.REMOVED, member.role).allowed:
+                return deny(403, f"{role} may not bring back a {member.role}")
+            return None
+        if member.removed_at is not None:
             return deny(404, "no such active member in this circle")
         if member.id == actor.membership.id:
-            return deny(403, "may not remove themselves")
-        if not policy.may_grant(role, member.role):
-            return deny(403, f"{role} may not take away the {member.role} role")
+            return deny(403, "may not change their own place")
+        if endpoint == "circles.change_role":
+            if not transitions.roles_for(transitions.CHANGE_ROLE, role, member.role):
+                return deny(403, f"{role} may not change the role of a {member.role}")
+            return None
+        if not transitions.decide(transitions.REMOVE, role, member.role, transitions.REMOVED).allowed:
+            return deny(403, f"{role} may not remove a {member.role}")
     invitation = target.invitation
     if invitation is not None:
         if invitation.circle_id != actor.membership.circle_id:
             return deny(404, "no such invitation in this circle")
-        if invitation.invited_by_id != actor.user.id and not policy.may_grant(role, invitation.role):
+        if invitation.invited_by_id != actor.user.id and not transitions.decide(
+            transitions.INVITE, role, transitions.NOT_MEMBER, invitation.role
+        ).allowed:
             return deny(403, f"{role} neither sent nor may give the {invitation.role} role")
     handover = target.handover
     if handover is not None and handover.circle_id != actor.membership.circle_id:

@@ -3,7 +3,7 @@ read or edit what must be made in both places, deliberately."""
 
 import pytest
 
-from portal.access import policy
+from portal.access import policy, transitions
 
 R, E, N = "read", "edit", None
 
@@ -64,7 +64,10 @@ def test_school_roles_never_read_clinical_notes():
         lambda: policy.can("clinician", "diary", "read"),
         lambda: policy.can("clinician", "clinical", "delete"),
         lambda: policy.can_act("clinician", "launch"),
-        lambda: policy.may_grant("clinician", "principal"),
+        lambda: transitions.decide("add", "clinician", "not_member", "principal"),
+        lambda: transitions.decide("promote", "clinician", "not_member", "caregiver"),
+        lambda: transitions.decide("add", "clinician", "suspended", "caregiver"),
+        lambda: transitions.decide("add", "headteacher", "not_member", "caregiver"),
         lambda: policy.row_scope("clinician", "diary"),
     ],
 )
@@ -73,13 +76,57 @@ def test_unknown_names_raise(call):
         call()
 
 
-def test_only_a_clinician_can_grant_the_clinician_role():
-    assert policy.may_grant("clinician", "clinician")
-    assert not policy.may_grant("school_contact", "clinician")
-    assert policy.may_grant("school_contact", "school_staff")
-    # A caregiver may invite another caregiver and the young person, no one else.
-    assert {r for r in policy.ROLES if policy.may_grant("caregiver", r)} == {"caregiver", "young_person"}
-    assert not policy.may_grant("young_person", "caregiver")
+# Every allowed membership change, written out by hand: (action, acting role)
+# -> {(target state now, state asked for)}. Whatever is not here is refused.
+C, CG, YP, SC, ST = "clinician", "caregiver", "young_person", "school_contact", "school_staff"
+NONE, GONE = "not_member", "removed"
+ADULTS = (C, CG, SC, ST)
+EXPECTED_TRANSITIONS = {
+    ("add", C): {(NONE, r) for r in (C, CG, YP, SC, ST)},
+    ("add", SC): {(NONE, SC), (NONE, ST)},
+    ("invite", C): {(NONE, r) for r in (C, CG, YP, SC, ST)},
+    ("invite", SC): {(NONE, SC), (NONE, ST)},
+    ("invite", CG): {(NONE, CG), (NONE, YP)},
+    ("change_role", C): {(a, b) for a in ADULTS for b in ADULTS if a != b},
+    ("change_role", SC): {(SC, ST), (ST, SC)},
+    ("remove", C): {(r, GONE) for r in (C, CG, YP, SC, ST)},
+    ("remove", SC): {(SC, GONE), (ST, GONE)},
+    ("restore", C): {(GONE, r) for r in (C, CG, YP, SC, ST)},
+    ("restore", SC): {(GONE, SC), (GONE, ST)},
+    ("hand_over", SC): {(NONE, SC), (ST, SC)},
+    ("create", C): {(NONE, C)},
+    ("create", SC): {(NONE, SC)},
+}
+
+
+def test_the_membership_transitions_are_the_designed_ones():
+    actual = {
+        (action, role): set(pairs) for action, by_role in transitions.TRANSITIONS.items() for role, pairs in by_role.items()
+    }
+    assert actual == EXPECTED_TRANSITIONS
+
+
+@pytest.mark.parametrize("action", transitions.ACTIONS)
+def test_decide_follows_the_table_for_every_case(action):
+    for role in policy.ROLES:
+        for state in transitions.STATES:
+            for requested in transitions.STATES:
+                expected = (state, requested) in EXPECTED_TRANSITIONS.get((action, role), set())
+                assert transitions.decide(action, role, state, requested).allowed is expected, (role, state, requested)
+                # Nobody changes their own place, whatever the table says (joining one's own new circle aside).
+                own = transitions.decide(action, role, state, requested, self_target=True).allowed
+                assert own is (expected and action == "create")
+        assert not transitions.decide(action, None, transitions.NOT_MEMBER, policy.CAREGIVER).allowed
+
+
+def test_no_school_role_reaches_a_family_or_clinical_role():
+    for action in transitions.ACTIONS:
+        for role in policy.SCHOOL_ROLES:
+            for _state, requested in transitions.TRANSITIONS[action].get(role, ()):
+                assert requested in policy.SCHOOL_ROLES | {transitions.REMOVED}, (action, role, requested)
+        for role in (policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF, policy.CAREGIVER, policy.YOUNG_PERSON):
+            for state, _requested in transitions.TRANSITIONS[action].get(role, ()):
+                assert state not in (policy.CLINICIAN, policy.CAREGIVER, policy.YOUNG_PERSON), (action, role, state)
 
 
 def test_sharing_rules_are_the_designed_ones():

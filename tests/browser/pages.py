@@ -156,6 +156,17 @@ class ArgumentFillers:
                         chosen.append(row_id)
                         authors.add(author)
                 self.items[kind] = chosen
+            from portal.auth.models import User
+            from portal.circles.models import Membership
+
+            # The teacher: a member whose role the clinician and the counselor may change.
+            self.members = list(
+                db.session.scalars(
+                    select(Membership.id)
+                    .join(User, Membership.user_id == User.id)
+                    .where(Membership.circle_id == circle_id, User.email == "teacher@demo.example.org")
+                )
+            )
             self.setback_reviews = list(
                 db.session.scalars(
                     select(SetbackReview.id)
@@ -175,6 +186,8 @@ class ArgumentFillers:
             return self.items[chosen["kind"]]
         if name == "review_id":
             return self.setback_reviews
+        if name == "membership_id" and rule.endpoint == "circles.change_role":
+            return self.members
         if name == "token" and rule.endpoint == "invitations.accept":
             return [INVITATION_TOKEN, UNKNOWN_TOKEN]
         if name == "token" and rule.endpoint == "auth.reset_password":

@@ -297,18 +297,44 @@ def test_an_invitation_never_changes_the_role_of_someone_already_in_the_circle(a
     invite(caregiver, world.circle.id, give_typeable_email(world.users[CLINICIAN]), CAREGIVER)
     token = last_token()
     clinician = login_as(world.users[CLINICIAN], app.test_client())
-    assert clinician.post(f"/invitations/{token}", data={}).status_code == 302
+    page = clinician.get(f"/invitations/{token}")
+    assert page.status_code == 409 and "already in this circle" in page.get_data(as_text=True)
+    assert clinician.post(f"/invitations/{token}", data={}).status_code == 409
     (membership,) = memberships_of(world.users[CLINICIAN].email, world.circle.id)
     assert membership.role == CLINICIAN
+    # Refused, so nothing was used up either.
+    assert db.session.scalars(select(Invitation)).one().accepted_at is None
 
 
-def test_a_removed_member_who_is_invited_again_comes_back_with_the_invited_role(app, world, login_as):
+def test_a_removed_member_invited_again_by_a_clinician_comes_back(app, world, login_as):
+    clinician = login_as(world.users[CLINICIAN], app.test_client())
+    invite(clinician, world.circle.id, give_typeable_email(world.removed), SCHOOL_STAFF)
+    token = last_token()
+    # Back as caregiver and made a teacher: a restore and a role change, both a clinician's to make.
+    assert login_as(world.removed, app.test_client()).post(f"/invitations/{token}", data={}).status_code == 302
+    (membership,) = memberships_of(world.removed.email, world.circle.id)
+    assert membership.active and membership.role == SCHOOL_STAFF
+
+
+def test_a_removed_caregiver_never_comes_back_as_the_young_person(app, world, login_as):
     clinician = login_as(world.users[CLINICIAN], app.test_client())
     invite(clinician, world.circle.id, give_typeable_email(world.removed), YOUNG_PERSON)
     token = last_token()
-    assert login_as(world.removed, app.test_client()).post(f"/invitations/{token}", data={}).status_code == 302
+    assert login_as(world.removed, app.test_client()).post(f"/invitations/{token}", data={}).status_code == 403
     (membership,) = memberships_of(world.removed.email, world.circle.id)
-    assert membership.active and membership.role == YOUNG_PERSON
+    assert not membership.active and membership.role == CAREGIVER
+
+
+def test_a_caregivers_invitation_cannot_bring_back_someone_a_clinician_removed(app, world, login_as):
+    caregiver = login_as(world.users[CAREGIVER], app.test_client())
+    invite(caregiver, world.circle.id, give_typeable_email(world.removed), CAREGIVER)
+    token = last_token()
+    removed = login_as(world.removed, app.test_client())
+    page = removed.get(f"/invitations/{token}")
+    assert page.status_code == 403 and "cannot bring you back" in page.text
+    assert removed.post(f"/invitations/{token}", data={}).status_code == 403
+    (membership,) = memberships_of(world.removed.email, world.circle.id)
+    assert not membership.active
 
 
 # -- who may invite whom ---------------------------------------------------------------
@@ -318,7 +344,8 @@ def test_a_removed_member_who_is_invited_again_comes_back_with_the_invited_role(
     ("role", "may_invite"),
     [
         (CLINICIAN, set(policy.ROLES)),
-        (SCHOOL_CONTACT, set(policy.ROLES) - {CLINICIAN}),
+        # The school brings in its own people only (portal/access/transitions.py).
+        (SCHOOL_CONTACT, set(policy.SCHOOL_ROLES)),
         (CAREGIVER, {CAREGIVER, YOUNG_PERSON}),
     ],
 )
@@ -531,17 +558,19 @@ def test_the_inviter_or_someone_who_may_give_the_role_withdraws_an_invitation(ap
     assert contact.post(f"{base}/{psychiatrist.id}/revoke").status_code == 403
     assert "Withdraw invitation" in main_text(caregiver.get(base))
     assert invitation_for(TOKEN_IN_LINK.search(outbox()[0].body).group(1)).revoked_at is None
-    # The school contact may give the caregiver role, so may withdraw it.
-    response = contact.post(f"{base}/{cousin.id}/revoke")
+    # The school contact may not bring in a caregiver, so may not withdraw that invitation either.
+    assert contact.post(f"{base}/{cousin.id}/revoke").status_code == 403
+    # The clinician may invite a caregiver, so may withdraw it.
+    response = clinician.post(f"{base}/{cousin.id}/revoke")
     assert response.status_code == 302
-    assert "is withdrawn" in contact.get(response.headers["Location"]).text
+    assert "is withdrawn" in clinician.get(response.headers["Location"]).text
     cousin = invitation_for(cousin_token)
-    assert cousin.revoked_at is not None and cousin.revoked_by_id == world.users[SCHOOL_CONTACT].id
+    assert cousin.revoked_at is not None and cousin.revoked_by_id == world.users[CLINICIAN].id
     assert "cousin@example.org" not in main_text(clinician.get(base))
     # Withdrawing again changes nothing and says so.
     again = caregiver.post(f"{base}/{cousin.id}/revoke")
     assert again.status_code == 302 and "had already been" in caregiver.get(again.headers["Location"]).text
-    assert invitation_for(cousin_token).revoked_by_id == world.users[SCHOOL_CONTACT].id
+    assert invitation_for(cousin_token).revoked_by_id == world.users[CLINICIAN].id
     # The inviter withdraws their own.
     assert clinician.post(f"{base}/{psychiatrist.id}/revoke").status_code == 302
 

@@ -33,7 +33,7 @@ from wtforms import (
 from wtforms.validators import Email, Length
 
 from portal import clock
-from portal.access import policy
+from portal.access import policy, transitions
 from portal.access.queries import scoped_values
 from portal.access.sections import item_editable_fields, section_access
 from portal.audit.models import AuditEvent
@@ -60,6 +60,7 @@ FIGURES = "bad input and fuzzing (SECURITY.md, figure 11)"
 BUTTON_ENDPOINTS = {
     "auth.logout",
     "circles.remove_member",
+    "circles.restore_member",
     "plan.remove_item",
     "plan.restore_item",
     "plan.move_item",
@@ -78,6 +79,7 @@ COVERED_ELSEWHERE = {
     "invitations.manage": "tests/invitations/test_invitations.py",
     "invitations.revoke": "tests/invitations/test_invitations.py",
     "invitations.accept": "tests/invitations/test_invitations.py",
+    "circles.change_role": "tests/circles/test_roles.py",
     "auth.login_code": "tests/auth/test_auth_bad_input.py",
     "auth.login_enrol": "tests/auth/test_auth_bad_input.py",
     "auth.reset_request": "tests/auth/test_auth_bad_input.py",
@@ -319,7 +321,7 @@ def make_target(app, world, login_as, case) -> Target:
             described = describe(NewCircleForm(formdata=None))
         elif endpoint == "circles.add_member":
             form = AddMemberForm(formdata=None)
-            form.limit_roles(r for r in policy.ROLES if policy.may_grant(role, r))
+            form.limit_roles(transitions.roles_for(transitions.ADD, role))
             described = describe(form)
         else:
             form = AccountForm(formdata=None)
@@ -338,8 +340,10 @@ def make_target(app, world, login_as, case) -> Target:
     if endpoint == "circles.add_member":
         return Target("circles.add_member", f"/circles/{world.circle.id}/members",
                       login_as(world.users[role], app.test_client()), described,
-                      lambda: {"email": f"nobody{next(_unique)}@example.com", "role": policy.CAREGIVER,
-                               "relationship_label": "Aunt"},
+                      # A colleague at the clinician's own clinic: only they can be added directly.
+                      lambda: {"email": factories.user(email=f"colleague{next(_unique)}@example.com",
+                                                       org=world.clinic).email,
+                               "role": policy.CAREGIVER, "relationship_label": "Aunt"},
                       frozenset({302}), False)
     return Target("admin.new_account", "/admin/accounts/new", login_as(world.org_admin, app.test_client()), described,
                   lambda: {"name": f"New Person {next(_unique)}", "title": "Teacher",

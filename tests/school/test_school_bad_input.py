@@ -8,12 +8,13 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal import clock
 from portal.access import policy
-from portal.circles.models import Circle, Membership
+from portal.circles.models import Circle, Membership, MembershipChange
 from portal.extensions import db
+from portal.plan.models import CareTeamContact
 from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
 from portal.school.models import FlexibilityReview, SchoolHandover
 from tests import factories
@@ -66,7 +67,11 @@ def _handover_target(app, world, login_as) -> Target:
             if membership.user_id in staying:
                 membership.removed_at = None
             elif membership.user_id == kim.id:
-                membership.removed_at = clock.now()
+                # Not in the circle at all, as before the first handover (someone
+                # removed would need restoring, which a handover cannot do).
+                db.session.execute(delete(MembershipChange).where(MembershipChange.membership_id == membership.id))
+                db.session.execute(delete(CareTeamContact).where(CareTeamContact.membership_id == membership.id))
+                db.session.delete(membership)
         db.session.get(Circle, circle_id).school_organisation_id = world.school.id
         db.session.commit()
 
@@ -100,7 +105,10 @@ def _target(app, world, login_as, endpoint: str) -> Target:
             fields = _described(AddTeacherForm)
         return Target(endpoint, f"/circles/{circle_id}/school/teachers",
                       login_as(users[policy.SCHOOL_CONTACT], app.test_client()), fields,
-                      lambda: {"teacher_email": f"teacher{next(_unique)}@example.com", "relationship_label": "Art teacher"},
+                      # A colleague at the same school: only they can be added directly.
+                      lambda: {"teacher_email": factories.user(email=f"teacher{next(_unique)}@example.com",
+                                                               staff_role="school_staff", org=world.school).email,
+                               "relationship_label": "Art teacher"},
                       frozenset({302}), True)
     if endpoint == "school.agree_move":
         with app.test_request_context():

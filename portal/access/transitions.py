@@ -1,0 +1,214 @@
+"""THE policy for changes to who is in a circle, and in which role.
+
+Reading and editing the plan are decided in policy.py; this module decides
+every change of membership: adding an account, inviting by email, accepting
+an invitation, changing a role, removing, restoring, and a school handover.
+Each rule names the acting role, the target's state *now* (not a member, an
+active role, or removed) and the state asked for. What is not listed is
+refused; an unknown action, role or state raises.
+
+Why the target's current state matters: a rule that only asked "may this
+role grant caregiver?" let a school contact "add" a clinician again as a
+teacher (a demotion) or add themselves as a caregiver (reading setback
+reviews). Here, adding never touches an existing member, and a role change
+is its own action with its own rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.access.policy import (
+    CAREGIVER,
+    CIRCLE_CREATOR_ROLES,
+    CLINICIAN,
+    ROLES,
+    SCHOOL_CONTACT,
+    SCHOOL_ROLES,
+    SCHOOL_STAFF,
+    YOUNG_PERSON,
+    UnknownName,
+    check_role,
+)
+
+# Target states besides the roles themselves.
+NOT_MEMBER = "not_member"
+REMOVED = "removed"
+STATES: tuple[str, ...] = (NOT_MEMBER, *ROLES, REMOVED)
+
+ADD = "add"  # an existing account, added directly
+INVITE = "invite"  # an invitation by email; decided again when it is accepted
+CHANGE_ROLE = "change_role"
+REMOVE = "remove"
+RESTORE = "restore"  # a removed member back, in the role they had
+HAND_OVER = "hand_over"  # the new school's contact takes over the school's part
+CREATE = "create"  # the person who starts a circle joins it
+ACTIONS: tuple[str, ...] = (ADD, INVITE, CHANGE_ROLE, REMOVE, RESTORE, HAND_OVER, CREATE)
+
+# Adults whose role a clinician may change among each other. The young
+# person's place is not a role to swap: nobody becomes, or stops being, the
+# young person by a role change.
+ADULT_ROLES = frozenset(ROLES) - {YOUNG_PERSON}
+
+Pair = tuple[str, str]  # (target state now, state asked for)
+
+
+def _joining(roles) -> frozenset[Pair]:
+    return frozenset((NOT_MEMBER, role) for role in roles)
+
+
+def _restoring(roles) -> frozenset[Pair]:
+    return frozenset((REMOVED, role) for role in roles)
+
+
+def _removing(roles) -> frozenset[Pair]:
+    return frozenset((role, REMOVED) for role in roles)
+
+
+def _changing(roles) -> frozenset[Pair]:
+    return frozenset((old, new) for old in roles for new in roles if old != new)
+
+
+# action -> acting role -> the (state now, state asked for) pairs allowed.
+TRANSITIONS: dict[str, dict[str, frozenset[Pair]]] = {
+    ADD: {
+        CLINICIAN: _joining(ROLES),
+        # The school brings in its own people, never a family member or a clinician.
+        SCHOOL_CONTACT: _joining(SCHOOL_ROLES),
+    },
+    INVITE: {
+        CLINICIAN: _joining(ROLES),
+        SCHOOL_CONTACT: _joining(SCHOOL_ROLES),
+        # A parent may bring in the other parent and the young person.
+        CAREGIVER: _joining({CAREGIVER, YOUNG_PERSON}),
+    },
+    CHANGE_ROLE: {
+        CLINICIAN: _changing(ADULT_ROLES),
+        # A teacher may become the named contact, and back.
+        SCHOOL_CONTACT: _changing(SCHOOL_ROLES),
+    },
+    REMOVE: {
+        CLINICIAN: _removing(ROLES),
+        # Removing the young person or a caregiver needs a clinician.
+        SCHOOL_CONTACT: _removing(SCHOOL_ROLES),
+    },
+    # Removing is reversible by a clinician (DESIGN.md, principle 6); the
+    # school may bring back its own people.
+    RESTORE: {
+        CLINICIAN: _restoring(ROLES),
+        SCHOOL_CONTACT: _restoring(SCHOOL_ROLES),
+    },
+    # The new school's contact joins (or, already a teacher here, becomes the
+    # contact); the old school's people leave in the same step. Someone once
+    # removed comes back only by a restore.
+    HAND_OVER: {
+        SCHOOL_CONTACT: frozenset({(NOT_MEMBER, SCHOOL_CONTACT), (SCHOOL_STAFF, SCHOOL_CONTACT)}),
+    },
+    # The acting role here is the account's staff role, not a circle role.
+    CREATE: {role: frozenset({(NOT_MEMBER, role)}) for role in CIRCLE_CREATOR_ROLES},
+}
+
+# Invitations are decided twice: when sent (the address is never looked up,
+# so the target counts as not a member) and when accepted, against the
+# state of the account that accepts. Accepting as a removed member is a
+# restore, and needs the inviter to be allowed to restore.
+ACCEPT_AS = {NOT_MEMBER: INVITE, REMOVED: RESTORE}
+
+# Why a change was refused, in words for the person who tried.
+REASONS = {
+    "self": "You cannot change your own place in the circle. Ask the circle's clinician.",
+    "already_member": "They are already in the circle. To give them another role, use 'Change role' beside their name.",
+    "removed": "They were in this circle before and were removed. Only someone who may bring them back can do that.",
+    "not_allowed": "Your role in this circle does not include this change. Ask the circle's clinician.",
+    "changed_meanwhile": "Someone changed this person's place in the circle a moment ago. Please look again.",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str | None = None  # a key of REASONS when refused
+
+    @property
+    def message(self) -> str | None:
+        return REASONS[self.reason] if self.reason else None
+
+
+ALLOWED = Decision(True)
+
+
+def check_state(state: str) -> str:
+    if state not in STATES:
+        raise UnknownName(f"unknown membership state {state!r}")
+    return state
+
+
+def check_action(action: str) -> str:
+    if action not in ACTIONS:
+        raise UnknownName(f"unknown membership action {action!r}")
+    return action
+
+
+def decide(
+    action: str,
+    actor_role: str | None,
+    target_state: str,
+    requested: str,
+    *,
+    self_target: bool = False,
+    previous_role: str | None = None,
+) -> Decision:
+    """May someone acting in ``actor_role`` take the target from ``target_state`` to ``requested``?
+
+    ``requested`` is a role, or REMOVED for a removal. ``actor_role`` None
+    (someone with no role to act from) is always refused. For a removed
+    target, ``previous_role`` is the role they had: bringing them back in
+    another role is a restore and a role change in one, and needs both.
+    """
+    check_action(action)
+    check_state(target_state)
+    check_state(requested)
+    if actor_role is not None:
+        check_role(actor_role)
+    if previous_role is not None:
+        check_role(previous_role)
+    if self_target and action != CREATE:
+        return Decision(False, "self")
+    allowed = TRANSITIONS[action].get(actor_role, frozenset()) if actor_role else frozenset()
+    if action == RESTORE and previous_role is not None:
+        restorable = (REMOVED, previous_role) in allowed
+        as_asked = requested == previous_role or (previous_role, requested) in TRANSITIONS[CHANGE_ROLE].get(
+            actor_role, frozenset()
+        )
+        return ALLOWED if restorable and as_asked else Decision(False, "not_allowed")
+    if (target_state, requested) in allowed:
+        return ALLOWED
+    if action in (ADD, INVITE) and target_state in ROLES:
+        return Decision(False, "already_member")
+    if action in (ADD, INVITE) and target_state == REMOVED:
+        return Decision(False, "removed")
+    return Decision(False, "not_allowed")
+
+
+def roles_for(action: str, actor_role: str, from_state: str = NOT_MEMBER) -> tuple[str, ...]:
+    """The roles this actor could ask for from ``from_state``: the choices a form offers."""
+    return tuple(role for role in ROLES if decide(action, actor_role, from_state, role).allowed)
+
+
+def may_act_on(action: str, actor_role: str, target_state: str) -> bool:
+    """Whether any outcome of ``action`` is open to this actor for this target (a button shown or not)."""
+    return any(decide(action, actor_role, target_state, to).allowed for to in STATES if to != NOT_MEMBER)
+
+
+def previous_role_of(membership) -> str | None:
+    """The role a removed member had; None for anyone else."""
+    return membership.role if membership is not None and membership.removed_at is not None else None
+
+
+def state_of(membership) -> str:
+    """A membership row (or None) as a target state."""
+    if membership is None:
+        return NOT_MEMBER
+    if membership.removed_at is not None:
+        return REMOVED
+    return check_role(membership.role)
