@@ -20,6 +20,7 @@ from portal.plan.models import (
     SectionVersion,
     SetbackReview,
 )
+from portal.ratelimits.models import RateLimitCounter
 from portal.school.models import FlexibilityReview, SchoolHandover
 from portal.sessions.models import KeptDraft, UserSession
 from portal.sharing.models import Agreement
@@ -47,6 +48,7 @@ __all__ = [
     "Membership",
     "Organisation",
     "PasswordReset",
+    "RateLimitCounter",
     "RecoveryCode",
     "SafetyPlan",
     "SchoolHandover",
