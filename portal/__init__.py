@@ -6,12 +6,23 @@ import logging
 
 from flask import Flask
 
-from config import Config, config_from_env
+from config import Config, ConfigError, config_from_env, refuse_to_start
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
-    config_class = config_class or config_from_env()
-    config_class.validate()
+    if config_class is not None:
+        return build_app(config_class)
+    # Called without a class by the entry points (the flask command through
+    # FLASK_APP=portal:create_app, a gunicorn worker): a refusal is one line
+    # and a non-zero exit there, never a traceback.
+    try:
+        return build_app(config_from_env())
+    except ConfigError as refusal:
+        refuse_to_start(refusal)
+
+
+def build_app(config_class: type[Config]) -> Flask:
+    check_config(config_class)
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class)
     if app.config["PROXY_FIX_HOPS"]:
@@ -19,7 +30,6 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    check_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,11 +43,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     return app
 
 
-def check_settings(app: Flask) -> None:
-    """Settings that would quietly weaken sign-in stop start-up instead."""
+def check_config(config_class: type[Config]) -> None:
+    """Every start-up refusal, without building an app: gunicorn's master runs
+    this before it starts any worker (portal/serving.py)."""
     from portal.auth.mfa import check_settings as check_mfa
 
-    check_mfa(app.config)
+    config_class.validate()
+    # Settings that would quietly weaken sign-in stop start-up too.
+    check_mfa({name: getattr(config_class, name) for name in dir(config_class) if name.isupper()})
 
 
 def register_extensions(app: Flask) -> None:
@@ -62,6 +75,8 @@ def register_extensions(app: Flask) -> None:
         use_write_ahead_log(app, db)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    import portal.ratelimits.storage  # noqa: F401 - registers the database:// scheme with limits
+
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
