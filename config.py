@@ -81,6 +81,14 @@ def _test_engine_options(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
+def _host_names(name: str) -> list[str] | None:
+    """A comma-separated list of host names, or None when the variable is unset."""
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConfig
 # The demo's accounts (portal/demo/seed.py) share a published password; they
 # sign in only where DEMO_ALLOWED, never under ProductionConfig.
@@ -199,9 +207,14 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
 
-    # The address people use: links in emails start with it (emails are
-    # built outside the visitor's request). Production must be told it.
+    # The address people use. Every absolute URL starts with it (links in
+    # emails, the calendar feed, redirects), never with the Host header a
+    # request arrived with; requests for any host outside TRUSTED_HOSTS get
+    # a 400 page. Production must be told both (see ProductionConfig).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Unset (None): BASE_URL's host, and outside production these too.
+    TRUSTED_HOSTS = _host_names("TRUSTED_HOSTS")
+    LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
     # Invitation links work once, for this many days.
     INVITATION_DAYS = _int("INVITATION_DAYS", 7)
@@ -252,6 +265,14 @@ class Config:
     DEBUG = False
 
     @classmethod
+    def trusted_hosts(cls) -> list[str]:
+        """What the app puts in Flask's TRUSTED_HOSTS; derived when the class
+        is made, so a subclass that changes BASE_URL changes it too."""
+        if cls.TRUSTED_HOSTS is not None:
+            return list(cls.TRUSTED_HOSTS)
+        return sorted({host for host in (urlsplit(cls.BASE_URL).hostname, *cls.LOOPBACK_HOSTS) if host})
+
+    @classmethod
     def validate(cls) -> None:
         """Refuse, in every configuration, settings that would fail later and worse."""
         try:
@@ -263,6 +284,8 @@ class Config:
         base = urlsplit(cls.BASE_URL)
         if base.scheme not in ("http", "https") or not base.hostname:
             raise ConfigError("BASE_URL must be the address people open, such as https://support.example.org.")
+        if not cls.trusted_hosts():
+            raise ConfigError("TRUSTED_HOSTS is empty, which would trust any Host header; name the hosts this site answers to.")
         if cls.SESSION_STORE not in ("database", "redis"):
             raise ConfigError(f"Unknown SESSION_STORE {cls.SESSION_STORE!r}; use database or redis.")
         if cls.SESSION_STORE == "redis" and not cls.REDIS_URL:
@@ -298,6 +321,7 @@ class ProductionConfig(Config):
     # No fall-back to the development SQLite file (and the demo in it).
     SQLALCHEMY_DATABASE_URI = _database_url("")
     BASE_URL = os.environ.get("BASE_URL", "")
+    LOOPBACK_HOSTS = ()
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

@@ -23,13 +23,17 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
 def build_app(config_class: type[Config]) -> Flask:
     check_config(config_class)
-    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
+    from portal.urls import Portal
+
+    app = Portal(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class)
+    app.config["TRUSTED_HOSTS"] = config_class.trusted_hosts()
     if app.config["PROXY_FIX_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_trusted_hosts(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -51,6 +55,14 @@ def check_config(config_class: type[Config]) -> None:
     config_class.validate()
     # Settings that would quietly weaken sign-in stop start-up too.
     check_mfa({name: getattr(config_class, name) for name in dir(config_class) if name.isupper()})
+
+
+def register_trusted_hosts(app: Flask) -> None:
+    """First of all the request hooks, so that nothing (sessions, limits,
+    CSRF, audit) works for a request addressed to a host we do not serve."""
+    from portal.urls import refuse_untrusted_hosts
+
+    app.before_request(refuse_untrusted_hosts)
 
 
 def register_extensions(app: Flask) -> None:

@@ -19,6 +19,7 @@ def production_with(monkeypatch, secret, debug=None, **settings):
         "SECRET_KEY": secret or "",
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://app@db.internal/support_circle",
         "BASE_URL": "https://support.example.org",
+        "TRUSTED_HOSTS": ["support.example.org"],
         "RATELIMIT_STORAGE_URI": "database://",
         **settings,
     }
@@ -231,6 +232,31 @@ def test_an_unknown_time_zone_never_reaches_a_page():
 
     with pytest.raises(config.ConfigError, match="Nowhere/Else"):
         create_app(type("UnknownZone", (config.TestingConfig,), {"TIMEZONE": "Nowhere/Else"}))
+
+
+def test_trusted_hosts_default_to_the_base_url_and_loopback_and_to_the_base_url_alone_in_production():
+    development, testing, production = _settings_under(
+        {"BASE_URL": "https://support.example.org:8443"},
+        "[config.DevelopmentConfig.trusted_hosts(), config.TestingConfig.trusted_hosts(),"
+        " config.ProductionConfig.trusted_hosts()]",
+    )
+    assert development == testing == ["127.0.0.1", "localhost", "support.example.org"]
+    assert production == ["support.example.org"]
+    explicit = _settings_under(
+        {"BASE_URL": "https://support.example.org", "TRUSTED_HOSTS": "support.example.org, .clinic.example"},
+        "config.ProductionConfig.trusted_hosts()",
+    )
+    assert explicit == ["support.example.org", ".clinic.example"]
+    # A configuration that moves BASE_URL moves the hosts it trusts with it.
+    moved = type("Moved", (config.ProductionConfig,), {"BASE_URL": "https://circle.clinic.example"})
+    assert moved.trusted_hosts() == ["circle.clinic.example"]
+
+
+def test_trusting_every_host_stops_start_up(monkeypatch):
+    with pytest.raises(config.ConfigError, match="TRUSTED_HOSTS"):
+        production_with(monkeypatch, REAL_SECRET, TRUSTED_HOSTS=[]).validate()
+    with pytest.raises(config.ConfigError, match="TRUSTED_HOSTS"):
+        type("TrustsAll", (config.TestingConfig,), {"TRUSTED_HOSTS": []}).validate()
 
 
 def test_an_unknown_configuration_name_is_a_config_error(monkeypatch):
