@@ -322,6 +322,9 @@ class ProductionConfig(Config):
     SQLALCHEMY_DATABASE_URI = _database_url("")
     BASE_URL = os.environ.get("BASE_URL", "")
     LOOPBACK_HOSTS = ()
+    # __Host-: the browser accepts it only Secure, for Path=/ and without a
+    # Domain, so no subdomain or plain-HTTP page can plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

@@ -259,6 +259,14 @@ def test_trusting_every_host_stops_start_up(monkeypatch):
         type("TrustsAll", (config.TestingConfig,), {"TRUSTED_HOSTS": []}).validate()
 
 
+def test_the_production_session_cookie_carries_the_host_prefix():
+    assert config.ProductionConfig.SESSION_COOKIE_NAME == "__Host-session"
+    # The prefix is honoured only with Secure, Path=/ and no Domain.
+    assert config.ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert getattr(config.ProductionConfig, "SESSION_COOKIE_DOMAIN", None) in (None, False)
+    assert getattr(config.ProductionConfig, "SESSION_COOKIE_PATH", None) in (None, "/")
+
+
 def test_an_unknown_configuration_name_is_a_config_error(monkeypatch):
     monkeypatch.setenv("SUPPORT_CIRCLE_CONFIG", "prod")
     with pytest.raises(config.ConfigError, match="SUPPORT_CIRCLE_CONFIG"):
