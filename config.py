@@ -343,7 +343,7 @@ class ProductionConfig(Config):
             raise ConfigError(f"SECRET_KEY {weakness}; use a random value of 32 or more characters: {make_one}")
         for number, key in enumerate(cls.SECRET_KEY_FALLBACKS, 1):
             if weakness := secret_key_weakness(key):
-                raise ConfigError(f"SECRET_KEY_FALLBACKS key {number} {weakness}; a fallback still signs sessions, drop it.")
+                raise ConfigError(f"SECRET_KEY_FALLBACKS key {number} {weakness}; a fallback still opens sessions: replace it or drop it.")
         if not cls.SQLALCHEMY_DATABASE_URI:
             raise ConfigError("ProductionConfig needs DATABASE_URL, e.g. postgresql://app@db.internal/support_circle.")
         if not cls.BASE_URL:

@@ -54,6 +54,11 @@ class DatabaseStorage(Storage):
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
 
+    @property
+    def storage(self) -> str:
+        # What `flask limiter config` shows as the backend.
+        return f"table {_table.name}"
+
     @staticmethod
     def _engine():
         # The current app's engine: its pool, its settings, its database.
