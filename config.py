@@ -1,14 +1,22 @@
 """Configuration, read from the environment.
 
 Every setting a deployment may change is an environment variable; the README
-lists them. Production refuses to start without a real secret (see
-ProductionConfig.validate).
+lists them. A configuration that must not serve people (a weak or missing
+secret, no explicit database, per-process rate limits in production, an
+unknown time zone anywhere) is refused at start-up with a ConfigError, which
+the entry points report as one line (see refuse_to_start).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import sys
+from collections import Counter
 from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -19,6 +27,21 @@ def _bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """A setting that stops start-up. Its message is one line, says which
+    setting and what to do, and never repeats a secret."""
+
+
+# The status a gunicorn worker exits with when it cannot boot: the master then
+# stops, instead of starting the same failing worker again and again.
+STARTUP_REFUSED = 3
+
+
+def refuse_to_start(error: ConfigError) -> NoReturn:
+    print(f"Support Circle will not start: {error}", file=sys.stderr, flush=True)
+    raise SystemExit(STARTUP_REFUSED)
 
 
 def _int(name: str, default: int) -> int:
@@ -33,7 +56,7 @@ def _names(name: str, default: str) -> frozenset[str]:
 
 
 def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL", default)
+    url = os.environ.get("DATABASE_URL") or default
     # psycopg 3 is the driver; accept the common postgres:// spellings.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -58,7 +81,51 @@ def _test_engine_options(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
+def _host_names(name: str) -> list[str] | None:
+    """A comma-separated list of host names, or None when the variable is unset."""
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConfig
+# The demo's accounts (portal/demo/seed.py) share a published password; they
+# sign in only where DEMO_ALLOWED, never under ProductionConfig.
+DEMO_EMAIL_DOMAIN = "demo.example.org"
+MIN_SECRET_LENGTH = 32
+# A random key of 32 characters from any usual generator (secrets.token_hex(16),
+# token_urlsafe, uuid4().hex) clears these with a wide margin; a word, a
+# repeated pattern or a run of the keyboard does not.
+MIN_DISTINCT_CHARACTERS = 8
+MIN_ESTIMATED_BITS = 80
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why this key would be easy to guess, or None. The estimate is the
+    Shannon entropy of the key's own characters times its length: it cannot
+    prove a key random, but it refuses what is plainly not."""
+    if key in (DEV_SECRET_KEY, TestingConfig.SECRET_KEY):
+        return "is a key published in this repository"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    counts = Counter(key)
+    if len(counts) < MIN_DISTINCT_CHARACTERS:
+        return f"uses fewer than {MIN_DISTINCT_CHARACTERS} different characters"
+    if any(key == (key[:period] * (len(key) // period + 1))[: len(key)] for period in range(1, len(key) // 2 + 1)):
+        return "repeats a shorter pattern"
+    steps = Counter(ord(after) - ord(before) for before, after in zip(key, key[1:], strict=False))
+    if max(steps.values()) * 2 > len(key) - 1:
+        return "is mostly a run of neighbouring characters"
+    bits = -sum(count * math.log2(count / len(key)) for count in counts.values())
+    if bits < MIN_ESTIMATED_BITS:
+        return f"has under {MIN_ESTIMATED_BITS} bits of estimated entropy"
+    return None
+
+
+# Schemes whose counts live in one process: each gunicorn worker would count
+# on its own, and a recycled or restarted worker would forget every limit.
+PER_PROCESS_LIMIT_STORAGE = ("memory", "async+memory")
 
 
 class Config:
@@ -86,9 +153,14 @@ class Config:
     # Ended sessions stay readable this long, so a browser coming back with an
     # old cookie is told why it was signed out.
     SESSION_ENDED_KEPT_HOURS = _int("SESSION_ENDED_KEPT_HOURS", 24)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    # Rate limits are shared by every worker and survive restarts: in Redis
+    # when there is one, otherwise in the app's own database (database://,
+    # portal/ratelimits). Only the test suite counts in memory.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "database://"
     # limits' Redis storage prefixes its keys with this (and resets only these).
     RATELIMIT_STORAGE_OPTIONS = {"key_prefix": REDIS_KEY_PREFIX + "limits"}
+    # The database storage implements the fixed window, which every limit here uses.
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = False
     # Per account the limit is short-lived, so nobody can lock a real person
     # out for long; per address it bounds guessing across accounts.
@@ -117,7 +189,8 @@ class Config:
     CRISIS_LINE_NAME = os.environ.get("CRISIS_LINE_NAME", "988 Suicide & Crisis Lifeline (call or text)")
     CRISIS_TEXT_LINE = os.environ.get("CRISIS_TEXT_LINE", "Text HOME to 741741 (Crisis Text Line)")
 
-    # Times are typed and shown in this zone and stored in UTC.
+    # Times are typed and shown in this zone and stored in UTC; an unknown
+    # zone stops start-up rather than failing on the first page with a time.
     TIMEZONE = os.environ.get("TIMEZONE", "America/New_York")
 
     # Sessions end after this long without activity, and after this long in all
@@ -134,10 +207,17 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
 
-    # Invitation links work once, for this many days. BASE_URL is where the
-    # links in emails point: emails are built outside the visitor's request.
-    INVITATION_DAYS = _int("INVITATION_DAYS", 7)
+    # The address people use. Every absolute URL starts with it (links in
+    # emails, the calendar feed, redirects), never with the Host header a
+    # request arrived with; requests for any host outside TRUSTED_HOSTS get
+    # a 400 page. Production must be told both (see ProductionConfig).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Unset (None): BASE_URL's host, and outside production these too.
+    TRUSTED_HOSTS = _host_names("TRUSTED_HOSTS")
+    LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+    # Invitation links work once, for this many days.
+    INVITATION_DAYS = _int("INVITATION_DAYS", 7)
     INVITATION_LIMIT = os.environ.get("INVITATION_LIMIT", "30 per 15 minutes")
     # How many invitations one person may send; bounds misuse of the mail server.
     INVITATIONS_SENT_LIMIT = os.environ.get("INVITATIONS_SENT_LIMIT", "30 per hour")
@@ -174,8 +254,6 @@ class Config:
     DIGEST_HOUR = _int("DIGEST_HOUR", 17)
     NOTIFY_INTERVAL = _int("NOTIFY_INTERVAL", 30)
     AGREEMENT_ENDING_NOTICE_DAYS = _int("AGREEMENT_ENDING_NOTICE_DAYS", 3)
-    # Absolute links in emails start with this.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     # "json": one JSON object a line (request log and app records, with the
     # request id); "text": the readable development default.
@@ -187,8 +265,33 @@ class Config:
     DEBUG = False
 
     @classmethod
+    def trusted_hosts(cls) -> list[str]:
+        """What the app puts in Flask's TRUSTED_HOSTS; derived when the class
+        is made, so a subclass that changes BASE_URL changes it too."""
+        if cls.TRUSTED_HOSTS is not None:
+            return list(cls.TRUSTED_HOSTS)
+        return sorted({host for host in (urlsplit(cls.BASE_URL).hostname, *cls.LOOPBACK_HOSTS) if host})
+
+    @classmethod
     def validate(cls) -> None:
-        """Refuse configurations that must never serve real people."""
+        """Refuse, in every configuration, settings that would fail later and worse."""
+        try:
+            ZoneInfo(cls.TIMEZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"TIMEZONE {cls.TIMEZONE!r} is not a time zone this system knows; use a name such as America/New_York."
+            ) from None
+        base = urlsplit(cls.BASE_URL)
+        if base.scheme not in ("http", "https") or not base.hostname:
+            raise ConfigError("BASE_URL must be the address people open, such as https://support.example.org.")
+        if not cls.trusted_hosts():
+            raise ConfigError("TRUSTED_HOSTS is empty, which would trust any Host header; name the hosts this site answers to.")
+        if cls.SESSION_STORE not in ("database", "redis"):
+            raise ConfigError(f"Unknown SESSION_STORE {cls.SESSION_STORE!r}; use database or redis.")
+        if cls.SESSION_STORE == "redis" and not cls.REDIS_URL:
+            raise ConfigError("SESSION_STORE is redis but REDIS_URL is not set.")
+        if cls.RATELIMIT_STORAGE_URI.startswith("database:") and cls.RATELIMIT_STRATEGY != "fixed-window":
+            raise ConfigError("RATELIMIT_STRATEGY must be fixed-window while rate limits are kept in the database.")
 
 
 class DevelopmentConfig(Config):
@@ -215,6 +318,13 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # No fall-back to the development SQLite file (and the demo in it).
+    SQLALCHEMY_DATABASE_URI = _database_url("")
+    BASE_URL = os.environ.get("BASE_URL", "")
+    LOOPBACK_HOSTS = ()
+    # __Host-: the browser accepts it only Secure, for Path=/ and without a
+    # Domain, so no subdomain or plain-HTTP page can plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
@@ -226,12 +336,29 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
-            raise RuntimeError("ProductionConfig needs SECRET_KEY set to a random value of 32 or more characters.")
+        make_one = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        if not cls.SECRET_KEY:
+            raise ConfigError(f"ProductionConfig needs SECRET_KEY, a random value of 32 or more characters: {make_one}")
+        if weakness := secret_key_weakness(cls.SECRET_KEY):
+            raise ConfigError(f"SECRET_KEY {weakness}; use a random value of 32 or more characters: {make_one}")
+        for number, key in enumerate(cls.SECRET_KEY_FALLBACKS, 1):
+            if weakness := secret_key_weakness(key):
+                raise ConfigError(f"SECRET_KEY_FALLBACKS key {number} {weakness}; a fallback still opens sessions: replace it or drop it.")
+        if not cls.SQLALCHEMY_DATABASE_URI:
+            raise ConfigError("ProductionConfig needs DATABASE_URL, e.g. postgresql://app@db.internal/support_circle.")
+        if not cls.BASE_URL:
+            raise ConfigError("ProductionConfig needs BASE_URL, the address people open, e.g. https://support.example.org.")
+        super().validate()
+        scheme = cls.RATELIMIT_STORAGE_URI.partition("://")[0]
+        if not cls.RATELIMIT_STORAGE_URI or scheme in PER_PROCESS_LIMIT_STORAGE:
+            raise ConfigError(
+                f"RATELIMIT_STORAGE_URI {cls.RATELIMIT_STORAGE_URI!r} counts in each worker's memory and forgets on restart; "
+                "unset it to keep limits in the database, or set REDIS_URL."
+            )
         if _bool("FLASK_DEBUG", False) or cls.DEBUG:
-            raise RuntimeError("ProductionConfig refuses to start with debug on.")
+            raise ConfigError("ProductionConfig refuses to start with debug on (FLASK_DEBUG).")
         if cls.MAIL_BACKEND != "smtp":
-            raise RuntimeError("ProductionConfig sends email only through SMTP: set MAIL_BACKEND=smtp and SMTP_HOST.")
+            raise ConfigError("ProductionConfig sends email only through SMTP: set MAIL_BACKEND=smtp and SMTP_HOST.")
 
 
 CONFIGS = {
@@ -246,4 +373,4 @@ def config_from_env() -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"Unknown SUPPORT_CIRCLE_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from None
+        raise ConfigError(f"Unknown SUPPORT_CIRCLE_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from None

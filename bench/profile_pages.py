@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SUPPORT_CIRCLE_CONFIG", "production")
+os.environ.setdefault("BASE_URL", "https://localhost")
 os.environ.setdefault("SIGN_IN_LIMIT_PER_ACCOUNT", "1000000 per minute")
 os.environ.setdefault("SIGN_IN_LIMIT_PER_IP", "1000000 per minute")
 

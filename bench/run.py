@@ -127,6 +127,8 @@ def app_env(database_url: str, secret_key: str, *, production: bool) -> dict:
         "FLASK_APP": "portal:create_app",
         "DATABASE_URL": database_url,
         "SECRET_KEY": secret_key,
+        # The servers are asked for by their loopback address; production trusts only BASE_URL's host.
+        "BASE_URL": "http://127.0.0.1",
         # The seed needs a configuration that allows demo data; the server runs as in production.
         "SUPPORT_CIRCLE_CONFIG": "production" if production else "development",
         "FLASK_DEBUG": "0",

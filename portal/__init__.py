@@ -6,20 +6,34 @@ import logging
 
 from flask import Flask
 
-from config import Config, config_from_env
+from config import Config, ConfigError, config_from_env, refuse_to_start
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
-    config_class = config_class or config_from_env()
-    config_class.validate()
-    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
+    if config_class is not None:
+        return build_app(config_class)
+    # Called without a class by the entry points (the flask command through
+    # FLASK_APP=portal:create_app, a gunicorn worker): a refusal is one line
+    # and a non-zero exit there, never a traceback.
+    try:
+        return build_app(config_from_env())
+    except ConfigError as refusal:
+        refuse_to_start(refusal)
+
+
+def build_app(config_class: type[Config]) -> Flask:
+    check_config(config_class)
+    from portal.urls import Portal
+
+    app = Portal(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
     app.config.from_object(config_class)
+    app.config["TRUSTED_HOSTS"] = config_class.trusted_hosts()
     if app.config["PROXY_FIX_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    check_settings(app)
+    register_trusted_hosts(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,11 +47,22 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     return app
 
 
-def check_settings(app: Flask) -> None:
-    """Settings that would quietly weaken sign-in stop start-up instead."""
+def check_config(config_class: type[Config]) -> None:
+    """Every start-up refusal, without building an app: gunicorn's master runs
+    this before it starts any worker (portal/serving.py)."""
     from portal.auth.mfa import check_settings as check_mfa
 
-    check_mfa(app.config)
+    config_class.validate()
+    # Settings that would quietly weaken sign-in stop start-up too.
+    check_mfa({name: getattr(config_class, name) for name in dir(config_class) if name.isupper()})
+
+
+def register_trusted_hosts(app: Flask) -> None:
+    """First of all the request hooks, so that nothing (sessions, limits,
+    CSRF, audit) works for a request addressed to a host we do not serve."""
+    from portal.urls import refuse_untrusted_hosts
+
+    app.before_request(refuse_untrusted_hosts)
 
 
 def register_extensions(app: Flask) -> None:
@@ -62,6 +87,8 @@ def register_extensions(app: Flask) -> None:
         use_write_ahead_log(app, db)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    import portal.ratelimits.storage  # noqa: F401 - registers the database:// scheme with limits
+
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -20,6 +20,7 @@ from portal.plan.models import (
     SectionVersion,
     SetbackReview,
 )
+from portal.ratelimits.models import RateLimitCounter
 from portal.school.models import FlexibilityReview, SchoolHandover
 from portal.sessions.models import KeptDraft, UserSession
 from portal.sharing.models import Agreement
@@ -48,6 +49,7 @@ __all__ = [
     "MembershipChange",
     "Organisation",
     "PasswordReset",
+    "RateLimitCounter",
     "RecoveryCode",
     "SafetyPlan",
     "SchoolHandover",

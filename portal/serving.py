@@ -26,6 +26,19 @@ def _default_workers() -> int:
 # Production unless the environment says otherwise.
 os.environ.setdefault("SUPPORT_CIRCLE_CONFIG", "production")
 
+
+def on_starting(server) -> None:
+    """Refuse in the master, once and before any worker starts. A refusal
+    inside a worker would be logged with its traceback, once per worker."""
+    from config import ConfigError, config_from_env, refuse_to_start
+    from portal import check_config
+
+    try:
+        check_config(config_from_env())
+    except ConfigError as refusal:
+        refuse_to_start(refusal)
+
+
 wsgi_app = "portal:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000").split(",")
 workers = _int("WEB_CONCURRENCY", _default_workers())

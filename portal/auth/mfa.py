@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
+from config import ConfigError
 from portal import clock
 from portal.access import policy
 from portal.auth.models import RecoveryCode, User
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 _TOTP_SHAPE = re.compile(r"[0-9]{6}")
 
 
-class UnknownRole(ValueError):
+class UnknownRole(ConfigError, ValueError):
     """MFA_REQUIRED_ROLES names a role the policy does not know."""
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from config import DEMO_EMAIL_DOMAIN
 from portal import clock
 from portal.audit.services import record
 from portal.auth.models import Organisation, PasswordReset, User
@@ -25,12 +26,21 @@ def find_user(email: str) -> User | None:
     return db.session.scalars(select(User).where(func.lower(User.email) == normalise_email(email))).first()
 
 
+def is_demo_account(user: User) -> bool:
+    return user.email.rpartition("@")[2].lower() == DEMO_EMAIL_DOMAIN
+
+
+def may_sign_in(user: User) -> bool:
+    """Active, and not a demo account (its password is in the README) where the demo is not allowed."""
+    return user.active and (current_app.config["DEMO_ALLOWED"] or not is_demo_account(user))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The account for these credentials, or None; as slow either way."""
     user = find_user(email)
     if not verify_password(user.password_hash if user else None, password):
         return None
-    if not user.active:
+    if not may_sign_in(user):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -44,7 +54,7 @@ def load_session_user(session_id: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    if user is None or not may_sign_in(user) or user.session_version != int(version):
         return None
     return user
 

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from config import DEMO_EMAIL_DOMAIN
 from portal import clock
 from portal.access import policy
 from portal.access.queries import scoped_values
@@ -39,7 +40,7 @@ from portal.timezone import to_local, zone
 # and the production configuration refuses to load them.
 # The documented demo password; the demo never loads under the production config.
 DEMO_PASSWORD = "support-circle-demo"  # noqa: S105  # nosec B105
-DEMO_DOMAIN = "demo.example.org"
+DEMO_DOMAIN = DEMO_EMAIL_DOMAIN  # production refuses sign-in to this domain
 # Public for the same reason: the demo clinicians and the counselor need a
 # second factor, as real ones do; add this key to any authenticator app.
 DEMO_TOTP_SECRET = "SUPPORTCIRCLEDEMOONLYNOTASECRET2"  # noqa: S105  # nosec B105

@@ -361,9 +361,13 @@ def test_the_secret_is_unreadable_with_another_key_and_readable_with_a_fallback(
 # --- Throttling --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def limiting(app):
+@pytest.fixture(params=["as-configured", "database"])
+def limiting(app, request):
+    """Limits on, counted where the run keeps them (memory, or Redis), and
+    again in the database, as production without Redis keeps them."""
     app.config["RATELIMIT_ENABLED"] = True
+    if request.param == "database":
+        app.config["RATELIMIT_STORAGE_URI"] = "database://"
     limiter.init_app(app)
     limiter.reset()
     yield app

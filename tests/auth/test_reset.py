@@ -255,9 +255,13 @@ def test_the_token_stays_out_of_the_logs(app, world, caplog):
     assert all(token not in record.getMessage() for record in caplog.records)
 
 
-@pytest.fixture
-def limiting(app):
+@pytest.fixture(params=["as-configured", "database"])
+def limiting(app, request):
+    """Limits on, counted where the run keeps them (memory, or Redis), and
+    again in the database, as production without Redis keeps them."""
     app.config["RATELIMIT_ENABLED"] = True
+    if request.param == "database":
+        app.config["RATELIMIT_STORAGE_URI"] = "database://"
     limiter.init_app(app)
     limiter.reset()
     yield app

@@ -286,6 +286,7 @@ def test_seed_demo_refuses_under_the_production_configuration(app):
     class DemoProductionConfig(ProductionConfig):
         SECRET_KEY = "a-production-secret-of-forty-characters!"
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        BASE_URL = "https://support.example.org"
 
     assert len(DemoProductionConfig.SECRET_KEY) == 40
     production = create_app(DemoProductionConfig)

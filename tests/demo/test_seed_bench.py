@@ -219,6 +219,7 @@ def test_seed_bench_refuses_under_the_production_configuration(app):
     class BenchProductionConfig(ProductionConfig):
         SECRET_KEY = "a-production-secret-of-forty-characters!"
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        BASE_URL = "https://support.example.org"
         SQLALCHEMY_ENGINE_OPTIONS = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
 
     production = create_app(BenchProductionConfig)

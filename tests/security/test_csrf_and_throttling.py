@@ -101,8 +101,15 @@ def test_state_changing_routes_refuse_missing_wrong_and_foreign_tokens(csrf_app,
     )
 
 
-def test_sign_in_is_throttled_per_account(app, world):
+# Where the run keeps limits (memory, or Redis), and in the database, as
+# production without Redis keeps them.
+LIMIT_STORAGES = pytest.mark.parametrize("limit_storage", [None, "database://"], ids=["as-configured", "database"])
+
+
+@LIMIT_STORAGES
+def test_sign_in_is_throttled_per_account(app, world, limit_storage):
     app.config["RATELIMIT_ENABLED"] = True
+    app.config["RATELIMIT_STORAGE_URI"] = limit_storage or app.config["RATELIMIT_STORAGE_URI"]
     limiter.init_app(app)
     limiter.reset()
     client = app.test_client()
@@ -118,8 +125,10 @@ def test_sign_in_is_throttled_per_account(app, world):
     limiter.reset()
 
 
-def test_throttling_per_address(app, world):
+@LIMIT_STORAGES
+def test_throttling_per_address(app, world, limit_storage):
     app.config["RATELIMIT_ENABLED"] = True
+    app.config["RATELIMIT_STORAGE_URI"] = limit_storage or app.config["RATELIMIT_STORAGE_URI"]
     app.config["SIGN_IN_LIMIT_PER_IP"] = "5 per 15 minutes"
     limiter.init_app(app)
     limiter.reset()

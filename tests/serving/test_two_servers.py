@@ -17,28 +17,21 @@ and is skipped, saying why, in the SQLite pass or without PostgreSQL or Redis.
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
+from tests.serving.servers import BIN, ROOT, Browser, free_port, wait_until_serving
 from tests.sessions.backends import REDIS_REQUIRED, REDIS_URL, delete_prefix, redis_client, redis_reachable
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 ACTIVE = os.environ.get("TEST_DATABASE_URL_ACTIVE", "")
 PASSWORD = "two servers share one session store"
 SIGN_IN_LIMIT = 4
-CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|<input[^>]*value="([^"]+)"[^>]*name="csrf_token"')
 
 PREPARE = """
 import sys
@@ -60,56 +53,6 @@ pytestmark = pytest.mark.skipif(
     reason="the two-server test runs in the PostgreSQL pass of make test (TEST_DATABASE_URL_ACTIVE); "
     "this is the SQLite pass",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Browser:
-    """One browser's cookie, sent to whichever server it talks to (both
-    serve the same site, as behind a load balancer). Cookies are kept by hand:
-    production marks them Secure, and these servers speak plain HTTP."""
-
-    def __init__(self) -> None:
-        self.cookies: dict[str, str] = {}
-
-    def request(self, port: int, method: str, path: str, form: dict | None = None, headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        sent = dict(headers or {})
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            text = response.read().decode()
-        finally:
-            connection.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if not value or "expires=thu, 01 jan 1970" in header.lower():
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return response.status, response.headers, text
-
-    def csrf_token(self, port: int, path: str) -> str:
-        status, _headers, page = self.request(port, "GET", path)
-        assert status == 200, (path, status)
-        match = CSRF.search(page)
-        assert match, f"no CSRF token on {path}"
-        return match.group(1) or match.group(2)
-
-    def sign_in(self, port: int, email: str, password: str):
-        token = self.csrf_token(port, "/login")
-        return self.request(port, "POST", "/login", {"csrf_token": token, "email": email, "password": password})
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +97,8 @@ def server_env(database_url, redis_prefix):
         SUPPORT_CIRCLE_CONFIG="production",
         SECRET_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=database_url,
+        # Where people reach the site; the servers are asked for by their loopback address.
+        BASE_URL="http://127.0.0.1:8000",
         REDIS_URL=REDIS_URL,
         REDIS_KEY_PREFIX=redis_prefix,
         SIGN_IN_LIMIT_PER_ACCOUNT=f"{SIGN_IN_LIMIT} per 15 minutes",
@@ -201,21 +146,6 @@ def servers(server_env, tmp_path_factory):
                 process.kill()
                 process.wait()
             log.close()
-
-
-def wait_until_serving(process, port: int, log_path: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn on port {port} exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            status, _headers, _text = Browser().request(port, "GET", "/healthz")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"gunicorn on port {port} did not answer in {seconds} s:\n{log_path.read_text()[-3000:]}")
 
 
 def test_a_session_from_server_a_works_on_b_and_signing_out_on_b_ends_it_on_a(servers, redis_prefix):

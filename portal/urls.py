@@ -1,0 +1,39 @@
+"""The Host header decides nothing (SECURITY.md, "Data").
+
+Werkzeug builds absolute URLs, url_for(_external=True) and the redirect that
+adds a missing slash, from the Host header of the request; anyone can send
+any Host, and a link made for evil.example (a private calendar feed shown on
+the page, a reset link) would hand a secret to that host. So every URL is
+built against BASE_URL, in a request or outside one, and a request for a host
+outside TRUSTED_HOSTS is answered with the 400 page before any other hook runs.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Request, request
+from werkzeug.routing import MapAdapter
+
+
+class Portal(Flask):
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        base = urlsplit(self.config["BASE_URL"])
+        if request is None:
+            # Outside a request (emails from `flask notify`): BASE_URL, path included.
+            return self.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme, subdomain="")
+        # Werkzeug validates request.host against this list when it is read;
+        # refuse_untrusted_hosts reads it first thing.
+        request.trusted_hosts = self.config["TRUSTED_HOSTS"]
+        # Matched as usual, from the path and method; built with BASE_URL's
+        # scheme and host. Flask's own version would read the Host header
+        # here, and an untrusted one would leave the 400 page unable to
+        # build its stylesheet's URL.
+        adapter = self.url_map.bind_to_environ(request.environ, server_name=base.netloc, subdomain="")
+        adapter.url_scheme = base.scheme
+        return adapter
+
+
+def refuse_untrusted_hosts() -> None:
+    # Reading it raises SecurityError (400) for a host outside TRUSTED_HOSTS.
+    request.host  # noqa: B018
