@@ -1,7 +1,7 @@
 """rate-limit counters in the database, shared by every worker and kept across restarts
 
 Revision ID: 613f7bebccfe
-Revises: bfa8d5a3c99f
+Revises: c41a7e2d9b10
 Create Date: 2026-12-02 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '613f7bebccfe'
-down_revision = 'bfa8d5a3c99f'
+down_revision = 'c41a7e2d9b10'
 branch_labels = None
 depends_on = None
 

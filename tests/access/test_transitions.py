@@ -40,7 +40,7 @@ STATES = (NONE, *ROLES, *(f"removed:{role}" for role in ROLES))
 
 # What a refusal may still write: the audit entry that records it, and the
 # session's last-seen time.
-NOT_COMPARED = {"audit_event", "audit_chain", "user_session", "rate_limit"}
+NOT_COMPARED = {"audit_event", "audit_chain", "user_session", "rate_limit_counter"}
 
 # Endpoints whose rule is one of these circle actions change membership.
 MEMBERSHIP_ACTIONS = {"manage_members", "invite", "hand_over_school"}
