@@ -81,7 +81,7 @@ def dashboard_for(user) -> list[CircleCard]:
     cards = {m.circle_id: CircleCard(m) for m in memberships}
     found: dict[int, list[AttentionItem]] = defaultdict(list)
     now = clock.now()
-    today = now.date()
+    today = clock.today()
     config = current_app.config
 
     follow_up_spec = spec_for("follow_ups")

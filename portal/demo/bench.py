@@ -192,7 +192,7 @@ def seed_bench(circles: int, *, seed: int = 8) -> dict:
     """Load ``circles`` circles into a database without accounts; returns counts."""
     if circles < 1:
         raise ValueError("at least one circle")
-    today = clock.now().astimezone(zone()).date()
+    today = clock.today()
     people = _people(circles, today)
     made = {"circles": 0, "versions": 0}
     for start in range(0, circles, BATCH):

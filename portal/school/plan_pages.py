@@ -44,7 +44,7 @@ def _group_titles(soon_days: int) -> dict[str, str]:
 def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
     """Active, ending soon, upcoming and ended adjustments apart; ended ones stay in sight."""
     soon_days = current_app.config["ADJUSTMENT_ENDING_SOON_DAYS"]
-    today = queries.local_today()
+    today = clock.today()
     grouped: dict[str, list] = {phase: [] for phase in _group_titles(soon_days)}
     for item in items:
         row = item[0]

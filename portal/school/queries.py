@@ -24,7 +24,7 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.plan.models import Adjustment, Episode, FollowUp, SchoolPlan
 from portal.school.models import FlexibilityReview, SchoolHandover
-from portal.timezone import to_local, zone
+from portal.timezone import zone
 
 # The caseload is the school contact's; the weekly sheet is for anyone who
 # teaches or looks after the student at school.
@@ -45,10 +45,6 @@ for _role in SHEET_ROLES:
         raise RuntimeError("the weekly sheet does not handle a row scope on adjustments")
 
 
-def local_today() -> date:
-    return to_local(clock.now()).date()
-
-
 def local_midnight(day: date) -> datetime:
     """The start of a local day, as the aware UTC datetime the columns keep."""
     return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)
@@ -57,7 +53,7 @@ def local_midnight(day: date) -> datetime:
 def this_week(today: date | None = None) -> tuple[date, date]:
     """Monday to Sunday of the school week a teacher is planning for: this
     week, or the coming one from Saturday on."""
-    today = today or local_today()
+    today = today or clock.today()
     monday = today - timedelta(days=today.weekday())
     if today.weekday() >= 5:
         monday += timedelta(days=7)
@@ -152,7 +148,7 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
         raise policy.UnknownName(f"unknown caseload sort or filter: {sort!r}, {sorted(filters)!r}")
     config = current_app.config
     now = clock.now()
-    today = local_today()
+    today = clock.today()
     week_start = local_midnight(today - timedelta(days=today.weekday()))
     ending_horizon = today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
     review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
