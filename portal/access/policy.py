@@ -132,15 +132,18 @@ class RowScope:
 
     field: str
     value: object
+    # What of the section the role reaches, in words, for the lines that say
+    # who sees what (portal/access/audience.py).
+    meaning: str
 
 
 SELF = object()
 
 ROW_SCOPES: dict[tuple[str, str], RowScope] = {
     # The school sees and books only school reviews, never clinical appointments.
-    ("follow_ups", SCHOOL_CONTACT): RowScope("kind", "school_review"),
+    ("follow_ups", SCHOOL_CONTACT): RowScope("kind", "school_review", "school reviews only"),
     # A teacher sees only the episodes they recorded.
-    ("episodes", SCHOOL_STAFF): RowScope("recorded_by_id", SELF),
+    ("episodes", SCHOOL_STAFF): RowScope("recorded_by_id", SELF, "only those they recorded"),
 }
 
 # Sections that may be shared beyond their default audience, with whom, and

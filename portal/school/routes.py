@@ -13,6 +13,7 @@ from portal.circles.routes import ADDED_OR_NOT
 from portal.circles.services import active_members
 from portal.extensions import db
 from portal.plan.forms import ConfirmForm
+from portal.plan.presenters import reach_words
 from portal.plan.sections import spec_for
 from portal.school import bp, queries, services
 from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
@@ -124,6 +125,7 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             move_form=move_form if can_agree else None,
             handover_form=handover_form if (can_hand_over and pending is not None) else None,
             confirm=ConfirmForm(),
+            teachers_see=reach_words(policy.SCHOOL_STAFF),
         ),
         status,
     )
