@@ -54,10 +54,7 @@ def accounts_list():
 @guard(OrgAdmin())
 def new_account():
     form = AccountForm()
-    if current_user.organisation.kind == "clinic":
-        form.staff_role.choices = [c for c in form.staff_role.choices if c.value in ("clinician", "")]
-    else:
-        form.staff_role.choices = [c for c in form.staff_role.choices if c.value != "clinician"]
+    form.limit_to(current_user.organisation.kind)
     if form.validate_on_submit():
         if accounts.find_user(form.email.data) is not None:
             form.email.errors.append(SAME_EMAIL)
@@ -68,7 +65,7 @@ def new_account():
                 title=form.title.data or "",
                 password=form.password.data,
                 organisation=current_user.organisation,
-                staff_role=form.staff_role.data or None,
+                staff_role=form.chosen_staff_role(),
                 is_org_admin=form.is_org_admin.data,
             )
             db.session.commit()

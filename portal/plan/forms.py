@@ -32,6 +32,13 @@ def select_choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def choose_first(label: str, pairs) -> list[SelectChoice]:
+    """Choices led by one that chooses nothing. Where a choice gives access
+    (a role) or records someone's word (who agreed), a form left as it came
+    must state no choice; with DataRequired it asks for one instead."""
+    return [SelectChoice("", label), *select_choices(pairs)]
+
+
 class CheckboxListField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
