@@ -32,7 +32,8 @@ class Audience:
     readers: tuple[str, ...]  # by default
     by_agreement: tuple[str, ...]  # only while an agreement to share is in force
     others: tuple[str, ...]  # never
-    # (role, what part) for readers whose row scope limits the rows they reach.
+    # (role, what part) for readers who reach only some rows: a row scope, the
+    # school records of the current school.
     partly: tuple[tuple[str, str], ...] = ()
 
 
@@ -53,12 +54,17 @@ def audience(kind: str, field: str | None = None) -> Audience:
     others = tuple(role for role in policy.ROLES if role not in readers and role not in by_agreement)
     partly = ()
     if field is None:
-        partly = tuple(
-            (role, scope.meaning)
-            for role in (*readers, *by_agreement)
-            if (scope := policy.row_scope(role, kind)) is not None
-        )
+        partly = tuple((role, meaning) for role in (*readers, *by_agreement) if (meaning := _part(role, kind)))
     return Audience(readers, by_agreement, others, partly)
+
+
+def _part(role: str, kind: str) -> str:
+    """What of a list section's rows the role reaches, in words; "" for all of them."""
+    scope = policy.row_scope(role, kind)
+    parts = [scope.meaning] if scope is not None else []
+    if policy.held_to_current_school(role, kind):
+        parts.append(policy.SCHOOL_RECORDS_MEANING)
+    return "; ".join(parts)
 
 
 def listed(words: list[str], last: str = "and") -> str:

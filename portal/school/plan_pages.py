@@ -71,7 +71,7 @@ def section_extras(kind: str, membership, context: dict) -> dict:
     if kind == "adjustments":
         return {"item_groups": adjustment_groups(context.get("items", []), context["access"].can_edit)}
     if kind == "episodes" and queries.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
-        return {"review_prompt": queries.flexibility_review_due(membership.circle_id)}
+        return {"review_prompt": queries.flexibility_review_due(membership)}
     return {}
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal.access import policy
+from portal.access.audience import listed
 from portal.access.guard import CircleAction, Section, SignedIn, guard
 from portal.access.queries import find_membership, shared_by_circle
 from portal.audit.services import record_views_at_once as audit_views
@@ -126,6 +127,8 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             handover_form=handover_form if (can_hand_over and pending is not None) else None,
             confirm=ConfirmForm(),
             teachers_see=reach_words(policy.SCHOOL_STAFF),
+            # The school's own records, which a move does not hand over (policy.SCHOOL_RECORDS).
+            staying_behind=listed([spec_for(kind).title.lower() for kind in policy.SECTIONS if kind in policy.SCHOOL_RECORDS]),
         ),
         status,
     )

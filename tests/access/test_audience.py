@@ -103,11 +103,15 @@ def test_every_section_page_and_form_says_who_sees_the_section(app, world, login
     for kind in policy.SECTIONS:
         page = clinician.get(f"/circles/{world.circle.id}/plan/{kind}").text
         line = _section_line(page, kind)
-        # A row scope is named beside the role it limits.
-        for role, scope in ((r, policy.row_scope(r, kind)) for r in policy.ROLES):
-            if scope is not None:
-                assert f"{WORDS[role]} ({scope.meaning})" in line, line
-                line = line.replace(f" ({scope.meaning})", "")
+        # A row scope, and being held to the current school's records, are named beside the role they limit.
+        for role in policy.ROLES:
+            scope = policy.ROW_SCOPES.get((kind, role))
+            parts = [scope.meaning] if scope is not None else []
+            if role in policy.SCHOOL_ROLES and kind in policy.SCHOOL_RECORDS:
+                parts.append(policy.SCHOOL_RECORDS_MEANING)
+            if parts and role in policy.POLICY[kind]:
+                assert f"{WORDS[role]} ({'; '.join(parts)})" in line, line
+                line = line.replace(f" ({'; '.join(parts)})", "")
         check_words(line, kind)
     form = _form_page(app, world, login_as, "clinical", policy.CLINICIAN)
     check_words(_section_line(form, "clinical"), "clinical")
