@@ -197,3 +197,16 @@ def test_the_scan_allows_a_stored_moment_on_its_local_day(tmp_path):
         "from portal.timezone import to_local\ndef f(row):\n    return to_local(row.occurred_at).date()\n"
     )
     assert forbidden_todays(tmp_path) == []
+
+
+def test_no_template_makes_a_today_of_its_own():
+    """Templates get dates from the views; a template turning "now" into a date would take it in UTC."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    spelled = re.compile(r"\bnow\b[^}%]*\.(?:date\(\)|strftime\()|\btoday\(\)")
+    found = [
+        f"{path.relative_to(templates)}:{number}"
+        for path in sorted(templates.rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if spelled.search(line)
+    ]
+    assert found == []
