@@ -1,4 +1,4 @@
-"""The one source of 'now', so that tests can freeze time in one place."""
+"""The one source of 'now', and of 'today', so that tests can freeze time in one place."""
 
 from __future__ import annotations
 
@@ -7,13 +7,22 @@ from datetime import UTC, date, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from portal.timezone import zone
+
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
 def today() -> date:
-    return now().date()
+    """The date where the people are: the deployment's zone (config TIMEZONE).
+
+    The only way to ask for "today" (tests/test_today.py scans for others).
+    now().date() would be the UTC date, which on an American evening is
+    already tomorrow: an agreement ending "tomorrow" would be refused and the
+    dashboard's items would move by a day.
+    """
+    return now().astimezone(zone()).date()
 
 
 class UTCDateTime(TypeDecorator):

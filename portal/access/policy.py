@@ -132,16 +132,31 @@ class RowScope:
 
     field: str
     value: object
+    # What of the section the role reaches, in words, for the lines that say
+    # who sees what (portal/access/audience.py).
+    meaning: str
 
 
 SELF = object()
 
 ROW_SCOPES: dict[tuple[str, str], RowScope] = {
     # The school sees and books only school reviews, never clinical appointments.
-    ("follow_ups", SCHOOL_CONTACT): RowScope("kind", "school_review"),
+    ("follow_ups", SCHOOL_CONTACT): RowScope("kind", "school_review", "school reviews only"),
     # A teacher sees only the episodes they recorded.
-    ("episodes", SCHOOL_STAFF): RowScope("recorded_by_id", SELF),
+    ("episodes", SCHOOL_STAFF): RowScope("recorded_by_id", SELF, "only those they recorded"),
 }
+
+# Records that belong to the school they were made at (FERPA: that school's
+# education records; DESIGN.md, principle 2). Each row keeps the school the
+# circle was at when it was recorded (SCHOOL_RECORD_FIELD), and a school role
+# reaches only the rows made at the circle's current school: after a move of
+# school, the previous school's episodes stay with the family and the
+# clinicians. The in-school plan and the adjustments are not among them: a
+# move hands those over (portal/school/services.hand_over).
+SCHOOL_RECORDS: frozenset[str] = frozenset({"episodes"})
+SCHOOL_RECORD_FIELD = "school_organisation_id"
+# What that leaves a school role, in words (portal/access/audience.py).
+SCHOOL_RECORDS_MEANING = "none from a previous school"
 
 # Sections that may be shared beyond their default audience, with whom, and
 # how far, but only while a recorded agreement is in force (DESIGN.md,
@@ -153,6 +168,10 @@ SHAREABLE: dict[tuple[str, str], Mode] = {
 
 SCHOOL_ROLES = frozenset({SCHOOL_CONTACT, SCHOOL_STAFF})
 NEVER_SHARED_WITH_SCHOOL = frozenset({"clinical"})
+
+for _kind in SCHOOL_RECORDS:
+    if _kind not in SECTIONS:
+        raise RuntimeError(f"SCHOOL_RECORDS names {_kind!r}, which is not a section")
 
 for _kind, _role in SHAREABLE:
     if _kind in NEVER_SHARED_WITH_SCHOOL and _role in SCHOOL_ROLES:
@@ -259,6 +278,11 @@ def row_scope(role: str, kind: str) -> RowScope | None:
     check_role(role)
     check_section(kind)
     return ROW_SCOPES.get((kind, role))
+
+
+def held_to_current_school(role: str, kind: str) -> bool:
+    """Whether this role reaches only the rows of ``kind`` made at the circle's current school."""
+    return check_role(role) in SCHOOL_ROLES and check_section(kind) in SCHOOL_RECORDS
 
 
 def can_act(role: str, action: str) -> bool:

@@ -6,7 +6,7 @@ A circle the user has no active membership in does not exist for them (404).
 from __future__ import annotations
 
 from flask import abort, g, has_app_context
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal import clock
@@ -85,17 +85,39 @@ def find_membership(circle_id: int, user) -> Membership | None:
     return db.session.scalars(stmt).first()
 
 
+def circle_school(membership: Membership) -> int | None:
+    """The school the member's circle is at now (loaded with the membership)."""
+    return membership.circle.school_organisation_id
+
+
+def made_at_school(column, school):
+    """SQL: a school record made at ``school``, an organisation id or a column
+    (a circle at no school matches the records made while it had none)."""
+    if school is None:
+        return column.is_(None)
+    if isinstance(school, int):
+        return column == school
+    return column.is_not_distinct_from(school)
+
+
 def row_condition(kind: str, membership: Membership, model):
-    """The SQL condition limiting a list section's rows for this member, or None."""
+    """The SQL condition limiting a list section's rows for this member, or None:
+    their row scope, and for a school role the school records of the current school."""
+    conditions = []
     scope = policy.row_scope(membership.role, kind)
-    if scope is None:
+    if scope is not None:
+        value = membership.user_id if scope.value is policy.SELF else scope.value
+        conditions.append(getattr(model, scope.field) == value)
+    if policy.held_to_current_school(membership.role, kind):
+        conditions.append(made_at_school(getattr(model, policy.SCHOOL_RECORD_FIELD), circle_school(membership)))
+    if not conditions:
         return None
-    value = membership.user_id if scope.value is policy.SELF else scope.value
-    return getattr(model, scope.field) == value
+    return and_(*conditions)
 
 
 def scoped_values(kind: str, membership: Membership) -> dict[str, object]:
-    """Values a new row must carry when this member writes under a row scope."""
+    """Values a new row must carry when this member writes under a row scope.
+    (Where a school record was made is stamped by the plan's services, for every writer.)"""
     scope = policy.row_scope(membership.role, kind)
     if scope is None:
         return {}
@@ -104,6 +126,10 @@ def scoped_values(kind: str, membership: Membership) -> dict[str, object]:
 
 
 def row_in_scope(kind: str, membership: Membership, row) -> bool:
+    """``row_condition`` for one row already loaded (it must carry the columns the condition reads)."""
+    if policy.held_to_current_school(membership.role, kind):
+        if getattr(row, policy.SCHOOL_RECORD_FIELD) != circle_school(membership):
+            return False
     scope = policy.row_scope(membership.role, kind)
     if scope is None:
         return True

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from portal.access.guard import OrgAdmin, guard
 from portal.admin import bp
 from portal.audit.services import record
-from portal.auth import mfa
 from portal.auth import services as accounts
 from portal.auth.forms import AccountForm
 from portal.auth.models import User
@@ -23,7 +22,9 @@ SAME_EMAIL = "That email cannot be used for a new account. If the person already
 
 def _own_account_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None or user.organisation_id != current_user.organisation_id:
+    # Accounts of no organisation (a parent's, a young person's) are nobody's
+    # to manage here, even for an admin somehow without an organisation.
+    if user is None or user.organisation_id is None or user.organisation_id != current_user.organisation_id:
         abort(404)
     return user
 
@@ -54,10 +55,7 @@ def accounts_list():
 @guard(OrgAdmin())
 def new_account():
     form = AccountForm()
-    if current_user.organisation.kind == "clinic":
-        form.staff_role.choices = [c for c in form.staff_role.choices if c.value in ("clinician", "")]
-    else:
-        form.staff_role.choices = [c for c in form.staff_role.choices if c.value != "clinician"]
+    form.limit_to(current_user.organisation.kind)
     if form.validate_on_submit():
         if accounts.find_user(form.email.data) is not None:
             form.email.errors.append(SAME_EMAIL)
@@ -68,7 +66,7 @@ def new_account():
                 title=form.title.data or "",
                 password=form.password.data,
                 organisation=current_user.organisation,
-                staff_role=form.staff_role.data or None,
+                staff_role=form.chosen_staff_role(),
                 is_org_admin=form.is_org_admin.data,
             )
             db.session.commit()
@@ -122,12 +120,10 @@ def end_sessions(user_id: int):
 def reset_two_factor(user_id: int):
     user = _someone_else_in_own_organisation(user_id)
     if ConfirmForm().validate_on_submit():
-        mfa.reset(user)
-        record("mfa_reset_by_admin", subject=user)
-        accounts.tell_owner(user, "mfa_reset_by_admin")
-        db.session.commit()
+        accounts.reset_two_factor(user, by=current_user)
         flash(
-            f"Two-factor sign-in is reset for {user.name}. They will set up an authenticator app the next time they sign in.",
+            f"Two-factor sign-in is reset for {user.name}, and they are signed out everywhere. "
+            "They will set up an authenticator app the next time they sign in.",
             "success",
         )
     return redirect(url_for("admin.accounts_list"))

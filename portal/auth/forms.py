@@ -4,8 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
+from portal.auth.models import ORGANISATION_KINDS
 from portal.auth.passwords import MAX_LENGTH, password_problem
-from portal.plan.forms import select_choices
+from portal.plan.forms import choose_first
 
 
 class SignInForm(FlaskForm):
@@ -90,6 +91,23 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
+# (value, label, the kind of organisation that gives it); "none": an account
+# that only administers, or has no professional role in circles.
+NO_STAFF_ROLE = "none"
+STAFF_ROLES = (
+    ("clinician", "Clinician"),
+    ("school_contact", "School contact (counselor, pastoral lead)"),
+    ("school_staff", "Teacher / school staff"),
+    (NO_STAFF_ROLE, "None (administration only)"),
+)
+ROLES_BY_ORGANISATION = {
+    "clinic": ("clinician", NO_STAFF_ROLE),
+    "school": ("school_contact", "school_staff", NO_STAFF_ROLE),
+}
+if set(ROLES_BY_ORGANISATION) != set(ORGANISATION_KINDS):
+    raise RuntimeError("every kind of organisation needs the staff roles it may give")
+
+
 class AccountForm(NewPasswordMixin, FlaskForm):
     """An organisation admin creates an account in their organisation."""
 
@@ -98,16 +116,12 @@ class AccountForm(NewPasswordMixin, FlaskForm):
     email = EmailField(
         "Email", [DataRequired(message="Please enter an email."), Email(message="Please enter a valid email."), Length(max=254)]
     )
+    # No role is chosen for the admin: the first option used to be the most
+    # powerful one (school contact), given to anyone whose admin did not look.
     staff_role = SelectField(
         "Role in the organisation",
-        choices=select_choices(
-            [
-                ("clinician", "Clinician"),
-                ("school_contact", "School contact (counselor, pastoral lead)"),
-                ("school_staff", "Teacher / school staff"),
-                ("", "None (administration only)"),
-            ]
-        ),
+        [DataRequired(message="Please choose a role.")],
+        choices=choose_first("Choose a role", STAFF_ROLES),
     )
     is_org_admin = BooleanField("Can manage this organisation's accounts")
     password = PasswordField(
@@ -115,3 +129,11 @@ class AccountForm(NewPasswordMixin, FlaskForm):
         [DataRequired(message="Please choose a first password.")],
         description="At least 12 characters. Share it with the person privately.",
     )
+
+    def limit_to(self, organisation_kind: str) -> None:
+        """Only the roles an organisation of this kind gives; any other posted value is refused."""
+        allowed = ROLES_BY_ORGANISATION[organisation_kind]
+        self.staff_role.choices = [c for c in self.staff_role.choices if c.value in ("", *allowed)]
+
+    def chosen_staff_role(self) -> str | None:
+        return None if self.staff_role.data == NO_STAFF_ROLE else self.staff_role.data

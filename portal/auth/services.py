@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from config import DEMO_EMAIL_DOMAIN
 from portal import clock
 from portal.audit.services import record
+from portal.auth import mfa
 from portal.auth.models import Organisation, PasswordReset, User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
@@ -126,7 +127,11 @@ SECURITY_NOTICES = {
     "app_changed": "A new authenticator app was set up for the Support Circle account that uses this email "
     "address, and new recovery codes were made. The old app and codes no longer work.",
     "mfa_reset_by_admin": "Your organisation's admin reset two-factor sign-in for the Support Circle account that "
-    "uses this email address. The next time you sign in, you will be asked to set up an authenticator app.",
+    "uses this email address, and the account was signed out everywhere. If your role needs it, you will be asked "
+    "to set up an authenticator app the next time you sign in.",
+    "mfa_reset_by_operator": "The team that runs Support Circle reset two-factor sign-in for the Support Circle "
+    "account that uses this email address, as asked, and the account was signed out everywhere. If your role needs "
+    "it, you will be asked to set up an authenticator app the next time you sign in.",
 }
 
 
@@ -143,6 +148,22 @@ def tell_owner(user: User, what: str) -> None:
         f"{_link('auth.reset_request')}\n"
         "and tell your organisation's Support Circle admin.\n",
     )
+
+
+def reset_two_factor(user: User, *, by: User | None) -> None:
+    """Forget the account's authenticator app and recovery codes, and end
+    every session of it, so that neither a lost phone nor a browser signed in
+    with it still works; the next sign-in sets an app up again where the role
+    needs one. ``by``: the organisation admin who did it, or None for an
+    operator at the command line (`flask accounts reset-two-factor`).
+    Audited, and the owner is told by email, in case it was not them."""
+    action = "mfa_reset_by_admin" if by is not None else "mfa_reset_by_operator"
+    mfa.reset(user)
+    end_sessions(user)
+    sessions.end_all(user, "two_factor_reset")
+    record(action, user=by, subject=user)
+    tell_owner(user, action)
+    db.session.commit()
 
 
 def request_password_reset(email: str) -> None:

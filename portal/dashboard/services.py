@@ -62,8 +62,11 @@ class _SectionUrls:
 
 def _columns(model, kind: str, *names: str) -> list:
     """``names`` of the model, and whatever any role's row scope of ``kind``
-    reads (policy.ROW_SCOPES), so that row_in_scope can judge the row."""
+    reads (policy.ROW_SCOPES, and where a school record was made), so that
+    row_in_scope can judge the row."""
     names += tuple(scope.field for (section, _role), scope in policy.ROW_SCOPES.items() if section == kind)
+    if kind in policy.SCHOOL_RECORDS:
+        names += (policy.SCHOOL_RECORD_FIELD,)
     return [getattr(model, name) for name in dict.fromkeys(names)]
 
 
@@ -81,7 +84,7 @@ def dashboard_for(user) -> list[CircleCard]:
     cards = {m.circle_id: CircleCard(m) for m in memberships}
     found: dict[int, list[AttentionItem]] = defaultdict(list)
     now = clock.now()
-    today = now.date()
+    today = clock.today()
     config = current_app.config
 
     follow_up_spec = spec_for("follow_ups")

@@ -192,7 +192,7 @@ def seed_bench(circles: int, *, seed: int = 8) -> dict:
     """Load ``circles`` circles into a database without accounts; returns counts."""
     if circles < 1:
         raise ValueError("at least one circle")
-    today = clock.now().astimezone(zone()).date()
+    today = clock.today()
     people = _people(circles, today)
     made = {"circles": 0, "versions": 0}
     for start in range(0, circles, BATCH):
@@ -674,7 +674,7 @@ def _lists(plans: list[dict], people: BenchPeople, batch: _Batch, today: date) -
                                "the front office.",
                 "contacted": f"{t['counselor']}, through the front office, at 10:08. {t['parent']} was called at 10:40.",
                 "emergency_services": False, "outcome": "returned_to_class",
-            }, extra={"recorded_by_id": _user_for(p, role)})
+            }, extra={"recorded_by_id": _user_for(p, role), "school_organisation_id": p["school"]})
 
         if rng.random() < 0.5:
             setback = c + timedelta(days=40)

@@ -34,7 +34,7 @@ from portal.extensions import db
 from portal.plan import queries
 from portal.plan import services as plan_services
 from portal.plan.sections import spec_for
-from portal.timezone import to_local, zone
+from portal.timezone import zone
 
 # Public on purpose (README, the CLI prints it): demo accounts guard nothing,
 # and the production configuration refuses to load them.
@@ -244,7 +244,7 @@ def seed() -> list[tuple[str, str]]:
     """Load the demo into an empty database; the accounts to sign in with, and who they are."""
     if not database_is_empty():
         raise RuntimeError("The demo loads only into a database without accounts.")
-    cal = _Calendar(to_local(clock.now()).date())
+    cal = _Calendar(clock.today())
     config = current_app.config
     numbers = {
         "emergency": config["EMERGENCY_NUMBER"],

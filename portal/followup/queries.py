@@ -101,7 +101,13 @@ def due_by(since: datetime) -> datetime:
 def since_for(membership, events: dict[str, datetime], shared: policy.Shared) -> datetime | None:
     """The first unanswered event this member may read about: a follow-up
     being due must not tell anyone of an episode or setback they cannot see."""
-    readable = [at for source, at in events.items() if policy.can(membership.role, source, policy.READ, shared)]
+    readable = [
+        at for source, at in events.items()
+        if policy.can(membership.role, source, policy.READ, shared)
+        # The first event is counted over every school's records: a member held
+        # to the current school's would learn of one from a previous school.
+        and not policy.held_to_current_school(membership.role, source)
+    ]
     return min(readable) if readable else None
 
 
@@ -489,6 +495,8 @@ def _fill_details(entries: dict[int, CaseloadEntry], now: datetime, config) -> N
     )
     for circle_id, occurred_at in episodes:
         # Neither episodes nor setback reviews can be shared by agreement, so
-        # the role alone decides, without a query per circle for agreements.
-        if policy.can(entries[circle_id].membership.role, "episodes", policy.READ):
+        # the role alone decides, without a query per circle for agreements;
+        # the latest is of any school, so not for a role held to the current one.
+        role = entries[circle_id].membership.role
+        if policy.can(role, "episodes", policy.READ) and not policy.held_to_current_school(role, "episodes"):
             entries[circle_id].last_episode = occurred_at

@@ -139,7 +139,7 @@ def progress_charts(circle_id: int):
         period = charts.DEFAULT_PERIOD
     spec = spec_for("progress")
     check_ins = plan_queries.items(circle_id, spec, g.membership)
-    drawn, start, end = charts.charts_for(check_ins, period, to_local(clock.now()).date())
+    drawn, start, end = charts.charts_for(check_ins, period, clock.today())
     record_view("view", g.membership, "progress")
     return render_template(
         "followup/progress_charts.html",

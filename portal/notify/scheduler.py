@@ -93,7 +93,7 @@ def digests() -> int:
             "This is your daily summary. To keep things private, it does not say more.\n"
         )
         if user.active and queue_email(
-            user.email, "Your daily Support Circle summary", body, dedupe_key=f"digest:{user_id}:{local.date().isoformat()}"
+            user.email, "Your daily Support Circle summary", body, dedupe_key=f"digest:{user_id}:{clock.today().isoformat()}"
         ) is not None:
             made += 1
         for notification in notifications:

@@ -32,6 +32,13 @@ def select_choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def choose_first(label: str, pairs) -> list[SelectChoice]:
+    """Choices led by one that chooses nothing. Where a choice gives access
+    (a role) or records someone's word (who agreed), a form left as it came
+    must state no choice; with DataRequired it asks for one instead."""
+    return [SelectChoice("", label), *select_choices(pairs)]
+
+
 class CheckboxListField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -61,11 +68,11 @@ class WithinYears:
             raise ValidationError(f"Please give a date between {self.first} and {self.last}.")
 
 
-def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...]):
+def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...], description: str):
     presence = [InputRequired(message="This is needed.")] if spec.required else [Optional()]
     text_presence = [DataRequired(message="This is needed.")] if spec.required else [Optional()]
     length = Length(max=spec.max_length, message=f"Please keep this under {spec.max_length:,} characters.")
-    kwargs = {"description": spec.help}
+    kwargs = {"description": description}
     if spec.type == "line":
         return StringField(spec.label, [*text_presence, length], **kwargs)
     if spec.type == "text":
@@ -109,13 +116,24 @@ class SectionForm(FlaskForm):
         return _int_or_none(self.base_version.data)
 
 
-@lru_cache(maxsize=256)
 def form_class(spec: SectionSpec, editable: tuple[str, ...], limits: tuple[tuple[str, tuple], ...]) -> type:
+    # The help texts are part of the key: they say who sees each field, from
+    # the policy, and a form must never keep an older policy's words.
+    helps = tuple(spec.field_help(name) for name in editable)
+    return _form_class(spec, editable, limits, helps)
+
+
+@lru_cache(maxsize=256)
+def _form_class(spec: SectionSpec, editable: tuple[str, ...], limits: tuple[tuple[str, tuple], ...],
+                helps: tuple[str, ...]) -> type:
     limited = dict(limits)
+    described = dict(zip(editable, helps, strict=True))
     attrs = {}
     for field_spec in spec.fields:
         if field_spec.name in editable:
-            attrs[field_spec.name] = _wtforms_field(field_spec, limited.get(field_spec.name, field_spec.choices))
+            attrs[field_spec.name] = _wtforms_field(
+                field_spec, limited.get(field_spec.name, field_spec.choices), described[field_spec.name]
+            )
     return type(f"{spec.model.__name__}Form", (SectionForm,), attrs)
 
 

@@ -159,6 +159,10 @@ class Episode(ListItem, db.Model):
     contacted: Mapped[str] = _text()
     emergency_services: Mapped[bool] = mapped_column(default=False)
     outcome: Mapped[str] = mapped_column(String(40), default="")
+    # The school the circle was at when this was recorded: a school that takes
+    # over after a move does not reach it (policy.SCHOOL_RECORDS). Stamped by
+    # plan.services.add_item; NULL when the circle had no school then.
+    school_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
     @declared_attr
     def recorded_by_id(cls) -> Mapped[int | None]:

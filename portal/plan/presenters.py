@@ -6,6 +6,8 @@ import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from portal.access import policy
+from portal.access.audience import AUDIENCE_WORDS, listed
 from portal.timezone import to_local
 
 
@@ -15,6 +17,8 @@ class ShownField:
     label: str
     type: str
     value: str
+    # Who sees the field, when fewer see it than see its section (portal/access/audience.py).
+    audience: str = ""
 
 
 def display(field_spec, value) -> str:
@@ -31,8 +35,30 @@ def shown_fields(spec, row, readable: tuple[str, ...], *, skip_empty: bool = Fal
         value = display(field_spec, getattr(row, field_spec.name)) if row is not None else ""
         if skip_empty and not value:
             continue
-        shown.append(ShownField(field_spec.name, field_spec.label, field_spec.type, value))
+        shown.append(ShownField(field_spec.name, field_spec.label, field_spec.type, value,
+                                spec.field_audience(field_spec.name)))
     return shown
+
+
+def reach_words(role: str) -> str:
+    """What one role sees of the plan by default, in words, from the policy:
+    the sections (and the part of a section a row scope leaves), then the
+    fields of those sections kept from them."""
+    from portal.plan.sections import ordered_specs
+
+    who = AUDIENCE_WORDS[policy.check_role(role)]
+    seen, kept = [], []
+    for spec in ordered_specs():
+        if not policy.can(role, spec.kind, policy.READ):
+            continue
+        scope = policy.row_scope(role, spec.kind)
+        title = spec.short_title.lower()
+        seen.append(f"{title} ({scope.meaning})" if scope is not None else title)
+        kept += [f"{f.label} ({title})" for f in spec.fields if not policy.field_visible(role, spec.kind, f.name)]
+    sentence = f"Shown to {who}: {listed(seen)}." if seen else f"None of the plan is shown to {who}."
+    if kept:
+        sentence += f" Not shown to {who}: {listed(kept)}."
+    return sentence
 
 
 def headline(spec, row, readable: tuple[str, ...]) -> str:

@@ -1,7 +1,9 @@
 """What each section of the plan holds: its fields, labels, help and guidance.
 
 Pages, forms, history, print views and the demo all read these specs; who may
-see or change a field is decided in portal/access/policy.py, not here.
+see or change a field is decided in portal/access/policy.py, not here, and
+every line saying who sees a section or a field is worked out from it
+(portal/access/audience.py): none is written by hand in a label or a help text.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from portal.access import policy
+from portal.access import audience, policy
 from portal.plan import models
 
 RESPONSIBILITIES = (
@@ -138,6 +140,19 @@ class SectionSpec:
     # (text before the link, the section linked to, the link's text, text after).
     edit_note: tuple[str, str, str, str] | None = None
 
+    @property
+    def audience(self) -> str:
+        """Who sees this section, from the policy as it is now."""
+        return audience.section_words(self.kind)
+
+    def field_audience(self, name: str) -> str:
+        """Who sees a field, when fewer see it than see the section; else ""."""
+        self.field(name)  # an unknown field raises
+        return audience.field_words(self.kind, name)
+
+    def field_help(self, name: str) -> str:
+        return " ".join(part for part in (self.field(name).help, self.field_audience(name)) if part)
+
     def field(self, name: str) -> FieldSpec:
         for spec in self.fields:
             if spec.name == name:
@@ -206,8 +221,7 @@ _register(
             F("call_caregivers_when", "When to call caregivers"),
             F("call_emergency_when", "When to call emergency services"),
             F("return_to_class", "How the student returns to class"),
-            F("staff_notes", "Notes for the named contact",
-              help="Context for the school contact and clinicians. Teachers do not see these notes."),
+            F("staff_notes", "Background notes", help="Context behind the steps, in a few words."),
         ),
     )
 )
@@ -223,8 +237,7 @@ _register(
         order_by="start_date",
         headline=("kind", "subjects"),
         guidance=(
-            "Flexibility with deadlines and school work after a crisis. Teachers see what to allow "
-            "and until when; the reason stays with the school contact."
+            "Flexibility with deadlines and school work after a crisis: what to allow, and until when."
         ),
         fields=(
             F("kind", "Kind of adjustment", "choice", required=True, choices=ADJUSTMENT_KINDS),
@@ -233,7 +246,7 @@ _register(
             F("start_date", "From", "date", required=True),
             F("end_date", "Until", "date"),
             F("approved_by", "Approved by", "line", max_length=200),
-            F("reason", "Reason (not shown to teachers)", max_length=2000),
+            F("reason", "Reason", max_length=2000),
         ),
     )
 )
@@ -295,8 +308,7 @@ _register(
         short_title="Assessment and treatment",
         model=models.ClinicalRecord,
         guidance=(
-            "For the treating clinicians only. Record what was understood and agreed, not a label: "
-            "Support Circle never rates or scores anyone."
+            "Record what was understood and agreed, not a label: Support Circle never rates or scores anyone."
         ),
         # Caregivers never read this section, so what they must do about
         # medicines at home is written for them there, without the detail here.

@@ -8,7 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
+from portal.access import policy
 from portal.audit.services import record as audit
+from portal.circles.models import Circle
 from portal.extensions import db
 from portal.notify import services as notify
 from portal.plan import queries
@@ -131,6 +133,10 @@ def save_document(circle_id: int, spec, values: dict, base_version: int | None, 
 
 def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = None):
     row = spec.model(circle_id=circle_id, created_by_id=user.id, created_at=clock.now())
+    if spec.kind in policy.SCHOOL_RECORDS:
+        # Where it was recorded, whoever records it: after a move of school the
+        # new school does not reach the old school's records.
+        setattr(row, policy.SCHOOL_RECORD_FIELD, db.session.get(Circle, circle_id).school_organisation_id)
     if spec.order_by == "position":
         row.position = queries.next_position(circle_id, spec)
     db.session.add(row)

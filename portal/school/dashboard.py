@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.access import policy
-from portal.access.queries import row_in_scope, shared_by_circle
+from portal.access.queries import made_at_school, row_in_scope, shared_by_circle
 from portal.audit.services import record_views_at_once
 from portal.circles.models import Circle
 from portal.extensions import db
@@ -76,7 +76,7 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
     recent = now - timedelta(days=current_app.config["RECENT_EPISODE_DAYS"])
     latest = {}
     rows = db.session.execute(
-        select(Episode.circle_id, Episode.recorded_by_id, Episode.created_at).where(
+        select(Episode.circle_id, Episode.recorded_by_id, Episode.school_organisation_id, Episode.created_at).where(
             Episode.circle_id.in_(readers), Episode.removed_at.is_(None), Episode.created_at >= recent
         )
     )
@@ -93,7 +93,11 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
             Circle.id,
             select(func.max(Adjustment.updated_at)).where(Adjustment.circle_id == Circle.id).scalar_subquery(),
             select(func.max(FlexibilityReview.reviewed_at))
-            .where(FlexibilityReview.circle_id == Circle.id)
+            .where(
+                FlexibilityReview.circle_id == Circle.id,
+                # Only the current school's reviews: a previous school's are its own.
+                made_at_school(FlexibilityReview.school_organisation_id, Circle.school_organisation_id),
+            )
             .scalar_subquery(),
         ).where(Circle.id.in_(prompted))
         for circle_id, changed, reviewed_at in db.session.execute(stmt):

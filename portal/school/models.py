@@ -45,7 +45,11 @@ class SchoolHandover(db.Model):
 
 class FlexibilityReview(db.Model):
     """The school contact looked at the adjustments after an episode and
-    decided nothing needs to change: the prompt to review them can rest."""
+    decided nothing needs to change: the prompt to review them can rest.
+
+    A record of the school that made it: it keeps that school, and after a
+    move of school it no longer counts for the new one (policy.SCHOOL_RECORDS).
+    """
 
     __tablename__ = "flexibility_review"
 
@@ -53,3 +57,4 @@ class FlexibilityReview(db.Model):
     circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"), index=True)
     reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    school_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))

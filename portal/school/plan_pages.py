@@ -44,7 +44,7 @@ def _group_titles(soon_days: int) -> dict[str, str]:
 def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
     """Active, ending soon, upcoming and ended adjustments apart; ended ones stay in sight."""
     soon_days = current_app.config["ADJUSTMENT_ENDING_SOON_DAYS"]
-    today = queries.local_today()
+    today = clock.today()
     grouped: dict[str, list] = {phase: [] for phase in _group_titles(soon_days)}
     for item in items:
         row = item[0]
@@ -71,7 +71,7 @@ def section_extras(kind: str, membership, context: dict) -> dict:
     if kind == "adjustments":
         return {"item_groups": adjustment_groups(context.get("items", []), context["access"].can_edit)}
     if kind == "episodes" and queries.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
-        return {"review_prompt": queries.flexibility_review_due(membership.circle_id)}
+        return {"review_prompt": queries.flexibility_review_due(membership)}
     return {}
 
 

@@ -19,12 +19,13 @@ from sqlalchemy.orm import aliased
 
 from portal import clock
 from portal.access import policy
+from portal.access.queries import circle_school, made_at_school, row_condition
 from portal.auth.models import Organisation, User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.plan.models import Adjustment, Episode, FollowUp, SchoolPlan
 from portal.school.models import FlexibilityReview, SchoolHandover
-from portal.timezone import to_local, zone
+from portal.timezone import zone
 
 # The caseload is the school contact's; the weekly sheet is for anyone who
 # teaches or looks after the student at school.
@@ -37,16 +38,16 @@ SHEET_FIELDS = ("kind", "subjects", "details", "start_date", "end_date")
 for _kind in ("episodes", "adjustments", "follow_ups", "school_plan"):
     if not policy.can(CASELOAD_ROLE, _kind, policy.READ):
         raise RuntimeError(f"the caseload summarises {_kind}, which the school contact may no longer read")
+# Only the episodes' summary joins each row's circle, to know which school it is at now.
+for _kind in ("adjustments", "follow_ups", "school_plan"):
+    if policy.held_to_current_school(CASELOAD_ROLE, _kind):
+        raise RuntimeError(f"the caseload does not hold {_kind} to the current school")
 for _role in SHEET_ROLES:
     for _field in SHEET_FIELDS:
         if not policy.field_visible(_role, "adjustments", _field):
             raise RuntimeError(f"the weekly sheet shows adjustments.{_field}, which {_role} may not see")
-    if policy.row_scope(_role, "adjustments") is not None:
+    if policy.row_scope(_role, "adjustments") is not None or policy.held_to_current_school(_role, "adjustments"):
         raise RuntimeError("the weekly sheet does not handle a row scope on adjustments")
-
-
-def local_today() -> date:
-    return to_local(clock.now()).date()
 
 
 def local_midnight(day: date) -> datetime:
@@ -57,7 +58,7 @@ def local_midnight(day: date) -> datetime:
 def this_week(today: date | None = None) -> tuple[date, date]:
     """Monday to Sunday of the school week a teacher is planning for: this
     week, or the coming one from Saturday on."""
-    today = today or local_today()
+    today = today or clock.today()
     monday = today - timedelta(days=today.weekday())
     if today.weekday() >= 5:
         monday += timedelta(days=7)
@@ -65,12 +66,22 @@ def this_week(today: date | None = None) -> tuple[date, date]:
 
 
 def _scope_condition(role: str, kind: str, model, user_id: int):
-    """The row scope of ``role`` in ``kind`` as SQL, as portal.access.queries.row_condition does for one member."""
+    """What portal.access.queries.row_condition says for one member, for rows of
+    many circles at once: the role's row scope, and for a school record the
+    school each row's circle is at now (the statement must join Circle)."""
+    conditions = []
     scope = policy.row_scope(role, kind)
-    if scope is None:
-        return None
-    value = user_id if scope.value is policy.SELF else scope.value
-    return getattr(model, scope.field) == value
+    if scope is not None:
+        value = user_id if scope.value is policy.SELF else scope.value
+        conditions.append(getattr(model, scope.field) == value)
+    if policy.held_to_current_school(role, kind):
+        conditions.append(made_at_school(getattr(model, policy.SCHOOL_RECORD_FIELD), Circle.school_organisation_id))
+    return and_(*conditions) if conditions else None
+
+
+def _reviews_of_the_current_school():
+    """Flexibility reviews are the school's own records, like its episodes (the statement must join Circle)."""
+    return made_at_school(FlexibilityReview.school_organisation_id, Circle.school_organisation_id)
 
 
 def _where(*conditions):
@@ -152,7 +163,7 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
         raise policy.UnknownName(f"unknown caseload sort or filter: {sort!r}, {sorted(filters)!r}")
     config = current_app.config
     now = clock.now()
-    today = local_today()
+    today = clock.today()
     week_start = local_midnight(today - timedelta(days=today.weekday()))
     ending_horizon = today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
     review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
@@ -166,6 +177,7 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
             func.count(case((Episode.occurred_at >= week_start, 1))).label("this_week"),
             func.max(Episode.created_at).label("last_recorded"),
         )
+        .join(Circle, Circle.id == Episode.circle_id)
         .where(_where(Episode.circle_id.in_(mine), Episode.removed_at.is_(None),
                       _scope_condition(CASELOAD_ROLE, "episodes", Episode, user.id)))
         .group_by(Episode.circle_id)
@@ -204,7 +216,8 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
     )
     looked = (
         select(FlexibilityReview.circle_id.label("circle_id"), func.max(FlexibilityReview.reviewed_at).label("at"))
-        .where(FlexibilityReview.circle_id.in_(mine))
+        .join(Circle, Circle.id == FlexibilityReview.circle_id)
+        .where(FlexibilityReview.circle_id.in_(mine), _reviews_of_the_current_school())
         .group_by(FlexibilityReview.circle_id)
         .subquery()
     )
@@ -292,15 +305,18 @@ def needs_flexibility_review(last_recorded, adjustments_changed, reviewed_at, re
 # --- One circle at a time --------------------------------------------------------
 
 
-def flexibility_review_due(circle_id: int) -> bool:
-    """The same prompt as on the caseload, for one circle, in one statement."""
+def flexibility_review_due(membership) -> bool:
+    """The same prompt as on the caseload, for the member's circle, in one statement."""
+    circle_id = membership.circle_id
     recent = clock.now() - timedelta(days=current_app.config["RECENT_EPISODE_DAYS"])
+    episodes = _where(Episode.circle_id == circle_id, Episode.removed_at.is_(None),
+                      row_condition("episodes", membership, Episode))
+    reviews = _where(FlexibilityReview.circle_id == circle_id,
+                     made_at_school(FlexibilityReview.school_organisation_id, circle_school(membership)))
     stmt = select(
-        select(func.max(Episode.created_at))
-        .where(Episode.circle_id == circle_id, Episode.removed_at.is_(None))
-        .scalar_subquery(),
+        select(func.max(Episode.created_at)).where(episodes).scalar_subquery(),
         select(func.max(Adjustment.updated_at)).where(Adjustment.circle_id == circle_id).scalar_subquery(),
-        select(func.max(FlexibilityReview.reviewed_at)).where(FlexibilityReview.circle_id == circle_id).scalar_subquery(),
+        select(func.max(FlexibilityReview.reviewed_at)).where(reviews).scalar_subquery(),
     )
     last_recorded, changed, reviewed_at = db.session.execute(stmt).one()
     return needs_flexibility_review(last_recorded, changed, reviewed_at, recent)

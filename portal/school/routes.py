@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal.access import policy, transitions
+from portal.access.audience import listed
 from portal.access.guard import CircleAction, Section, SignedIn, guard
 from portal.access.queries import find_membership, shared_by_circle
 from portal.audit.services import record_now
@@ -14,6 +15,7 @@ from portal.circles.models import Membership
 from portal.circles.services import active_members
 from portal.extensions import db
 from portal.plan.forms import ConfirmForm
+from portal.plan.presenters import reach_words
 from portal.plan.sections import spec_for
 from portal.school import bp, queries, services
 from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
@@ -127,6 +129,9 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             move_form=move_form if can_agree else None,
             handover_form=handover_form if (can_hand_over and pending is not None) else None,
             confirm=ConfirmForm(),
+            teachers_see=reach_words(policy.SCHOOL_STAFF),
+            # The school's own records, which a move does not hand over (policy.SCHOOL_RECORDS).
+            staying_behind=listed([spec_for(kind).title.lower() for kind in policy.SECTIONS if kind in policy.SCHOOL_RECORDS]),
         ),
         status,
     )

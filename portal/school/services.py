@@ -39,7 +39,10 @@ def remove_teacher(membership: Membership, actor: Membership) -> None:
 
 
 def mark_flexibility_reviewed(circle_id: int, actor: User) -> None:
-    db.session.add(FlexibilityReview(circle_id=circle_id, reviewed_by_id=actor.id, reviewed_at=clock.now()))
+    school = db.session.get(Circle, circle_id).school_organisation_id
+    db.session.add(
+        FlexibilityReview(circle_id=circle_id, reviewed_by_id=actor.id, reviewed_at=clock.now(), school_organisation_id=school)
+    )
     audit("flexibility_reviewed", circle_id=circle_id, section="adjustments", user=actor)
     db.session.commit()
 

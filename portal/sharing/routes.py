@@ -10,10 +10,10 @@ from portal.access.guard import CircleAction, guard
 from portal.access.queries import shared_for
 from portal.auth.models import User
 from portal.extensions import db
-from portal.plan.forms import ConfirmForm, select_choices
+from portal.plan.forms import ConfirmForm, choose_first
 from portal.plan.sections import SPECS
 from portal.sharing import bp, services
-from portal.sharing.forms import AGREED_BY_LABELS, AgreementForm
+from portal.sharing.forms import AGREED_BY_LABELS, AGREED_BY_PLACEHOLDER, SHARE_PLACEHOLDER, AgreementForm
 from portal.sharing.models import Agreement
 
 
@@ -24,12 +24,14 @@ def _share_value(section: str, role: str) -> str:
 def _form(membership, shared):
     form = AgreementForm()
     pairs = services.shareable_for(membership, shared)
-    form.share.choices = select_choices(
-        (_share_value(section, role), f"{SPECS[section].title}, with the {policy.ROLE_LABELS[role].lower()}")
-        for section, role in pairs
+    form.share.choices = choose_first(
+        SHARE_PLACEHOLDER,
+        ((_share_value(section, role), f"{SPECS[section].title}, with the {policy.ROLE_LABELS[role].lower()}")
+         for section, role in pairs),
     )
-    form.agreed_by.choices = select_choices(
-        (value, AGREED_BY_LABELS[value]) for value in services.AGREED_BY_FOR_ROLE.get(membership.role, ())
+    form.agreed_by.choices = choose_first(
+        AGREED_BY_PLACEHOLDER,
+        ((value, AGREED_BY_LABELS[value]) for value in services.AGREED_BY_FOR_ROLE.get(membership.role, ())),
     )
     return form
 
@@ -57,7 +59,7 @@ def _page(form, status=200):
             now=now,
             specs=SPECS,
             agreed_by_labels=AGREED_BY_LABELS,
-            form=form if can_record and form.share.choices else None,
+            form=form if can_record and form.offers_sharing() else None,
             can_record=can_record,
             confirm=ConfirmForm(),
         ),

@@ -277,3 +277,60 @@ def test_an_admin_cannot_touch_another_organisations_accounts_or_their_own(app, 
     anonymous = app.test_client().post(f"/admin/accounts/{contact.id}/end-sessions")
     assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
     assert audited("sessions_ended_by_admin") == [] and audited("mfa_reset_by_admin") == []
+
+
+# --- Creating an account: no role is chosen for the admin ------------------------------------------------
+
+
+def _untouched(page: str, action_suffix: str = "") -> dict:
+    """What a browser sends for the page's main form when nobody changes anything."""
+    from tests.web import forms_in
+
+    (form,) = [f for f in forms_in(page) if f["method"] == "post" and "staff_role" in dict(f["fields"])]
+    return dict(form["fields"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "roles"),
+    [("school", {"school_contact", "school_staff", "none"}), ("clinic", {"clinician", "none"})],
+)
+def test_the_new_account_form_starts_with_no_role_chosen(app, world, login_as, kind, roles):
+    organisation = world.school if kind == "school" else world.clinic
+    admin = login_as(factories.user("Org Admin", org=organisation, is_org_admin=True), app.test_client())
+    page = admin.get("/admin/accounts/new").text
+    # Left alone, the role field sends nothing chosen: never the most powerful role, never any role.
+    assert _untouched(page)["staff_role"] == ""
+    offered = set(re.findall(r'<option (?:selected )?value="([^"]*)"', page))
+    assert offered == roles | {""}
+
+    typed = {"name": "Robin New", "title": "Counselor", "email": "robin.new@example.com",
+             "password": "a long and unusual passphrase 42"}
+    response = admin.post("/admin/accounts/new", data={**typed, "staff_role": ""})
+    assert response.status_code == 422
+    assert "Please choose a role" in response.text
+    assert 'href="#staff_role"' in response.text  # the error summary points at the field
+    for name in ("name", "title", "email"):
+        assert f'value="{typed[name]}"' in response.text, name  # what was typed is kept
+    assert factories_user_count("robin.new@example.com") == 0
+
+
+def test_an_admin_chooses_each_role_or_none(app, world, login_as):
+    admin = login_as(world.org_admin, app.test_client())
+    for n, (choice, stored) in enumerate((("none", None), ("school_staff", "school_staff"),
+                                           ("school_contact", "school_contact"))):
+        email = f"chosen{n}@example.com"
+        response = admin.post("/admin/accounts/new", data={
+            "name": f"Chosen {n}", "email": email, "staff_role": choice, "password": "a long and unusual passphrase 42"})
+        assert response.status_code == 302, response.text
+        db.session.expire_all()
+        assert db.session.scalar(select(User.staff_role).where(User.email == email)) == stored
+    # A role outside the organisation's kind is refused, whatever is posted.
+    response = admin.post("/admin/accounts/new", data={
+        "name": "Not A Clinician", "email": "nope@example.com", "staff_role": "clinician",
+        "password": "a long and unusual passphrase 42"})
+    assert response.status_code == 422 and factories_user_count("nope@example.com") == 0
+
+
+def factories_user_count(email: str) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(User).where(User.email == email))

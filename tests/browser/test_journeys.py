@@ -356,7 +356,7 @@ def test_journey_3_counselor_writes_the_school_plan_and_the_teacher_sees_only_wh
         "If Riley is hurt or cannot keep safe: call 911 first."
     )
     counselor.get_by_label("How the student returns to class").fill("When ready, with a note from Sam.")
-    counselor.get_by_label("Notes for the named contact").fill(notes_secret)
+    counselor.get_by_label("Background notes").fill(notes_secret)
     counselor.get_by_role("button", name="Save").click()
     expect(counselor.get_by_role("status")).to_contain_text("In-school distress plan saved.")
     expect(counselor.locator('[data-section="school_plan"]')).to_contain_text(notes_secret)
@@ -370,7 +370,7 @@ def test_journey_3_counselor_writes_the_school_plan_and_the_teacher_sees_only_wh
     counselor.get_by_label(field_named("From")).fill(today.isoformat())
     counselor.get_by_label(field_named("Until")).fill(until.isoformat())
     counselor.get_by_label("Approved by").fill("Sam Okafor, School counselor")
-    counselor.get_by_label("Reason (not shown to teachers)").fill(reason_secret)
+    counselor.get_by_label("Reason", exact=True).fill(reason_secret)
     counselor.get_by_role("button", name="Save").click()
     expect(counselor.get_by_role("status")).to_contain_text("The adjustment was added.")
     adjustments = counselor.locator('[data-section="adjustments"]')
@@ -406,7 +406,7 @@ def test_journey_3_counselor_writes_the_school_plan_and_the_teacher_sees_only_wh
     expect(plan_shown).to_contain_text("Call the front office, ext. 100")
     expect(plan_shown).to_contain_text("Show the green card and go to Room 114.")
     expect(main).not_to_contain_text(notes_secret)
-    expect(main).not_to_contain_text("Notes for the named contact")
+    expect(main).not_to_contain_text("Background notes")
 
     teacher.get_by_role("link", name="Riley's plan").click()
     open_section(teacher, "Deadline flexibility and school adjustments")
@@ -719,7 +719,7 @@ def test_journey_9_the_plans_print_on_one_page_from_the_print_link(person, live_
             assert pdf_pages(page.pdf(format=paper, print_background=False)) == 1, (email, kind, paper)
         if kind == "school_plan":
             expect(page.get_by_role("main")).to_contain_text("Steps staff take, in order")
-            expect(page.get_by_role("main")).not_to_contain_text("Notes for the named contact")
+            expect(page.get_by_role("main")).not_to_contain_text("Background notes")
 
     # The print is in the record the family reads.
     parent = person(PARENT)

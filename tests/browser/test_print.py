@@ -34,5 +34,5 @@ def test_print_view_fits_one_page(page_as, live_server, jordan, kind):
 def test_teacher_print_of_school_plan_has_no_notes(page_as, live_server, jordan):
     page = page_as("teacher@demo.example.org")
     page.goto(f"{live_server.url}/circles/{jordan}/plan/school_plan/print")
-    assert "Notes for the named contact" not in page.content()
+    assert "Background notes" not in page.content()
     assert "Steps staff take" in page.content()

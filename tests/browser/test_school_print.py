@@ -35,7 +35,7 @@ def test_the_weekly_sheet_prints_on_one_page(page_as, live_server, email):
 def test_the_teachers_in_school_plan_prints_on_one_page(page_as, live_server, jordan):
     page = page_as(TEACHER)
     page.goto(f"{live_server.url}/circles/{jordan}/plan/school_plan/print")
-    assert "Steps staff take" in page.content() and "Notes for the named contact" not in page.content()
+    assert "Steps staff take" in page.content() and "Background notes" not in page.content()
     assert _pages_printed(page) == {"Letter": 1, "A4": 1}
 
 

@@ -125,3 +125,68 @@ def test_downgrade_to_base_removes_every_table(migrated_app):
     # And the way back up still works.
     flask_migrate.upgrade()
     assert _differences(db.metadata) == []
+
+
+def _insert(connection, table: sa.Table, **values) -> int:
+    """A row with every required column filled in plainly, ``values`` over them."""
+    from datetime import date, datetime
+
+    row = {}
+    for column in table.columns:
+        if column.primary_key or column.nullable or column.name in values:
+            continue
+        kind = column.type.python_type
+        row[column.name] = {int: 1, str: "", bool: False, datetime: datetime(2026, 1, 1), date: date(2026, 1, 1)}[kind]
+    row.update(values)
+    return connection.execute(table.insert().values(**row)).inserted_primary_key[0]
+
+
+def test_the_school_records_migration_gives_existing_rows_the_school_they_were_made_at(migrated_app):
+    """Episodes and flexibility reviews made before a move belong to the school
+    the move left; those made since, and those of a circle that never moved, to
+    the circle's school now; a circle with no school then keeps none."""
+    from datetime import datetime
+
+    flask_migrate.upgrade(revision="bfa8d5a3c99f")
+    tables = sa.MetaData()
+    tables.reflect(bind=db.engine)
+    t = tables.tables
+    with db.engine.begin() as connection:
+        lakeview, hillside = (_insert(connection, t["organisation"], name=name, kind="school")
+                              for name in ("Lakeview", "Hillside"))
+        user = _insert(connection, t["user"], email="someone@example.com")
+        moved = _insert(connection, t["circle"], young_person_name="Jordan", created_by_id=user,
+                        school_organisation_id=hillside)
+        stayed = _insert(connection, t["circle"], young_person_name="Alex", created_by_id=user,
+                         school_organisation_id=lakeview)
+        _insert(connection, t["school_handover"], circle_id=moved, agreed_by_id=user, to_school_name="Hillside",
+                from_organisation_id=lakeview, to_organisation_id=hillside, performed_at=datetime(2026, 3, 1))
+        # A circle that had no school recorded when it moved: what came before belongs to none.
+        unschooled = _insert(connection, t["circle"], young_person_name="Sam", created_by_id=user,
+                             school_organisation_id=hillside)
+        _insert(connection, t["school_handover"], circle_id=unschooled, agreed_by_id=user, to_school_name="Hillside",
+                to_organisation_id=hillside, performed_at=datetime(2026, 3, 1))
+        # A handover agreed but never performed moves nothing.
+        _insert(connection, t["school_handover"], circle_id=stayed, agreed_by_id=user, to_school_name="Elsewhere",
+                from_organisation_id=lakeview)
+
+        def episode(circle_id, at):
+            return _insert(connection, t["episode"], circle_id=circle_id, created_at=at, occurred_at=at)
+
+        def review(circle_id, at):
+            return _insert(connection, t["flexibility_review"], circle_id=circle_id, reviewed_by_id=user, reviewed_at=at)
+
+        rows = {
+            ("episode", episode(moved, datetime(2026, 2, 1))): lakeview,
+            ("episode", episode(moved, datetime(2026, 4, 1))): hillside,
+            ("episode", episode(stayed, datetime(2026, 2, 1))): lakeview,
+            ("episode", episode(unschooled, datetime(2026, 2, 1))): None,
+            ("flexibility_review", review(moved, datetime(2026, 2, 2))): lakeview,
+            ("flexibility_review", review(moved, datetime(2026, 4, 2))): hillside,
+        }
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        for (table, row_id), school in rows.items():
+            found = connection.scalar(sa.text(f"SELECT school_organisation_id FROM {table} WHERE id = :id"), {"id": row_id})  # noqa: S608
+            assert found == school, (table, row_id)
+    assert _differences(db.metadata) == []

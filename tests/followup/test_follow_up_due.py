@@ -18,6 +18,7 @@ from portal.notify.scheduler import run_scheduled
 from portal.plan import services as plan_services
 from portal.plan.models import FollowUp, SectionVersion
 from portal.plan.sections import SPECS
+from portal.timezone import to_local
 from tests.followup.conftest import add, appointment, attention, episode, give_monitoring
 
 DUE = "follow_up_due"
@@ -53,7 +54,8 @@ def test_an_episode_makes_a_follow_up_due_and_booking_one_clears_it(app, world, 
         assert all(kind != DUE for kind, _ in attention(client, circle_id))
 
     episode(world)
-    due_by = frozen_clock.current + timedelta(days=app.config["FOLLOW_UP_DUE_DAYS"])
+    # Shown on its day where the people are, not in UTC.
+    due_by = to_local(frozen_clock.current + timedelta(days=app.config["FOLLOW_UP_DUE_DAYS"]))
     items = attention(clients[policy.CLINICIAN], circle_id)
     assert (DUE, f"A follow-up is due by {due_by:%a} {due_by.day} {due_by:%b %Y}") in items
     # Only those who answer for follow-up see it; a caregiver reads the

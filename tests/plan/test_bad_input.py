@@ -325,7 +325,7 @@ def make_target(app, world, login_as, case) -> Target:
             described = describe(form)
         else:
             form = AccountForm(formdata=None)
-            form.staff_role.choices = [c for c in form.staff_role.choices if c.value != "clinician"]
+            form.limit_to(world.org_admin.organisation.kind)
             described = describe(form)
     if endpoint == "auth.login":
         # A well-formed sign-in with a wrong password: the form comes back (401).

@@ -3,8 +3,9 @@
 A unique marker goes into every text field of every section, then every actor
 fetches every page of the circle they could try, including the pages that
 refuse them. Whether an actor may see a marker is worked out from the policy
-alone (field_visible and the row scopes), never from what the pages happen to
-show, so a page that forgets to filter shows up as a leak.
+alone (field_visible, the row scopes, and which school a school record was
+made at), never from what the pages happen to show, so a page that forgets to
+filter shows up as a leak. The walk runs again after a move of school.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Canary:
             if marker.kind == spec.kind and marker.row.get("id") == row.id:
                 marker.current = False
         scoped = {scope.field for (kind, _), scope in policy.ROW_SCOPES.items() if kind == spec.kind}
+        if spec.kind in policy.SCHOOL_RECORDS:
+            scoped.add(policy.SCHOOL_RECORD_FIELD)
         row_values = {"id": row.id} | {name: getattr(row, name) for name in scoped}
         for name, text in texts.items():
             token = MARKER.match(text).group()
@@ -123,10 +126,13 @@ class Actor:
     name: str
     user_id: int | None
     role: str | None  # the role in the canary circle; None for everyone outside it
+    # The school the canary circle is at now (its school records are that school's).
+    circle_school: int | None = None
 
 
 def actors_of(world) -> list[Actor]:
-    actors = [Actor(role, world.users[role].id, role) for role in policy.ROLES]
+    school = world.circle.school_organisation_id
+    actors = [Actor(role, world.users[role].id, role, school) for role in policy.ROLES]
     actors.append(Actor("outsider", world.outsider.id, None))
     actors.append(Actor("org_admin", world.org_admin.id, None))
     actors.append(Actor("removed_member", world.removed.id, None))
@@ -138,6 +144,10 @@ def may_see(actor: Actor, marker: Marker, shared: policy.Shared = frozenset()) -
     """From the policy alone, with the (section, role) pairs shared under agreements in force."""
     if actor.role is None or not policy.field_visible(actor.role, marker.kind, marker.field, shared):
         return False
+    # A school reaches only the school records made while the student was there.
+    if actor.role in policy.SCHOOL_ROLES and marker.kind in policy.SCHOOL_RECORDS:
+        if marker.row[policy.SCHOOL_RECORD_FIELD] != actor.circle_school:
+            return False
     scope = policy.row_scope(actor.role, marker.kind)
     if scope is None:
         return True
@@ -353,6 +363,54 @@ def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_
     # Guards against a vacuous pass: the clinician reads all three kinds of attention item.
     assert {"follow_ups", "episodes", "adjustments"} <= attention_kinds[policy.CLINICIAN]
     assert attention_kinds["anonymous"] == attention_kinds["outsider"] == set()
+
+
+def test_after_a_move_of_school_each_school_reaches_only_its_own_records(app, world, login_as, canary_figures):
+    """The whole walk again once the student has moved: the new school's
+    contact and teacher reach the in-school plan and the adjustments that
+    moved, and the episodes recorded since, never the old school's; the old
+    school's people reach nothing; the family and the clinicians everything."""
+    from portal.circles.models import Circle
+    from portal.school import services as school_services
+
+    world.circle.school = world.school
+    db.session.commit()
+    canary = write_whole_plan(world)
+    hillside = factories.organisation("Hillside Academy", "school")
+    kim = factories.user("Kim Lee", email="kim.lee@hillside.example.com", staff_role="school_contact", org=hillside)
+    pat = factories.user("Pat Ng", email="pat.ng@hillside.example.com", staff_role="school_staff", org=hillside)
+    agreement = school_services.record_move_agreement(world.circle, "Hillside Academy", world.users[policy.CAREGIVER])
+    school_services.hand_over(world.circle, agreement, kim.email, world.users[policy.SCHOOL_CONTACT])
+    circle = db.session.get(Circle, world.circle.id)
+    factories.member(circle, pat, policy.SCHOOL_STAFF, kim)
+    for author in (kim, pat):
+        canary.revise("episodes", canary.write("episodes", author), author)
+    circle_id, other_circle_id = circle.id, world.other_circle.id
+    urls = urls_to_try(circle_id, other_circle_id, item_ids(circle_id))
+    urls += ["/school/caseload", "/school/this-week", "/school/this-week/print", f"/circles/{circle_id}/school"]
+    school = circle.school_organisation_id
+    actors = [Actor(role, world.users[role].id, role, school)
+              for role in (policy.CLINICIAN, policy.CAREGIVER, policy.YOUNG_PERSON)]
+    actors += [Actor("new school contact", kim.id, policy.SCHOOL_CONTACT, school),
+               Actor("new teacher", pat.id, policy.SCHOOL_STAFF, school),
+               Actor("old school contact", world.users[policy.SCHOOL_CONTACT].id, None),
+               Actor("old teacher", world.users[policy.SCHOOL_STAFF].id, None),
+               Actor("outsider", world.outsider.id, None), Actor("anonymous", None, None)]
+    found = Findings()
+    for actor in actors:
+        client = client_for(app, login_as, actor.user_id)
+        check_pages(actor, [Page(actor, url, *fetch(app, client, url)) for url in urls], canary, circle_id, found)
+    canary_figures["old school records reached by the new school after a move"] = len(
+        [leak for leak in found.leaks if leak[0].startswith("new ")]
+    )
+    assert not found.leaks, found.leaks
+    assert not found.missing, found.missing
+    assert not found.server_errors, found.server_errors
+    assert not found.unscanned, found.unscanned
+    # Not vacuous: each school wrote episodes, and the new contact is shown the new ones.
+    by_school = {marker.row[policy.SCHOOL_RECORD_FIELD] for marker in canary.markers.values() if marker.kind == "episodes"}
+    assert by_school == {world.school.id, hillside.id}
+    assert any(may_see(actors[3], marker) for marker in canary.markers.values() if marker.kind == "episodes")
 
 
 # --- Conflicts: two people save the same thing from the same version. ---

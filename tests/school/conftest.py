@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from portal import clock
 from portal.access import policy
 from portal.extensions import db
-from portal.school.queries import local_today
 from tests import factories
 
 
@@ -25,7 +25,7 @@ def school_world(world):
 
 def add_adjustment(circle, author, marker: str, *, starts: int = -7, ends: int | None = 30, kind: str = "extension"):
     """An adjustment from ``starts`` to ``ends`` days from today (None: open-ended)."""
-    today = local_today()
+    today = clock.today()
     return factories.write_section(
         circle,
         "adjustments",

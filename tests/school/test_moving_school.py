@@ -4,7 +4,7 @@ contact; the old school's people lose access on their next request."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.access import policy
 from portal.audit.models import AuditEvent
@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.invitations import services as invitations
 from portal.invitations.models import Invitation
 from portal.notify.models import Notification
+from portal.plan.sections import SPECS
 from portal.school.models import SchoolHandover
 from portal.school.services import NO_SCHOOL_ACCOUNT
 from tests import factories
@@ -182,3 +183,153 @@ def test_a_caregiver_can_withdraw_the_agreement_and_a_new_one_replaces_the_old(a
     assert caregiver.post(f"{base}/move/{other.id}/withdraw").status_code == 404
     db.session.expire_all()
     assert db.session.get(SchoolHandover, other.id).pending
+
+
+# --- What does not move: the old school's own records ---------------------------------------------------
+
+
+def _handed_over(world, kim):
+    """The caregiver agrees and the old contact hands over to Kim, through the services."""
+    from portal.school import services as school_services
+
+    agreement = school_services.record_move_agreement(world.circle, "Hillside Academy", world.users[policy.CAREGIVER])
+    school_services.hand_over(world.circle, agreement, kim.email, world.users[policy.SCHOOL_CONTACT])
+    db.session.expire_all()
+
+
+def _new_school_pages(circle_id: int, episode_ids) -> list[str]:
+    base = f"/circles/{circle_id}"
+    pages = ["/dashboard", "/circles", "/notifications", "/school/caseload", "/school/this-week",
+             "/school/this-week/print", "/calendar", "/clinician/caseload", base, f"{base}/members", f"{base}/school",
+             f"{base}/sharing", f"{base}/reviews", f"{base}/plan/school_plan/print", f"{base}/plan/episodes/new"]
+    pages += [f"/school/caseload?sort={sort}" for sort in ("last_episode", "ending", "review")]
+    pages += ["/school/caseload?filter=episodes_this_week"]
+    for kind in SPECS:
+        pages += [f"{base}/plan/{kind}", f"{base}/plan/{kind}/history"]
+    pages += [f"{base}/plan/episodes/{episode_id}/edit" for episode_id in episode_ids]
+    return pages
+
+
+def test_after_a_handover_the_new_school_reaches_none_of_the_old_schools_episodes(app, school_world, login_as):
+    from portal.plan import services as plan_services
+    from portal.plan.models import Episode
+    from portal.school import queries as school_queries
+    from portal.school import services as school_services
+
+    world = school_world
+    users = world.users
+    circle_id = world.circle.id
+    old_contact, old_teacher = users[policy.SCHOOL_CONTACT], users[policy.SCHOOL_STAFF]
+    # At Lakeview: episodes by the contact and a teacher, one changed (history), one removed; a flexibility review.
+    kept = factories.write_section(world.circle, "episodes", old_contact, "OLDSCHOOL-A")
+    factories.write_section(world.circle, "episodes", old_teacher, "OLDSCHOOL-B")
+    removed = factories.write_section(world.circle, "episodes", old_contact, "OLDSCHOOL-C")
+    plan_services.update_item(kept, SPECS["episodes"], {"observed": "OLDSCHOOL-D changed"}, kept.version, old_contact)
+    plan_services.set_removed(removed, SPECS["episodes"], old_contact, removed=True)
+    school_services.mark_flexibility_reviewed(circle_id, old_contact)
+    add_adjustment(world.circle, old_contact, "CARRIED")
+
+    hillside, kim = _new_school()
+    _handed_over(world, kim)
+    pat = factories.user("Pat Ng", email="pat.ng@hillside.example.com", staff_role="school_staff", org=hillside)
+    circle = db.session.get(Circle, circle_id)
+    factories.member(circle, pat, policy.SCHOOL_STAFF, kim)
+    # At Hillside: the new school records its own.
+    factories.write_section(circle, "episodes", kim, "NEWSCHOOL-K")
+    factories.write_section(circle, "episodes", pat, "NEWSCHOOL-P")
+    episode_ids = list(db.session.scalars(select(Episode.id).where(Episode.circle_id == circle_id)))
+    assert len(episode_ids) == 5
+
+    kim_client, pat_client = login_as(kim, app.test_client()), login_as(pat, app.test_client())
+    seen = {}
+    for who, client in (("kim", kim_client), ("pat", pat_client)):
+        for url in _new_school_pages(circle_id, episode_ids):
+            response = client.get(url)
+            assert response.status_code < 500, (who, url)
+            assert "OLDSCHOOL" not in response.text, (who, url)
+            seen[who, url] = response
+    base = f"/circles/{circle_id}"
+    # The old episodes are not there at all for the new school: their pages are 404, like another circle's.
+    old_ids = [i for i in episode_ids if db.session.get(Episode, i).school_organisation_id != hillside.id]
+    assert len(old_ids) == 3
+    for old_id in old_ids:
+        assert seen["kim", f"{base}/plan/episodes/{old_id}/edit"].status_code == 404
+        assert kim_client.post(f"{base}/plan/episodes/{old_id}/remove").status_code == 404
+    # What does move, and what the new school records, they see.
+    episodes = seen["kim", f"{base}/plan/episodes"].text
+    assert "NEWSCHOOL-K" in episodes and "NEWSCHOOL-P" in episodes
+    assert "NEWSCHOOL-K" in seen["kim", f"{base}/plan/episodes/history"].text
+    assert "CARRIED-reason" in seen["kim", f"{base}/plan/adjustments"].text
+    assert "CARRIED-details" in seen["pat", "/school/this-week"].text
+    assert "PLAN-staff_steps" in seen["pat", f"{base}/plan/school_plan"].text
+    pat_episodes = seen["pat", f"{base}/plan/episodes"].text
+    assert "NEWSCHOOL-P" in pat_episodes and "NEWSCHOOL-K" not in pat_episodes
+    # Counts on the caseload and the dashboard are of the new school's episodes only.
+    (row,) = school_queries.caseload(kim).rows
+    newest = db.session.scalar(select(func.max(Episode.occurred_at)).where(Episode.school_organisation_id == hillside.id))
+    assert row.episodes_this_week <= 2 and row.last_episode == newest
+    assert seen["kim", "/dashboard"].text.count("An in-school episode was recorded") == 2
+
+    # The family and the clinicians still see every episode, from both schools.
+    for role in (policy.CAREGIVER, policy.CLINICIAN):
+        client = login_as(users[role], app.test_client())
+        page = client.get(f"{base}/plan/episodes").text
+        assert all(marker in page for marker in ("OLDSCHOOL-A", "OLDSCHOOL-B", "NEWSCHOOL-K", "NEWSCHOOL-P")), role
+        assert "OLDSCHOOL-A" in client.get(f"{base}/plan/episodes/history").text
+    clinician = login_as(users[policy.CLINICIAN], app.test_client())
+    assert f"{base}/plan/episodes/{removed.id}/restore" in clinician.get(f"{base}/plan/episodes").text
+
+    # Restoring an old episode tells the family and the clinicians, never the new school.
+    before = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == kim.id))
+    assert clinician.post(f"{base}/plan/episodes/{removed.id}/restore").status_code == 302
+    after = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == kim.id))
+    assert after == before
+    assert "OLDSCHOOL-C" not in kim_client.get(f"{base}/plan/episodes").text
+    # The old school's people see nothing at all.
+    for user in (old_contact, old_teacher):
+        client = login_as(user, app.test_client())
+        assert client.get(f"{base}/plan/episodes").status_code == 404
+        assert "Jordan" not in client.get("/school/caseload").text + client.get("/school/this-week").text
+
+
+def test_an_old_schools_flexibility_review_does_not_quiet_the_new_schools_prompt(app, school_world, login_as):
+    from portal.school import queries as school_queries
+    from portal.school.models import FlexibilityReview
+
+    world = school_world
+    circle_id = world.circle.id
+    hillside, kim = _new_school()
+    _handed_over(world, kim)
+    factories.write_section(db.session.get(Circle, circle_id), "episodes", kim, "NEWSCHOOL")
+    # A review kept under the previous school, however recent, is not the new school's.
+    db.session.add(FlexibilityReview(circle_id=circle_id, reviewed_by_id=world.users[policy.SCHOOL_CONTACT].id,
+                                     school_organisation_id=world.school.id))
+    db.session.commit()
+    (row,) = school_queries.caseload(kim).rows
+    assert row.review_flexibility
+    page = login_as(kim, app.test_client()).get(f"/circles/{circle_id}/plan/episodes").text
+    assert "flexibility-reviewed" in page
+    # The new school's own review does quiet it.
+    school_services_mark(circle_id, kim)
+    (row,) = school_queries.caseload(kim).rows
+    assert not row.review_flexibility
+    assert db.session.scalars(select(FlexibilityReview.school_organisation_id).order_by(FlexibilityReview.id.desc())).first() == hillside.id
+
+
+def school_services_mark(circle_id: int, actor) -> None:
+    from portal.school import services as school_services
+
+    school_services.mark_flexibility_reviewed(circle_id, actor)
+    db.session.expire_all()
+
+
+def test_every_school_record_carries_the_school_it_was_made_at():
+    """The class, not the instance: each section the policy holds to the
+    current school, and the school's own flexibility reviews, keep the school."""
+    from portal.school.models import FlexibilityReview
+
+    assert policy.SCHOOL_RECORDS, "the policy names the school's own records"
+    for model in [SPECS[kind].model for kind in policy.SCHOOL_RECORDS] + [FlexibilityReview]:
+        assert policy.SCHOOL_RECORD_FIELD in model.__table__.c, model.__name__
+    # The plan and the adjustments move with the student: they are not the old school's records.
+    assert not {"school_plan", "adjustments"} & policy.SCHOOL_RECORDS

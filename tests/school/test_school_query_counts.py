@@ -18,7 +18,7 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.plan.models import Adjustment, Episode, FollowUp, SchoolPlan
 from portal.school.models import FlexibilityReview
-from portal.school.queries import PER_PAGE, local_today, this_week, week_sheet
+from portal.school.queries import PER_PAGE, this_week, week_sheet
 from tests.web import counting_statements, figures
 
 FIGURES = "school: SQL statements per page (10 students = 1,000)"
@@ -41,7 +41,7 @@ def add_students(creator, count: int, memberships: dict[int, str], start: int = 
     """``count`` circles, each with its members in ``memberships`` (user id -> role), and
     varied episodes, adjustments, school reviews and plans, in a handful of statements."""
     now = clock.now()
-    today = local_today()
+    today = clock.today()
     ids = list(db.session.scalars(
         insert(Circle).returning(Circle.id, sort_by_parameter_order=True),
         [{"young_person_name": f"Student {start + n:04d}", "created_by_id": creator.id, "created_at": now}

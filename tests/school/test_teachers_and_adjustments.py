@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.access import policy
 from portal.circles.models import Membership
 from portal.extensions import db
-from portal.school.queries import local_today, this_week
+from portal.school.queries import this_week
 from tests import factories
 from tests.school.conftest import add_adjustment
 
@@ -115,7 +116,7 @@ def test_adjustments_are_shown_apart_by_where_they_are_in_time(app, school_world
     dashboard = login_as(contact_user, app.test_client()).get("/dashboard").text
     assert "ends soon" in dashboard
     caseload = login_as(contact_user, app.test_client()).get("/school/caseload").text
-    ends = local_today() + timedelta(days=soon - 1)
+    ends = clock.today() + timedelta(days=soon - 1)
     assert f"Ends soon: {ends:%a} {ends.day} {ends:%b}" in caseload
 
     # The weekly sheet: only what is in force at some point this week.
@@ -124,7 +125,7 @@ def test_adjustments_are_shown_apart_by_where_they_are_in_time(app, school_world
     for marker, starts, ends in (("OPENENDED", -30, None), ("ENDINGSOON", -10, soon - 1),
                                  ("ENDINGLATER", -10, soon + 10), ("ENDEDLONGAGO", -60, -40),
                                  ("ENDEDRECENTLY", -20, -2), ("STARTSLATER", 20, 40)):
-        start = local_today() + timedelta(days=starts)
-        end = None if ends is None else local_today() + timedelta(days=ends)
+        start = clock.today() + timedelta(days=starts)
+        end = None if ends is None else clock.today() + timedelta(days=ends)
         expected = start <= sunday and (end is None or end >= monday)
         assert (f"{marker}-details" in week) == expected, marker

@@ -151,3 +151,21 @@ def test_the_same_share_is_not_recorded_twice(app, plan, login_as):
     again = record(app, login_as, plan, policy.CAREGIVER, share="safety_plan:school_contact", agreed_by="guardian")
     assert again.status_code == 422 and "already shared" in again.text
     assert len(db.session.scalars(select(Agreement)).all()) == 1
+
+
+def test_nothing_is_chosen_for_the_person_recording_an_agreement(app, plan, login_as):
+    """Who agreed, and what is shared, are stated by the person recording it: an
+    untouched form shares nothing and records nobody's agreement."""
+    from tests.web import forms_in
+
+    world = plan
+    for role in (policy.CLINICIAN, policy.CAREGIVER, policy.YOUNG_PERSON):
+        client = as_user(app, login_as, world.users[role])
+        page = client.get(f"/circles/{world.circle.id}/sharing").text
+        (form,) = [f for f in forms_in(page) if f["action"] == f"/circles/{world.circle.id}/sharing"]
+        sent = dict(form["fields"])
+        assert sent["share"] == "" and sent["agreed_by"] == "", role
+        response = client.post(f"/circles/{world.circle.id}/sharing", data=sent)
+        assert response.status_code == 422
+        assert "Please choose what to share." in response.text and "Please choose who agreed." in response.text
+    assert db.session.scalar(select(Agreement.id)) is None

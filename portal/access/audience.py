@@ -1,0 +1,108 @@
+"""Who sees a section or a field, in plain words, worked out from the policy.
+
+Every "who sees this" line on a page comes from here, so that it cannot say
+"teachers do not see these notes" when the policy also shows them to the
+family, or keep saying it after the policy changes. Only roles are named;
+the pages add the section's and the field's own labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.access import policy
+
+# Each role as a reader of a sentence "Seen by: ..." names them.
+AUDIENCE_WORDS: dict[str, str] = {
+    policy.CLINICIAN: "clinicians",
+    policy.CAREGIVER: "caregivers",
+    policy.YOUNG_PERSON: "the young person",
+    policy.SCHOOL_CONTACT: "the school contact",
+    policy.SCHOOL_STAFF: "teachers",
+}
+
+if set(AUDIENCE_WORDS) != set(policy.ROLES):
+    raise RuntimeError("every role in the policy needs words in AUDIENCE_WORDS")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The roles, in policy.ROLES order, that read a section or field."""
+
+    readers: tuple[str, ...]  # by default
+    by_agreement: tuple[str, ...]  # only while an agreement to share is in force
+    others: tuple[str, ...]  # never
+    # (role, what part) for readers who reach only some rows: a row scope, the
+    # school records of the current school.
+    partly: tuple[tuple[str, str], ...] = ()
+
+
+def audience(kind: str, field: str | None = None) -> Audience:
+    """Who may read ``kind`` (or one of its fields), asked of the policy's own
+    decisions: the same functions the pages, queries and exports ask."""
+    policy.check_section(kind)
+
+    def reads(role: str, shared: policy.Shared) -> bool:
+        if field is None:
+            return policy.can(role, kind, policy.READ, shared)
+        return policy.field_visible(role, kind, field, shared)
+
+    readers = tuple(role for role in policy.ROLES if reads(role, frozenset()))
+    by_agreement = tuple(
+        role for role in policy.ROLES if role not in readers and reads(role, frozenset({(kind, role)}))
+    )
+    others = tuple(role for role in policy.ROLES if role not in readers and role not in by_agreement)
+    partly = ()
+    if field is None:
+        partly = tuple((role, meaning) for role in (*readers, *by_agreement) if (meaning := _part(role, kind)))
+    return Audience(readers, by_agreement, others, partly)
+
+
+def _part(role: str, kind: str) -> str:
+    """What of a list section's rows the role reaches, in words; "" for all of them."""
+    scope = policy.row_scope(role, kind)
+    parts = [scope.meaning] if scope is not None else []
+    if policy.held_to_current_school(role, kind):
+        parts.append(policy.SCHOOL_RECORDS_MEANING)
+    return "; ".join(parts)
+
+
+def listed(words: list[str], last: str = "and") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def words(found: Audience) -> str:
+    """E.g. "Seen by: clinicians, caregivers, the young person and the school
+    contact. Not shown to teachers." """
+    partly = dict(found.partly)
+
+    def named(role: str) -> str:
+        return f"{AUDIENCE_WORDS[role]} ({partly[role]})" if role in partly else AUDIENCE_WORDS[role]
+
+    if not found.readers and not found.by_agreement:
+        return "Not shown to anyone in the circle."
+    if not found.others and not found.by_agreement and not partly:
+        return "Seen by everyone in the circle."
+    sentence = "Seen by: " + (listed([named(r) for r in found.readers]) if found.readers else "nobody by default")
+    if found.by_agreement:
+        also = listed([named(r) for r in found.by_agreement])
+        sentence += f"; {'also ' if found.readers else ''}{also}, while an agreement to share is in force"
+    sentence += "."
+    if found.others:
+        sentence += f" Not shown to {listed([AUDIENCE_WORDS[r] for r in found.others], 'or')}."
+    return sentence
+
+
+def section_words(kind: str) -> str:
+    return words(audience(kind))
+
+
+def field_words(kind: str, field: str) -> str:
+    """Who sees one field, when that differs from who sees its section; else ""."""
+    found = audience(kind, field)
+    section = audience(kind)
+    if (found.readers, found.by_agreement) == (section.readers, section.by_agreement):
+        return ""
+    return words(found)
