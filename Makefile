@@ -35,14 +35,15 @@ serve: install
 notify: migrate
 	$(BIN)/flask notify run
 
-# The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set;
+# the rendering sweeps (axe, phone widths) run once, in the SQLite pass.
 test: install
 	$(BIN)/ruff check portal tests scripts bench config.py
 	$(BIN)/bandit -q -r portal --severity-level medium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		TEST_DATABASE_URL_ACTIVE="$$TEST_DATABASE_URL" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		TEST_DATABASE_URL_ACTIVE="$$TEST_DATABASE_URL" $(BIN)/python -m pytest -m "not rendering" $(PYTEST_ARGS); \
 	else \
 		echo "== TEST_DATABASE_URL is not set: the PostgreSQL run was skipped"; \
 	fi

@@ -24,7 +24,8 @@ from tests.browser.pages import (
     summary_plugin,
 )
 
-pytestmark = pytest.mark.browser
+# A rendering sweep: run once, in the SQLite pass (see the Makefile), not on both databases.
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 AXE = Axe()
 # WCAG 2.0, 2.1 and 2.2, levels A and AA, and axe's best practices (landmarks,

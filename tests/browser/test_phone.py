@@ -18,7 +18,8 @@ from tests.browser.pages import (
     summary_plugin,
 )
 
-pytestmark = pytest.mark.browser
+# A rendering sweep: run once, in the SQLite pass (see the Makefile), not on both databases.
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 WIDTH, HEIGHT = 375, 667
 
