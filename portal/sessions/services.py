@@ -42,6 +42,7 @@ def sign_in(user):
     login_user(user)
     token, record = get_store().create(user.id, ip=request.remote_addr, now=clock.now())
     session[SESSION_KEY] = token
+    g.session_verdict = (record, None)
     return record
 
 
@@ -61,6 +62,7 @@ def sign_out(reason: str = "signed_out") -> None:
     end(current(), reason)
     logout_user()
     session.clear()
+    g.session_verdict = (None, None)
 
 
 def end_all(user, reason: str, *, keep=None) -> int:
@@ -96,30 +98,69 @@ def _keep_draft(user_id: int) -> KeptDraft | None:
     return draft
 
 
-def check_request() -> None:
-    """Before every request: a signed-in cookie must match a live session."""
-    if "_user_id" not in session or request.endpoint == "static":
-        return
+def claims_session() -> bool:
+    """Whether the request's cookie says someone is signed in; decides nothing."""
+    return "_user_id" in session or SESSION_KEY in session
+
+
+def _account_id(login_id) -> str:
+    return str(login_id or "").partition(":")[0]
+
+
+def _verdict():
+    """This request's server-side session and, when it cannot be used, why;
+    decided once a request and shared by the session check and the user
+    loader, so the two can never disagree."""
+    if "session_verdict" not in g:
+        g.session_verdict = _decide()
+    return g.session_verdict
+
+
+def _decide():
+    if not claims_session():
+        return None, None
     record = current()
     now = clock.now()
     idle, absolute = _limits()
-    reason = None
     if record is None or record.ended_at is not None:
-        reason = record.end_reason if record is not None else "unknown"
-    elif now - record.last_seen_at > idle:
-        reason = "idle"
-    elif now - record.created_at > absolute:
-        reason = "expired"
+        return record, record.end_reason if record is not None else "unknown"
+    if _account_id(session.get("_user_id")) != str(record.user_id):
+        # A cookie naming one account and carrying another's session was
+        # made with the signing key, or by a bug: it opens neither.
+        return record, "mismatch"
+    if now - record.last_seen_at > idle:
+        return record, "idle"
+    if now - record.created_at > absolute:
+        return record, "expired"
+    return record, None
+
+
+def live_session():
+    """The live server-side session this request carries, or None. The only
+    way into a signed-in request (auth.services.load_session_user asks it)."""
+    record, reason = _verdict()
+    return record if record is not None and reason is None else None
+
+
+def check_request() -> None:
+    """Before every request, static files included: a cookie that says
+    someone is signed in must carry a live session of that account, or it
+    is signed out here and now."""
+    if not claims_session():
+        return
+    record, reason = _verdict()
+    now = clock.now()
     if reason is None:
         if now - record.last_seen_at > TOUCH_EVERY:
             get_store().touch(record, now)
         g.user_session = record
         return
-    user_id = record.user_id if record is not None else None
+    user_id = record.user_id if record is not None and reason != "mismatch" else None
     end(record, reason)
     draft = _keep_draft(user_id) if user_id is not None else None
     logout_user()
     session.clear()
+    g.session_verdict = (None, None)
     idle_minutes, max_hours = current_app.config["SESSION_IDLE_MINUTES"], current_app.config["SESSION_MAX_HOURS"]
     message = ENDED_MESSAGES.get(reason, "Your session has ended. Please sign in again.")
     flash(message.format(minutes=idle_minutes, hours=max_hours), "info")
