@@ -22,17 +22,19 @@ URGENT_LINK = 'href="/urgent-help"'
 def test_health_check_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
-def test_health_check_says_unavailable_when_the_database_is_down(client, monkeypatch):
+def test_health_check_says_unavailable_when_the_database_fails(client, monkeypatch):
+    # A failure inside the session, on a database that is there; the
+    # database that is not there at all: tests/health/test_outages.py.
     def database_down(*args, **kwargs):
         raise exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     monkeypatch.setattr(db.session, "execute", database_down)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.is_json and response.get_json() == {"status": "unavailable"}
+    assert response.is_json and response.get_json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
     _assert_security_headers(response, signed_in=False)
 
 

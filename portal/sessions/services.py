@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, flash, g, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal import clock
 from portal.extensions import db
+from portal.health import outages
 from portal.sessions.models import KeptDraft
 from portal.sessions.store import get_store, hash_token
 
@@ -142,11 +143,28 @@ def live_session():
     return record if record is not None and reason is None else None
 
 
+def serve_signed_out() -> None:
+    """This request goes on as a signed-out one, asking no store: for the
+    pages drawn while a dependency is down. The cookie is left as it is."""
+    g.session_verdict = (None, "unavailable")
+
+
+def unverified() -> bool:
+    """Whether this request's session could not be checked (an outage, on a
+    view that works through one): it is served as signed out."""
+    verdict = g.get("session_verdict")
+    return verdict is not None and verdict[1] == "unavailable"
+
+
 def check_request() -> None:
     """Before every request, static files included: a cookie that says
     someone is signed in must carry a live session of that account, or it
-    is signed out here and now."""
+    is signed out here and now. A store that is down fails the request
+    (a calm 503, portal/errors.py), except on the views that work without
+    one (see _checked_through_an_outage)."""
     if not claims_session():
+        return
+    if outages.serves_without_dependencies() and not _checked_through_an_outage():
         return
     record, reason = _verdict()
     now = clock.now()
@@ -166,6 +184,41 @@ def check_request() -> None:
     flash(message.format(minutes=idle_minutes, hours=max_hours), "info")
     if draft is not None:
         flash("What you were typing is kept. Sign in again and it will be offered back to you.", "info")
+
+
+def _checked_through_an_outage() -> bool:
+    """For the urgent-help page, static files and the health check: check the
+    session as usual unless its store or the database is down, in which
+    case this one request is served as to a signed-out visitor. The cookie
+    is kept: the session may well be live, and it is there again once the
+    store is back. Once an outage is known they are not even tried, so the
+    page does not wait on them."""
+    if {outages.DATABASE, get_store().component} & outages.known_down():
+        serve_signed_out()
+        return False
+    try:
+        _verdict()
+        if request.endpoint != "static":
+            # The account is loaded here, where a failure can still be
+            # caught, not halfway through rendering the page.
+            current_user._get_current_object()
+    except Exception as error:
+        component = outages.component_of(error)
+        if component is None:
+            raise
+        _roll_back_quietly()
+        outages.mark_down(component)
+        outages.log_unavailable(component, error)
+        serve_signed_out()
+        return False
+    return True
+
+
+def _roll_back_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database is what failed
+        db.session.close()
 
 
 def draft_for_this_page(user) -> MultiDict | None:
