@@ -36,11 +36,31 @@ def component_of(error: BaseException) -> str | None:
     # ConnectionError covers refused, reset and "loading" (BusyLoadingError).
     if isinstance(error, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
         return REDIS
-    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+    if isinstance(error, sa_exc.TimeoutError):  # no connection free in the pool
         return DATABASE
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return DATABASE
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return DATABASE
+        if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+            return DATABASE if _database_unavailable(error.orig) else None
     return None
+
+
+# SQLite result codes that mean the file cannot be used now (busy, locked,
+# I/O, full, cannot open, locking protocol); "no such table" and its kind
+# (SQLITE_ERROR) are bugs and stay 500s.
+_SQLITE_UNAVAILABLE = {5, 6, 10, 13, 14, 15}
+
+
+def _database_unavailable(orig: BaseException | None) -> bool:
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_UNAVAILABLE
+    if type(orig).__module__.startswith("sqlite3"):
+        return False
+    # psycopg: OperationalError is the server gone, refusing, shutting down,
+    # out of connections or cancelling; InterfaceError a connection unusable.
+    return True
 
 
 def log_unavailable(component: str, error: BaseException | None = None) -> None:

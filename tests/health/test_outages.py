@@ -286,3 +286,22 @@ def test_a_live_session_meets_a_database_that_is_down(redis_up_database_down, ca
     assert "no-store" in missing.headers["Cache-Control"]
     health = app.test_client().get("/healthz")
     assert health.get_json() == {"status": "unavailable", "checks": {"database": "unavailable", "session_store": "ok"}}
+
+
+def test_a_mistake_in_sql_stays_a_500_and_a_database_file_that_cannot_be_opened_is_an_outage(app, tmp_path):
+    """What counts as the database being down: not a bug (a missing table on
+    SQLite is an OperationalError too), but a file that cannot be opened."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.health.outages import component_of
+
+    with pytest.raises(DBAPIError) as mistake:
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+    db.session.rollback()
+    assert component_of(mistake.value) is None
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/no-such-folder/portal.sqlite")
+    with pytest.raises(DBAPIError) as unopenable:
+        engine.connect()
+    engine.dispose()
+    assert component_of(unopenable.value) == "database"
