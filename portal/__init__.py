@@ -155,11 +155,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_sessions(app: Flask) -> None:
+    from portal.sessions.drafts import set_browser_cookie
     from portal.sessions.services import check_request
     from portal.sessions.store import init_app as init_session_store
 
     init_session_store(app)
     app.before_request(check_request)
+    app.after_request(set_browser_cookie)
 
 
 def register_logging(app: Flask) -> None:

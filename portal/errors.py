@@ -72,6 +72,18 @@ def _plain_unavailable_page(title: str, text: str) -> str:
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        from portal.sessions import expired_forms
+
+        # What was typed is kept or drawn again (portal/sessions/expired_forms.py).
+        try:
+            response = expired_forms.respond()
+        except Exception as failure:
+            component = outages.component_of(failure)
+            if component is None:
+                raise
+            return unavailable(component, failure)
+        if response is not None:
+            return response
         title = "This form had expired"
         text = "For your security, forms stop working after a while. Please go back, reload the page, and send it again."
         return render_template("errors/error.html", code=400, title=title, text=text), 400

@@ -7,19 +7,21 @@ from datetime import timedelta
 
 from flask import current_app, flash, g, request, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from portal import clock
 from portal.extensions import db
 from portal.health import outages
-from portal.sessions.models import KeptDraft
+from portal.sessions import drafts, form_tokens
+
+# Kept drafts live in drafts.py; their callers import them from here.
+from portal.sessions.drafts import NOT_KEPT, after_sign_in_target, offers_kept_text  # noqa: F401
+from portal.sessions.drafts import for_this_page as draft_for_this_page  # noqa: F401
 from portal.sessions.store import get_store, hash_token
 
 SESSION_KEY = "sid"
 # Refreshing last-seen at most this often keeps a write off most requests.
 TOUCH_EVERY = timedelta(seconds=60)
-NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code", "base_version_ignored"}
+KEPT = "What you were typing is kept. Sign in again and it will be offered back to you."
 
 ENDED_MESSAGES = {
     "idle": "You were signed out after {minutes} minutes without activity, to keep the plan private.",
@@ -84,19 +86,6 @@ def session_history(user) -> list:
 def _limits():
     config = current_app.config
     return timedelta(minutes=config["SESSION_IDLE_MINUTES"]), timedelta(hours=config["SESSION_MAX_HOURS"])
-
-
-def _keep_draft(user_id: int) -> KeptDraft | None:
-    """Keep what was being sent when the session ended: nothing typed is lost."""
-    if request.method != "POST" or not request.form:
-        return None
-    fields = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in NOT_KEPT])
-    if not any(value.strip() for value in fields.values()):
-        return None
-    draft = KeptDraft(user_id=user_id, path=request.path, fields=fields.to_dict(flat=False), created_at=clock.now())
-    db.session.add(draft)
-    db.session.commit()
-    return draft
 
 
 def claims_session() -> bool:
@@ -172,18 +161,31 @@ def check_request() -> None:
         if now - record.last_seen_at > TOUCH_EVERY:
             get_store().touch(record, now)
         g.user_session = record
+        form_tokens.tag(record.user_id)
         return
+    user_id = sign_out_here(record, reason)
+    # The post passed the CSRF check, so it is the person's own.
+    if user_id is not None and drafts.keep(user_id, trusted=True) is not None:
+        flash(KEPT, "info")
+
+
+def verdict():
+    """This request's session and why it cannot be used (None when live)."""
+    return _verdict()
+
+
+def sign_out_here(record, reason: str) -> int | None:
+    """End a session that can no longer be used, sign this browser out and
+    say why; the account it was, unless the cookie did not match it."""
     user_id = record.user_id if record is not None and reason != "mismatch" else None
     end(record, reason)
-    draft = _keep_draft(user_id) if user_id is not None else None
     logout_user()
     session.clear()
     g.session_verdict = (None, None)
     idle_minutes, max_hours = current_app.config["SESSION_IDLE_MINUTES"], current_app.config["SESSION_MAX_HOURS"]
     message = ENDED_MESSAGES.get(reason, "Your session has ended. Please sign in again.")
     flash(message.format(minutes=idle_minutes, hours=max_hours), "info")
-    if draft is not None:
-        flash("What you were typing is kept. Sign in again and it will be offered back to you.", "info")
+    return user_id
 
 
 def _checked_through_an_outage() -> bool:
@@ -219,31 +221,3 @@ def _roll_back_quietly() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the database is what failed
         db.session.close()
-
-
-def draft_for_this_page(user) -> MultiDict | None:
-    """The kept text for the page being opened, if the signed-in person left some here."""
-    draft_id = request.args.get("draft", type=int)
-    if draft_id is None or not 0 < draft_id < 2**31:
-        return None
-    draft = db.session.get(KeptDraft, draft_id)
-    if draft is None or draft.user_id != user.id or draft.path != request.path or draft.used_at is not None:
-        return None
-    draft.used_at = clock.now()
-    db.session.commit()
-    flash("This is what you were typing before you were signed out. Check it, then save.", "info")
-    return MultiDict([(name, value) for name, values in draft.fields.items() for value in values])
-
-
-def after_sign_in_target(user, target: str | None) -> str | None:
-    """Send someone back to their kept text, if they left some at the page they return to."""
-    if not target:
-        return target
-    draft = db.session.scalars(
-        select(KeptDraft)
-        .where(KeptDraft.user_id == user.id, KeptDraft.used_at.is_(None), KeptDraft.path == target.split("?")[0])
-        .order_by(KeptDraft.id.desc())
-    ).first()
-    if draft is None:
-        return target
-    return f"{draft.path}?draft={draft.id}"
