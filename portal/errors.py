@@ -42,13 +42,7 @@ def unavailable(component: str, error: BaseException | None = None):
     """The calm 503 for a dependency that is down: the urgent-help numbers,
     whether what was sent was saved, one log line. It touches neither Redis
     nor the database: the page is drawn as for a signed-out visitor."""
-    from portal.sessions.services import serve_signed_out
-
-    _roll_back_quietly()
-    outages.mark_down(component)
-    outages.log_unavailable(component, error)
-    g.dependency_down = component
-    serve_signed_out()
+    _note_outage(component, error)
     title, text = MESSAGES[503]
     try:
         body = render_template("errors/unavailable.html", title=title, text=text, sent=request.method == "POST")
@@ -56,6 +50,18 @@ def unavailable(component: str, error: BaseException | None = None):
         current_app.logger.warning("the unavailable page could not be drawn; sent the plain one")
         body = _plain_unavailable_page(title, text)
     return body, 503, {"Retry-After": str(RETRY_AFTER)}
+
+
+def _note_outage(component: str, error: BaseException | None) -> None:
+    """Roll back, remember and log the outage once, and draw the rest of this
+    response as for a signed-out visitor, asking no store."""
+    from portal.sessions.services import serve_signed_out
+
+    _roll_back_quietly()
+    outages.mark_down(component)
+    outages.log_unavailable(component, error)
+    g.dependency_down = component
+    serve_signed_out()
 
 
 def _plain_unavailable_page(title: str, text: str) -> str:
@@ -99,10 +105,11 @@ def register(app) -> None:
         try:
             record_refusal(error.code or 500)
         except Exception as failure:  # an error page must never fail for want of an audit row
-            _roll_back_quietly()
-            if outages.component_of(failure) is not None:
-                g.dependency_down = outages.component_of(failure)
+            component = outages.component_of(failure)
+            if component is not None:
+                _note_outage(component, failure)
             else:
+                _roll_back_quietly()
                 app.logger.exception("could not record a refusal")
         return _page(error.code or 500)
 

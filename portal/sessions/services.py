@@ -159,7 +159,13 @@ def check_request() -> None:
     now = clock.now()
     if reason is None:
         if now - record.last_seen_at > TOUCH_EVERY:
-            get_store().touch(record, now)
+            try:
+                get_store().touch(record, now)
+            except Exception as error:
+                if not (outages.serves_without_dependencies() and outages.component_of(error)):
+                    raise
+                _served_signed_out_for(error)
+                return
         g.user_session = record
         form_tokens.tag(record.user_id)
         return
@@ -205,15 +211,19 @@ def _checked_through_an_outage() -> bool:
             # caught, not halfway through rendering the page.
             current_user._get_current_object()
     except Exception as error:
-        component = outages.component_of(error)
-        if component is None:
+        if outages.component_of(error) is None:
             raise
-        _roll_back_quietly()
-        outages.mark_down(component)
-        outages.log_unavailable(component, error)
-        serve_signed_out()
+        _served_signed_out_for(error)
         return False
     return True
+
+
+def _served_signed_out_for(error: Exception) -> None:
+    component = outages.component_of(error)
+    _roll_back_quietly()
+    outages.mark_down(component)
+    outages.log_unavailable(component, error)
+    serve_signed_out()
 
 
 def _roll_back_quietly() -> None:
