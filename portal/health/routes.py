@@ -40,14 +40,14 @@ def healthz():
     """The truth about the parts, for a load balancer or a monitor: 503 when
     any is down, naming which (never an address or an error's text)."""
     checks = _checks()
+    healthy = all(ok for ok, _component in checks.values())
     for name, (ok, component) in checks.items():
-        if not ok:
+        if healthy:
+            outages.mark_up(component)
+        elif not ok:
             outages.log_unavailable(name)
             outages.mark_down(component)
-    if all(ok for ok, _component in checks.values()):
-        for _ok, component in checks.values():
-            outages.mark_up(component)
     body = {name: "ok" if ok else "unavailable" for name, (ok, _component) in checks.items()}
-    if all(ok for ok, _component in checks.values()):
+    if healthy:
         return jsonify(status="ok", checks=body)
     return jsonify(status="unavailable", checks=body), 503

@@ -45,6 +45,9 @@ class SessionRecord:
 
 
 class SessionStore(Protocol):
+    # The dependency that is down when the store does not answer.
+    component: str
+
     def create(self, user_id: int, *, ip: str | None, now: datetime) -> tuple[str, object]:
         """A new live session; the cookie's token and the record."""
 
