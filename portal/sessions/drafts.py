@@ -102,7 +102,10 @@ def _browser_key(create: bool = False) -> str | None:
         key = None
     if key is None and create:
         key = secrets.token_urlsafe(32)
-        g.kept_drafts_key_new = True
+    if create:
+        # Sent again with every draft kept, so the cookie lasts as long as
+        # the newest draft it opens.
+        g.kept_drafts_send_cookie = True
     g.kept_drafts_key = key
     return key
 
@@ -117,8 +120,8 @@ def _this_browser():
 
 
 def set_browser_cookie(response):
-    """After the request: hand the browser its new key, if a draft made one."""
-    if g.get("kept_drafts_key_new") and g.get("kept_drafts_key"):
+    """After the request: hand the browser its key, if a draft was kept."""
+    if g.get("kept_drafts_send_cookie") and g.get("kept_drafts_key"):
         response.set_cookie(
             _cookie_name(),
             g.kept_drafts_key,
