@@ -28,8 +28,11 @@ def _checks() -> dict[str, tuple[bool, str]]:
     store = get_store()
     if store.component == outages.REDIS:
         checks["session_store"] = (store.ping(), outages.REDIS)
-    if limiter.enabled and not current_app.config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
-        checks["rate_limits"] = (limiter.storage.check(), outages.REDIS)
+    limits_uri = current_app.config.get("RATELIMIT_STORAGE_URI", "memory://")
+    if limiter.enabled and not limits_uri.startswith("memory://"):
+        # Limits kept anywhere but Redis are kept in the database.
+        component = outages.REDIS if limits_uri.startswith("redis") else outages.DATABASE
+        checks["rate_limits"] = (limiter.storage.check(), component)
     return checks
 
 
