@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     # out of database error messages, which the error handler logs with their
     # traceback (SECURITY.md: logs hold no plan content, no passwords).
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+    give_up_on_dead_servers(app)
     if not app.config.get("SQLALCHEMY_ECHO"):
         # SQLAlchemy logs statements at INFO and result rows (plan text) at
         # DEBUG whenever the root logger is that verbose; only an explicit
@@ -98,6 +99,26 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     # Import every model so that metadata (and Alembic) sees the whole schema.
     import portal.models  # noqa: F401
+
+
+def give_up_on_dead_servers(app: Flask) -> None:
+    """A database or Redis that does not answer fails the request within
+    seconds (a calm 503, portal/errors.py) instead of holding it, and a
+    worker, until the operating system gives up. Settings already given
+    are kept; DATABASE_CONNECT_TIMEOUT and REDIS_SOCKET_TIMEOUT tune them."""
+    from portal.sessions.store import DEFAULT_REDIS_TIMEOUT
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        connect_args = {"connect_timeout": int(app.config.get("DATABASE_CONNECT_TIMEOUT", 5)), **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith(("redis://", "rediss://")):
+        timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT", DEFAULT_REDIS_TIMEOUT))
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
 
 
 def use_write_ahead_log(app: Flask, db) -> None:
@@ -161,11 +182,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_sessions(app: Flask) -> None:
+    from portal.sessions.drafts import set_browser_cookie
     from portal.sessions.services import check_request
     from portal.sessions.store import init_app as init_session_store
 
     init_session_store(app)
     app.before_request(check_request)
+    app.after_request(set_browser_cookie)
 
 
 def register_logging(app: Flask) -> None:

@@ -26,6 +26,20 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 # Batch mode lets SQLite alter tables; compare_type catches column type drift.
 migrate = Migrate(render_as_batch=True, compare_type=True)
-login_manager = LoginManager()
+
+
+class SessionOnlyLoginManager(LoginManager):
+    """Flask-Login without its remember-me cookie. The portal never issues
+    one (SECURITY.md: every signed-in request needs a live server-side
+    session); a cookie that arrives anyway, forged with the signing key or
+    left by another app on the host, is not read at all, so it cannot even
+    put an account id into the session. The user loader refuses it as well
+    (auth.services.load_session_user)."""
+
+    def _load_user_from_remember_cookie(self, cookie):
+        return None
+
+
+login_manager = SessionOnlyLoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

@@ -4,7 +4,7 @@ hold (SECURITY.md)."""
 from __future__ import annotations
 
 import flask
-from flask import abort, request
+from flask import abort, g, request
 
 CSP = "; ".join(
     (
@@ -53,8 +53,23 @@ def register(app) -> None:
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if request.endpoint != "static":
-            # Plan pages must never sit in a shared computer's cache.
+        if not _may_be_cached(response):
+            # Plan pages, and error pages (which may say what was asked for),
+            # must never sit in a shared computer's cache.
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"
         return response
+
+
+def _may_be_cached(response) -> bool:
+    """Only a static file actually sent to a signed-out visitor; a static 404
+    is an error page like any other, and a signed-in browser is sent nothing
+    that may be kept (SECURITY.md, 14.3.2)."""
+    from portal.sessions.services import claims_session
+
+    return (
+        request.endpoint == "static"
+        and response.status_code < 400
+        and g.get("user_session") is None
+        and not claims_session()
+    )

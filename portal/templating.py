@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from flask_login import current_user
 
 from portal.access.policy import ROLE_LABELS
@@ -17,6 +17,18 @@ def _signout_form() -> ConfirmForm:
     return ConfirmForm(formdata=None)
 
 
+def _signed_in() -> bool:
+    """Whether the page is drawn for a signed-in person. Not while a
+    dependency is down: the calm 503 page (and the urgent-help page through
+    an outage) must not load the account, count notifications or make a
+    form token, any of which could reach the service that is down."""
+    from portal.sessions.services import unverified
+
+    if g.get("dependency_down") or unverified():
+        return False
+    return current_user.is_authenticated
+
+
 def _unread_count() -> int:
     """Unread notices for the header, counted only when a page asks."""
     from sqlalchemy import func, select
@@ -24,7 +36,7 @@ def _unread_count() -> int:
     from portal.extensions import db
     from portal.notify.models import Notification
 
-    if not current_user.is_authenticated:
+    if not _signed_in():
         return 0
     from portal.notify.routes import visible_notifications
 
@@ -37,6 +49,7 @@ def register(app) -> None:
     def globals_for_templates():
         config = current_app.config
         return {
+            "signed_in": _signed_in,
             "unread_count": _unread_count,
             "urgent_numbers": {
                 "emergency": config["EMERGENCY_NUMBER"],

@@ -22,17 +22,19 @@ URGENT_LINK = 'href="/urgent-help"'
 def test_health_check_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
-def test_health_check_says_unavailable_when_the_database_is_down(client, monkeypatch):
+def test_health_check_says_unavailable_when_the_database_fails(client, monkeypatch):
+    # A failure inside the session, on a database that is there; the
+    # database that is not there at all: tests/health/test_outages.py.
     def database_down(*args, **kwargs):
         raise exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     monkeypatch.setattr(db.session, "execute", database_down)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.is_json and response.get_json() == {"status": "unavailable"}
+    assert response.is_json and response.get_json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
     _assert_security_headers(response, signed_in=False)
 
 
@@ -137,8 +139,10 @@ def _assert_security_headers(response, *, signed_in: bool) -> None:
     assert "unsafe-eval" not in headers["Content-Security-Policy"]
     assert headers.get("X-Content-Type-Options") == "nosniff"
     assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer", "strict-origin-when-cross-origin")
-    if signed_in:
-        assert "no-store" in headers.get("Cache-Control", "")
+    if signed_in or response.status_code >= 400:
+        # A signed-in page, and any error (it may describe what was asked for),
+        # must never sit in a shared computer's cache.
+        assert "no-store" in headers.get("Cache-Control", ""), response.status_code
 
 
 @pytest.fixture
@@ -198,3 +202,65 @@ def test_a_500_is_the_friendly_page_without_the_details(failing_app, world, logi
     assert "secret detail" not in response.text and "Traceback" not in response.text
     assert URGENT_LINK in response.text
     _assert_security_headers(response, signed_in=True)
+
+
+def test_no_store_on_every_error_and_every_signed_in_response(app, world, login_as, request):
+    """Errors of every kind, static 404s included, and everything a signed-in
+    browser is sent, static files included, carry no-store; only a real
+    static file sent to a signed-out visitor may be cached."""
+    def clinician():
+        return login_as(world.users[policy.CLINICIAN], app.test_client())
+
+    big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
+    cases = [
+        ("static 404 signed out", app.test_client(), "get", "/static/css/no-such-file.css", {}, 404, False),
+        ("static 404 signed in", clinician(), "get", "/static/css/no-such-file.css", {}, 404, True),
+        ("static file signed in", clinician(), "get", "/static/css/app.css", {}, 200, True),
+        ("static 405", app.test_client(), "post", "/static/css/app.css", {}, 405, False),
+        ("413 too large", app.test_client(), "post", "/login", {"email": big}, 413, False),
+        ("415 JSON body", app.test_client(), "json", "/login", {"email": "a@example.org"}, 415, False),
+        ("405 signed out", app.test_client(), "get", "/logout", {}, 405, False),
+    ]
+    for label, test_client, method, url, data, status, signed_in in cases:
+        if method == "json":
+            response = test_client.post(url, json=data)
+        elif method == "post":
+            response = test_client.post(url, data=data)
+        else:
+            response = test_client.get(url)
+        assert response.status_code == status, label
+        _assert_security_headers(response, signed_in=signed_in)
+        assert "no-store" in response.headers.get("Cache-Control", ""), label
+        response.close()
+        add(request.config, FIGURES, f"responses checked: {status}")
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        expired = app.test_client().post("/login", data={"email": "a@example.org", "password": "x" * 12})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert expired.status_code == 400
+    _assert_security_headers(expired, signed_in=False)
+
+    anonymous = app.test_client().get("/static/css/app.css")
+    assert anonymous.status_code == 200
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+    anonymous.close()
+
+
+def test_a_throttled_request_is_not_stored(app, request):
+    from portal.extensions import limiter
+
+    app.config["RATELIMIT_ENABLED"] = True
+    app.config["SIGN_IN_LIMIT_PER_IP"] = "1 per 15 minutes"
+    limiter.init_app(app)
+    limiter.reset()
+    try:
+        throttled = app.test_client()
+        throttled.post("/login", data={"email": "nobody@example.org", "password": "wrong guess here"})
+        refused = throttled.post("/login", data={"email": "nobody@example.org", "password": "wrong guess here"})
+    finally:
+        limiter.reset()
+    assert refused.status_code == 429
+    _assert_security_headers(refused, signed_in=False)
+    add(request.config, FIGURES, "responses checked: 429")

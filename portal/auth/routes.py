@@ -12,6 +12,7 @@ from portal.auth.forms import CodeForm, NewPasswordTwiceForm, ResetRequestForm, 
 from portal.extensions import limiter
 from portal.plan.forms import ConfirmForm
 from portal.sessions import services as sessions
+from portal.sessions.expired_forms import reshown_when_expired
 
 FAILED_SIGN_IN = "We could not sign you in with that email and password. Please check them and try again."
 WRONG_CODE = "That code did not work. Codes change every 30 seconds: please type the one your app shows now."
@@ -45,6 +46,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reshown_when_expired
 @guard(Public())
 @limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"])
 @limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_IP"], methods=["POST"])
@@ -118,6 +120,7 @@ def _pending_or_sign_in_again():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@reshown_when_expired
 @guard(Public())
 @code_limits
 def login_code():
@@ -160,6 +163,7 @@ def _recovery_left_message(left: int) -> str:
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
+@reshown_when_expired
 @guard(Public())
 @code_limits
 def login_enrol():
@@ -205,6 +209,7 @@ def _reset_email_key() -> str:
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
+@reshown_when_expired
 @guard(Public())
 @limiter.limit(lambda: current_app.config["RESET_LIMIT"], key_func=_reset_email_key, methods=["POST"])
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_IP"], methods=["POST"])
@@ -219,6 +224,7 @@ def reset_request():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@reshown_when_expired
 @guard(Public())
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_IP"], methods=["POST"])
 def reset_password(token: str):

@@ -49,15 +49,29 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the cookie's account version must still be current."""
-    user_id, _, version = session_id.partition(":")
+def account_for(login_id: str) -> User | None:
+    """The active account named by ``id:version``, while that version is
+    current (a password reset or ``end_sessions`` moves it on)."""
+    user_id, _, version = (login_id or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not may_sign_in(user) or user.session_version != int(version):
         return None
     return user
+
+
+def load_session_user(login_id: str) -> User | None:
+    """Flask-Login's loader, and so the only way a request is signed in:
+    the account must hold the live server-side session this request
+    carries. Whatever asks (the session cookie, a remember-me cookie the
+    portal never issues, code running before the session check), an account
+    id alone opens nothing."""
+    login_id = str(login_id or "")
+    record = sessions.live_session()
+    if record is None or str(record.user_id) != login_id.partition(":")[0]:
+        return None
+    return account_for(login_id)
 
 
 def create_user(

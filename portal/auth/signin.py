@@ -14,7 +14,7 @@ from portal import clock
 from portal.audit.services import record, record_now
 from portal.auth import mfa
 from portal.auth.models import User
-from portal.auth.services import load_session_user
+from portal.auth.services import account_for
 from portal.extensions import db
 from portal.sessions import services as sessions
 
@@ -64,7 +64,7 @@ def pending() -> tuple[User | None, bool]:
     if age is None or not 0 <= age <= current_app.config["MFA_PENDING_MINUTES"] * 60:
         drop()
         return None, True
-    user = load_session_user(str(state.get("user", "")))
+    user = account_for(str(state.get("user", "")))
     if user is None:
         drop()
     return user, False

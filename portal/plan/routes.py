@@ -14,7 +14,7 @@ from portal.plan import bp, presenters, queries, services
 from portal.plan.forms import ConfirmForm, form_class, select_choices
 from portal.plan.sections import ordered_specs, spec_for
 from portal.school import plan_pages as school_pages
-from portal.sessions.services import draft_for_this_page
+from portal.sessions.services import draft_for_this_page, offers_kept_text
 from portal.timezone import local_naive
 
 READ, EDIT = policy.READ, policy.EDIT
@@ -139,6 +139,7 @@ def _conflict_form_data(spec, conflict, fields) -> dict:
 
 @bp.route("/circles/<int:circle_id>/plan/<doc_section:kind>/edit", methods=["GET", "POST"])
 @guard(Section(EDIT))
+@offers_kept_text
 def edit_document(circle_id: int, kind: str):
     spec = spec_for(kind)
     access = section_access(g.membership, spec)
@@ -171,6 +172,7 @@ def edit_document(circle_id: int, kind: str):
 
 @bp.route("/circles/<int:circle_id>/plan/<list_section:kind>/new", methods=["GET", "POST"])
 @guard(Section(EDIT))
+@offers_kept_text
 def new_item(circle_id: int, kind: str):
     spec = spec_for(kind)
     access = section_access(g.membership, spec)
@@ -201,6 +203,7 @@ def new_item(circle_id: int, kind: str):
 
 @bp.route("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/edit", methods=["GET", "POST"])
 @guard(Section(READ))
+@offers_kept_text
 def edit_item(circle_id: int, kind: str, item_id: int):
     spec = spec_for(kind)
     access = section_access(g.membership, spec)

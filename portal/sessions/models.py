@@ -27,8 +27,11 @@ class UserSession(db.Model):
 
 
 class KeptDraft(db.Model):
-    """What someone had typed when their session ended under them, offered
-    back once they sign in again, and only to them."""
+    """What someone had typed when their session ended under them, or when
+    the form they sent had expired, offered back once, only to them, and
+    (when kept by this version) only in the browser it was typed in:
+    browser_key_hash is the hash of a random cookie of that browser
+    (portal/sessions/drafts.py). The text is emptied once offered."""
 
     __tablename__ = "kept_draft"
 
@@ -38,3 +41,4 @@ class KeptDraft(db.Model):
     fields: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    browser_key_hash: Mapped[str | None] = mapped_column(String(64))

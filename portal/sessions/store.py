@@ -22,6 +22,8 @@ from portal.extensions import db
 from portal.sessions.models import UserSession
 
 STORES = ("database", "redis")
+# Seconds to connect to Redis, and to wait for an answer (REDIS_SOCKET_TIMEOUT).
+DEFAULT_REDIS_TIMEOUT = 2.0
 
 
 def hash_token(token: str) -> str:
@@ -43,6 +45,9 @@ class SessionRecord:
 
 
 class SessionStore(Protocol):
+    # The dependency that is down when the store does not answer.
+    component: str
+
     def create(self, user_id: int, *, ip: str | None, now: datetime) -> tuple[str, object]:
         """A new live session; the cookie's token and the record."""
 
@@ -69,6 +74,9 @@ class SessionStore(Protocol):
 class DatabaseStore:
     """Rows of user_session. end_all joins the caller's transaction (the
     caller commits, with its audit record); the rest commit at once."""
+
+    # What is down when this store does not answer (portal/health/outages.py).
+    component = "database"
 
     def create(self, user_id, *, ip, now):
         token = secrets.token_urlsafe(32)
@@ -142,6 +150,8 @@ class RedisStore:
     safe way round.
     """
 
+    component = "redis"
+
     def __init__(self, client, prefix: str, *, absolute: timedelta, ended_kept: timedelta):
         self.client = client
         self.prefix = prefix
@@ -149,6 +159,15 @@ class RedisStore:
         self.ended_ttl = max(int(ended_kept.total_seconds()), 1)
         self._touch = client.register_script(_TOUCH)
         self._end = client.register_script(_END)
+
+    def ping(self) -> bool:
+        """Whether Redis answers now (the health check)."""
+        import redis
+
+        try:
+            return bool(self.client.ping())
+        except redis.exceptions.RedisError:
+            return False
 
     def _session_key(self, token_hash: str) -> str:
         return f"{self.prefix}session:{token_hash}"
@@ -250,7 +269,12 @@ def init_app(app) -> None:
             raise RuntimeError("SESSION_STORE is redis but REDIS_URL is not set.")
         import redis
 
-        client = redis.Redis.from_url(config["REDIS_URL"], decode_responses=True)
+        # A Redis that does not answer must fail a request in seconds, not
+        # hold it (and a worker) until the operating system gives up.
+        timeout = float(config.get("REDIS_SOCKET_TIMEOUT", DEFAULT_REDIS_TIMEOUT))
+        client = redis.Redis.from_url(
+            config["REDIS_URL"], decode_responses=True, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
         store = RedisStore(
             client,
             config.get("REDIS_KEY_PREFIX", ""),

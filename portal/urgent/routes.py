@@ -1,6 +1,7 @@
 from flask import render_template
 
 from portal.access.guard import Public, guard
+from portal.health.outages import works_when_down
 from portal.urgent import bp
 
 # When to get emergency help now, rather than wait for the next appointment.
@@ -19,5 +20,6 @@ EMERGENCY_SIGNS = (
 
 @bp.get("/urgent-help")
 @guard(Public())
+@works_when_down  # served through an outage of Redis or the database (DESIGN.md, principle 8)
 def help_page():
     return render_template("urgent/help.html", signs=EMERGENCY_SIGNS)
