@@ -140,8 +140,6 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
 
     # Several app servers share sessions and rate limits through Redis when
     # REDIS_URL is set; without it, sessions live in the database and limits in
@@ -153,6 +151,15 @@ class Config:
     # Ended sessions stay readable this long, so a browser coming back with an
     # old cookie is told why it was signed out.
     SESSION_ENDED_KEPT_HOURS = _int("SESSION_ENDED_KEPT_HOURS", 24)
+    # What someone was typing when their form or session expired is kept this
+    # long on the server, to be offered back once they sign in again.
+    KEPT_DRAFT_HOURS = _int("KEPT_DRAFT_HOURS", 24)
+    # A dependency that does not answer in time is reported down (a calm 503)
+    # instead of holding the request; once seen down, the urgent-help page
+    # and /healthz stop trying it for DEPENDENCY_RETRY_SECONDS.
+    REDIS_SOCKET_TIMEOUT = _int("REDIS_SOCKET_TIMEOUT", 2)
+    DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)
+    DEPENDENCY_RETRY_SECONDS = _int("DEPENDENCY_RETRY_SECONDS", 10)
     # Rate limits are shared by every worker and survive restarts: in Redis
     # when there is one, otherwise in the app's own database (database://,
     # portal/ratelimits). Only the test suite counts in memory.
@@ -326,7 +333,6 @@ class ProductionConfig(Config):
     # Domain, so no subdomain or plain-HTTP page can plant or overwrite it.
     SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     # The console backend prints addresses to standard output, which is the
     # production log: real deployments send through their SMTP relay.

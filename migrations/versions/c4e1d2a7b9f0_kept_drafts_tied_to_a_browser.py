@@ -1,7 +1,7 @@
 """kept drafts tied to the browser they were typed in
 
 Revision ID: c4e1d2a7b9f0
-Revises: bfa8d5a3c99f
+Revises: c4e2a7d91b3f
 Create Date: 2026-12-03 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1d2a7b9f0'
-down_revision = 'bfa8d5a3c99f'
+down_revision = 'c4e2a7d91b3f'
 branch_labels = None
 depends_on = None
 
