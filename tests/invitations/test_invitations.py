@@ -29,7 +29,7 @@ from portal.invitations.models import Invitation
 from portal.notify.models import OutboxMessage
 from portal.timezone import to_local
 from tests import factories
-from tests.web import escaped, forms_in
+from tests.web import counting_statements, escaped, forms_in
 
 CLINICIAN, CAREGIVER, YOUNG_PERSON = policy.CLINICIAN, policy.CAREGIVER, policy.YOUNG_PERSON
 SCHOOL_CONTACT, SCHOOL_STAFF = policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF
@@ -520,6 +520,24 @@ def test_inviting_and_opening_the_link_look_the_same_whether_or_not_the_address_
     assert "EMAIL" in after_invite[with_account][3]
     assert bodies[with_account] == bodies[without_account]
     assert link_pages[with_account] == link_pages[without_account]
+
+
+def test_inviting_does_the_same_work_whether_or_not_the_address_has_an_account(app, world, clinician_client):
+    """Statement for statement, not only the same page: the time it takes
+    cannot tell the inviter whether the address has an account."""
+    stopped = factories.user(email="stopped@example.org")
+    stopped.active = False
+    db.session.commit()
+    addresses = [factories.user(email="has-account@example.org").email, "no-account@example.org", stopped.email,
+                 "  HAS-ACCOUNT@example.org"]
+    invite(clinician_client, world.circle.id, "warming-up@example.org", CAREGIVER)
+    work = []
+    for email in addresses:
+        with counting_statements() as statements:
+            assert invite(clinician_client, world.circle.id, email, CAREGIVER).status_code == 302
+        work.append(tuple(statements))
+    assert len(set(work)) == 1
+    assert not any(re.search(r'FROM "?user"? ', statement) and "lower(" in statement for statement in work[0])
 
 
 # -- the pending list and withdrawing ------------------------------------------------------------
