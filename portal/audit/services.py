@@ -36,6 +36,10 @@ ACTION_PHRASES = {
     # Plan reviews and the follow-ups nobody marked (portal/followup/).
     "review": "confirmed {target} in a plan review",
     "mark_missed": "marked an entry in {target} as missed, as nobody recorded it attended",
+    # An organisation admin's changes to accounts (portal/admin/); they name no circle.
+    "account_created": "created an account for {subject}",
+    "account_deactivated": "stopped {subject} from signing in",
+    "account_reactivated": "allowed {subject} to sign in again",
 }
 
 
