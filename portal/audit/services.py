@@ -6,6 +6,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 
 from portal import clock
+from portal.audit import chain
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
@@ -132,23 +133,26 @@ def record_views(views, *, user=None) -> None:
     # Read once, not once a circle: each is a lookup through a context proxy.
     at, endpoint, ip = clock.now(), request.endpoint, request.remote_addr
     user_id = user.id if user is not None else current_user.id
-    db.session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "at": at,
-                "user_id": user_id,
-                "role": view.role,
-                "circle_id": view.circle_id,
-                "section": view.section,
-                "action": view.action,
-                "outcome": "ok",
-                "endpoint": endpoint,
-                "ip": ip,
-            }
-            for view in views
-        ],
-    )
+    rows = [
+        {
+            "at": at,
+            "user_id": user_id,
+            "role": view.role,
+            "circle_id": view.circle_id,
+            "section": view.section,
+            "item_id": None,
+            "subject_user_id": None,
+            "action": view.action,
+            "outcome": "ok",
+            "endpoint": endpoint,
+            "ip": ip,
+        }
+        for view in views
+    ]
+    # Numbered and hashed after the last entry, under the chain's lock: one
+    # read and one write for the page, however many circles.
+    chain.link(db.session.connection(), rows)
+    db.session.execute(insert(AuditEvent), rows)
     db.session.commit()
 
 
