@@ -5,7 +5,8 @@ before it (prev_hash) and its own hash (entry_hash); one row in
 audit_chain_head says where the chain ends (portal/audit/chain.py).
 
 The genesis: entries already in the table are numbered and hashed here, in
-the order of their ids, the first chained to GENESIS (64 zeros). The chain
+the order of their ids, the first chained to GENESIS (64 zeros); with none,
+the chain starts at the application's first entry. The chain
 vouches for them from this migration on: a change made to one before it ran
 cannot be told from the original.
 
@@ -81,7 +82,10 @@ def upgrade():
         batch_op.add_column(sa.Column('entry_hash', sa.String(length=64), nullable=True))
 
     last_seq, last_hash = _hash_existing_entries(op.get_bind())
-    op.bulk_insert(audit_chain_head, [{'id': HEAD_ID, 'last_seq': last_seq, 'last_hash': last_hash}])
+    if last_seq:
+        # With no entry yet the head is made with the first one (portal/audit/chain.py),
+        # so that a database fresh from the migrations still holds no rows at all.
+        op.bulk_insert(audit_chain_head, [{'id': HEAD_ID, 'last_seq': last_seq, 'last_hash': last_hash}])
 
     # Every entry from now on is written with them (portal/audit/chain.py).
     with op.batch_alter_table('audit_event', schema=None) as batch_op:

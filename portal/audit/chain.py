@@ -231,11 +231,8 @@ def verify(connection: Connection) -> Verdict:
     if head is None:
         return Verdict(True, 0, GENESIS)
     if walk.checked < head.last_seq:
-        return walk.broken_here(
-            None,
-            f"the chain ends after entry {walk.last_id}, but the head records {head.last_seq} entries: "
-            "the last were removed",
-        )
+        ends = f"the chain ends after entry {walk.last_id}" if walk.last_id is not None else "no entry remains"
+        return walk.broken_here(None, f"{ends}, but the head records {head.last_seq} entries: the last were removed")
     if walk.prev != head.last_hash:
         return walk.broken_here(None, "the last entry is not the one the chain head records: it was replaced")
     return Verdict(True, walk.checked, walk.prev)

@@ -65,14 +65,16 @@ def _refuse_audit_changes(session, flush_context, instances):
 @event.listens_for(Session, "before_flush")
 def _chain_new_entries(session, flush_context, instances):
     """Every entry added through the ORM gets its place and hashes here, in
-    the order it was added, whatever added it (record() or anything else)."""
+    the order it was added, whatever added it (record() or anything else).
+    Numbers are given at each flush to whatever is still pending, so an entry
+    pending again after a rolled-back savepoint is numbered from the head as
+    it is now, not as it was."""
     new = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not new:
         return
     from portal import clock
     from portal.audit.chain import HASHED_FIELDS, link
 
-    # Entries still pending after a rolled-back savepoint are numbered again, from the head as it now is.
     new.sort(key=lambda obj: inspect(obj).insert_order)
     rows = []
     for entry in new:
