@@ -1,4 +1,4 @@
-"""Command-line tools: `flask create-user`, `flask accounts`, `flask seed-demo`, `flask seed-bench`."""
+"""Command-line tools: `flask create-user`, `flask accounts`, `flask seed-demo`, `flask seed-bench`, `flask audit verify`."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from portal.extensions import db
 
 
 def register(app) -> None:
+    from portal.audit.cli import audit_cli
     from portal.auth.cli import accounts_cli
     from portal.demo.bench import seed_bench_command
     from portal.notify.cli import notify_cli
 
     app.cli.add_command(accounts_cli)  # `flask accounts reset-two-factor EMAIL`
+    app.cli.add_command(audit_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(seed_bench_command)
     from portal.backup.commands import register as register_backup

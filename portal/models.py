@@ -1,6 +1,6 @@
 """Every model, imported in one place for the metadata and for Alembic."""
 
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditChainHead, AuditEvent
 from portal.auth.models import Organisation, PasswordReset, RecoveryCode, User
 from portal.circles.models import Circle, Membership, MembershipChange
 from portal.followup.models import CalendarFeed, SectionReview
@@ -28,6 +28,7 @@ from portal.sharing.models import Agreement
 __all__ = [
     "KeptDraft",
     "UserSession",
+    "AuditChainHead",
     "AuditEvent",
     "Agreement",
     "NoticeSent",

@@ -47,13 +47,36 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+CHAIN_FIGURES = "audit chain (SECURITY.md, figure 16)"
+
+
+def _audit_chain_is_whole(request) -> None:
+    """After every test, whatever it did, the audit chain still verifies: a way
+    of writing audit entries that skips the chain fails here (SECURITY.md, figure 16)."""
+    if request.node.get_closest_marker("audit_chain_tampered") or request.node.session.shouldfail:
+        return
+    from portal.audit import chain
+
+    db.session.rollback()
+    try:
+        verdict = chain.verify(db.session.connection())
+    finally:
+        db.session.rollback()
+    assert verdict.whole, f"the audit chain is broken after this test: {verdict}"
+    from tests.web import add
+
+    add(request.config, CHAIN_FIGURES, "tests ending with the audit chain verified")
+    add(request.config, CHAIN_FIGURES, "audit entries verified at their ends", verdict.checked)
+
+
 @pytest.fixture
-def app():
+def app(request):
     app = create_app(TestingConfig)
     app.test_client_class = FreshContextClient
     with app.app_context():
         _reset_database()
         yield app
+        _audit_chain_is_whole(request)
         db.session.remove()
         if not ON_POSTGRES:
             db.drop_all()

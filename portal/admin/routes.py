@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access.guard import OrgAdmin, guard
-from portal.admin import bp
+from portal.admin import bp, services
 from portal.audit.services import record
 from portal.auth import services as accounts
 from portal.auth.forms import AccountForm
@@ -17,7 +17,15 @@ from portal.extensions import db
 from portal.plan.forms import ConfirmForm
 from portal.sessions import services as sessions
 
-SAME_EMAIL = "That email cannot be used for a new account. If the person already has one, ask them to sign in."
+# The same words whoever holds the address, in whichever organisation: an
+# admin may need to add someone who has an account elsewhere (a teacher who
+# moved schools, a clinician who is also a parent), and this says what to do
+# without saying whose the address is.
+SAME_EMAIL = (
+    "That email address cannot be used for a new account. Please use another address for them, such as the one "
+    "they use at your organisation. If they already have an account with your organisation, it is in your list "
+    "of accounts."
+)
 
 
 def _own_account_or_404(user_id: int) -> User:
@@ -57,19 +65,19 @@ def new_account():
     form = AccountForm()
     form.limit_to(current_user.organisation.kind)
     if form.validate_on_submit():
-        if accounts.find_user(form.email.data) is not None:
+        created = services.create_account(
+            current_user._get_current_object(),
+            email=form.email.data,
+            name=form.name.data,
+            title=form.title.data or "",
+            password=form.password.data,
+            staff_role=form.chosen_staff_role(),
+            is_org_admin=form.is_org_admin.data,
+        )
+        if created is None:
+            # Everything typed stays in the form but the password, which is never sent back.
             form.email.errors.append(SAME_EMAIL)
         else:
-            accounts.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                title=form.title.data or "",
-                password=form.password.data,
-                organisation=current_user.organisation,
-                staff_role=form.chosen_staff_role(),
-                is_org_admin=form.is_org_admin.data,
-            )
-            db.session.commit()
             flash(f"The account for {form.name.data.strip()} was created.", "success")
             return redirect(url_for("admin.accounts_list"))
     status = 422 if request.method == "POST" else 200
@@ -83,10 +91,7 @@ def deactivate(user_id: int):
     if user.id == current_user.id:
         abort(403)
     if ConfirmForm().validate_on_submit():
-        user.active = False
-        accounts.end_sessions(user)
-        sessions.end_all(user, "account_stopped")
-        db.session.commit()
+        services.deactivate(current_user._get_current_object(), user)
         flash(f"{user.name} can no longer sign in; their sessions have ended.", "success")
     return redirect(url_for("admin.accounts_list"))
 
@@ -96,8 +101,7 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     user = _own_account_or_404(user_id)
     if ConfirmForm().validate_on_submit():
-        user.active = True
-        db.session.commit()
+        services.reactivate(current_user._get_current_object(), user)
         flash(f"{user.name} can sign in again.", "success")
     return redirect(url_for("admin.accounts_list"))
 

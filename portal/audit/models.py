@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, event
+from sqlalchemy import ForeignKey, Index, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.clock import UTCDateTime, now
@@ -31,6 +31,22 @@ class AuditEvent(db.Model):
     # The endpoint, not the URL: URLs can carry tokens.
     endpoint: Mapped[str | None] = mapped_column(String(80))
     ip: Mapped[str | None] = mapped_column(String(64))
+    # Tamper evidence (portal/audit/chain.py): the entry's place in the chain,
+    # the hash of the one before it, and its own hash over its fields and that.
+    seq: Mapped[int] = mapped_column(unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(db.Model):
+    """One row: where the audit chain ends. Every transaction that adds
+    entries locks it first, so that writers chain one after another."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column()
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditRecordIsFinal(RuntimeError):
@@ -40,5 +56,34 @@ class AuditRecordIsFinal(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+        if isinstance(obj, AuditEvent | AuditChainHead) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditRecordIsFinal("audit entries cannot be changed or deleted")
+    if any(isinstance(obj, AuditChainHead) for obj in session.new):
+        raise AuditRecordIsFinal("the audit chain's head is moved only by the chain itself")
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_entries(session, flush_context, instances):
+    """Every entry added through the ORM gets its place and hashes here, in
+    the order it was added, whatever added it (record() or anything else).
+    Numbers are given at each flush to whatever is still pending, so an entry
+    pending again after a rolled-back savepoint is numbered from the head as
+    it is now, not as it was."""
+    new = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    if not new:
+        return
+    from portal import clock
+    from portal.audit.chain import HASHED_FIELDS, link
+
+    new.sort(key=lambda obj: inspect(obj).insert_order)
+    rows = []
+    for entry in new:
+        # What the column defaults would fill in at the insert, filled in now, so the hash covers them.
+        if entry.at is None:
+            entry.at = clock.now()
+        if entry.outcome is None:
+            entry.outcome = "ok"
+        rows.append({name: getattr(entry, name) for name in HASHED_FIELDS if name != "seq"})
+    link(session.connection(bind_arguments={"mapper": inspect(AuditEvent)}), rows)
+    for entry, row in zip(new, rows, strict=True):
+        entry.seq, entry.prev_hash, entry.entry_hash = row["seq"], row["prev_hash"], row["entry_hash"]

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import g, has_request_context, request
 from flask_login import current_user
 
 from portal import clock
+from portal.audit import chain
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
@@ -38,6 +41,13 @@ ACTION_PHRASES = {
     # Plan reviews and the follow-ups nobody marked (portal/followup/).
     "review": "confirmed {target} in a plan review",
     "mark_missed": "marked an entry in {target} as missed, as nobody recorded it attended",
+    # Lists that show something of many plans at once.
+    "notifications_viewed": "saw notices about this plan in their notifications",
+    "calendar_feed": "had the dates in {target} sent to their calendar app",
+    # An organisation admin's changes to accounts (portal/admin/); they name no circle.
+    "account_created": "created an account for {subject}",
+    "account_deactivated": "stopped {subject} from signing in",
+    "account_reactivated": "allowed {subject} to sign in again",
 }
 
 
@@ -95,33 +105,56 @@ def record_now(action: str, **kwargs) -> None:
     db.session.commit()
 
 
-def record_views_at_once(action: str, section: str, circle_roles: list[tuple[int, str]]) -> None:
-    """The signed-in person's view of one section in many circles at once (a
-    sheet across all their students), written in one INSERT and committed:
-    the same lines as record(), without a statement per circle."""
+@dataclass(frozen=True)
+class View:
+    """One part (or none) of one circle's plan shown to someone, in the role they hold there."""
+
+    circle_id: int
+    role: str
+    section: str | None
+    action: str = "view"
+
+
+def record_views_at_once(action: str, section: str | None, circle_roles, *, user=None) -> None:
+    """The view of one section in many circles at once (a sheet across all
+    their students); see record_views."""
+    record_views([View(circle_id, role, section, action) for circle_id, role in circle_roles], user=user)
+
+
+def record_views(views, *, user=None) -> None:
+    """Views in many circles, and of several sections, from one page (a
+    caseload, the dashboard), written in one INSERT and committed: the same
+    lines as record(), without a statement per circle. ``user`` is who saw
+    them when nobody is signed in (a calendar app fetching its feed)."""
     from sqlalchemy import insert
 
-    if not circle_roles:
+    # Once each, in the order shown: a page may show a section of a circle twice.
+    views = list(dict.fromkeys(views))
+    if not views:
         return
     # Read once, not once a circle: each is a lookup through a context proxy.
-    at, user_id, endpoint, ip = clock.now(), current_user.id, request.endpoint, request.remote_addr
-    db.session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "at": at,
-                "user_id": user_id,
-                "role": role,
-                "circle_id": circle_id,
-                "section": section,
-                "action": action,
-                "outcome": "ok",
-                "endpoint": endpoint,
-                "ip": ip,
-            }
-            for circle_id, role in circle_roles
-        ],
-    )
+    at, endpoint, ip = clock.now(), request.endpoint, request.remote_addr
+    user_id = user.id if user is not None else current_user.id
+    rows = [
+        {
+            "at": at,
+            "user_id": user_id,
+            "role": view.role,
+            "circle_id": view.circle_id,
+            "section": view.section,
+            "item_id": None,
+            "subject_user_id": None,
+            "action": view.action,
+            "outcome": "ok",
+            "endpoint": endpoint,
+            "ip": ip,
+        }
+        for view in views
+    ]
+    # Numbered and hashed after the last entry, under the chain's lock: one
+    # read and one write for the page, however many circles.
+    chain.link(db.session.connection(), rows)
+    db.session.execute(insert(AuditEvent), rows)
     db.session.commit()
 
 

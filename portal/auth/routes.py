@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -9,6 +7,7 @@ from portal.access.guard import Public, SignedIn, guard
 from portal.audit.services import record, record_now
 from portal.auth import bp, mfa, services, signin
 from portal.auth.forms import CodeForm, NewPasswordTwiceForm, ResetRequestForm, SignInForm
+from portal.auth.signin import safe_next
 from portal.extensions import limiter
 from portal.plan.forms import ConfirmForm
 from portal.sessions import services as sessions
@@ -21,16 +20,6 @@ WRONG_CODE_OR_RECOVERY = (
     "that you have not used before."
 )
 TOO_SLOW = "To keep your account safe, that step has to be done within {minutes} minutes. Please sign in again."
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site; never another host, scheme or protocol-relative URL."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 def _account_key() -> str:

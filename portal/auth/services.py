@@ -15,7 +15,7 @@ from portal.auth import mfa
 from portal.auth.models import Organisation, PasswordReset, User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
-from portal.notify.outbox import queue_email
+from portal.notify.outbox import Composed, composer, queue_composed, queue_email
 from portal.sessions import services as sessions
 
 
@@ -180,19 +180,31 @@ def reset_two_factor(user: User, *, by: User | None) -> None:
     db.session.commit()
 
 
+RESET_KIND = "password_reset"
+
+
 def request_password_reset(email: str) -> None:
-    """Email a reset link if an active account uses ``email``; the caller
-    answers the same either way, so nothing shows whether one does."""
-    user = find_user(email)
+    """Queue the request, and nothing else: the same single INSERT whatever
+    the address, so neither the answer nor the time it takes shows whether an
+    account uses it. The sender decides that later (``reset_email``)."""
+    queue_composed(RESET_KIND, normalise_email(email))
+    db.session.commit()
+
+
+@composer(RESET_KIND)
+def reset_email(address: str) -> Composed | None:
+    """At sending time: a new link for an active account that uses the
+    address, or nothing. Only the link's hash is stored; the email itself
+    is never kept."""
+    user = find_user(address)
     if user is None or not user.active:
-        return
+        return None
     token = secrets.token_urlsafe(32)
     now = clock.now()
     expires = now + timedelta(minutes=current_app.config["RESET_LINK_MINUTES"])
     db.session.add(PasswordReset(user_id=user.id, token_hash=_token_hash(token), created_at=now, expires_at=expires))
-    queue_email(user.email, RESET_SUBJECT, reset_email_body(token))
     record("password_reset_requested", user=user)
-    db.session.commit()
+    return Composed(RESET_SUBJECT, reset_email_body(token))
 
 
 def usable_reset(token: str) -> PasswordReset | None:

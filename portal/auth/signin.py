@@ -8,6 +8,9 @@ password was accepted, and where to go afterwards.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import current_app, redirect, session, url_for
 
 from portal import clock
@@ -19,6 +22,24 @@ from portal.extensions import db
 from portal.sessions import services as sessions
 
 PENDING_KEY = "signing_in"
+
+# A path of this site as a browser sends it: printable ASCII without a space or
+# a backslash, starting with one slash. Browsers drop tabs and newlines from a
+# URL and read backslashes as slashes, so "/\t/evil.example" or "/\\evil"
+# would take the person to another site; control characters in a Location
+# header make the response fail. Anything else goes to the dashboard.
+_SITE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+MAX_TARGET_LENGTH = 2000
+
+
+def safe_next(target: object) -> str | None:
+    """Where to go after signing in, when it is a path on this site; None otherwise."""
+    if not isinstance(target, str) or len(target) > MAX_TARGET_LENGTH or not _SITE_PATH.fullmatch(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def begin(user: User, target: str | None):
@@ -39,10 +60,10 @@ def begin(user: User, target: str | None):
 
 def start_session(user: User, target: str | None) -> str:
     """The session starts here and nowhere else; commits what the caller
-    added. Where to go next."""
+    added. Where to go next (checked again here, whoever passed it in)."""
     sessions.sign_in(user)
     record_now("sign_in", user=user)
-    return sessions.after_sign_in_target(user, target) or url_for("dashboard.index")
+    return safe_next(sessions.after_sign_in_target(user, safe_next(target))) or url_for("dashboard.index")
 
 
 def finish(user: User, target: str | None):
@@ -72,8 +93,7 @@ def pending() -> tuple[User | None, bool]:
 
 def pending_target() -> str | None:
     state = session.get(PENDING_KEY)
-    target = state.get("next") if isinstance(state, dict) else None
-    return target if isinstance(target, str) else None
+    return safe_next(state.get("next")) if isinstance(state, dict) else None
 
 
 def pending_user_id() -> str | None:

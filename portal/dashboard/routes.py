@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from portal.access import policy
 from portal.access.guard import SignedIn, guard
+from portal.audit.services import View, record_views
 from portal.dashboard import bp
 from portal.dashboard.services import dashboard_for
 from portal.followup import plan_pages as followup_pages
@@ -24,6 +25,11 @@ def index():
         school_links=school_dashboard.links_for(memberships),
         followup_links=followup_pages.dashboard_links(memberships),
     )
-    # After rendering: recording commits, which would expire the rows the page reads.
-    school_dashboard.record_shown(school_notes, memberships)
+    # After rendering: recording commits, which would expire the rows the page
+    # reads. Every item quotes a part of a plan (what is overdue, when an
+    # episode was, which adjustment ends): one statement for the whole page.
+    record_views(
+        [View(card.membership.circle_id, card.membership.role, item.section) for card in cards for item in card.items]
+        + school_dashboard.views_shown(school_notes, memberships)
+    )
     return page

@@ -38,6 +38,7 @@ from sqlalchemy import JSON, func, insert, select, text
 
 from portal import clock
 from portal.access import policy
+from portal.audit import chain
 from portal.audit.models import AuditEvent
 from portal.auth import mfa
 from portal.auth.models import Organisation, User
@@ -378,6 +379,8 @@ def _circles(indexes: range, people: BenchPeople, today: date, seed: int) -> dic
     _lists(plans, people, batch, today)
     _agreements(plans)
     _insert(SectionVersion, batch.versions)
+    # Numbered and hashed onto the audit chain like every other entry, in this transaction.
+    chain.link(db.session.connection(), batch.audits)
     _insert(AuditEvent, batch.audits)
     return {"circles": len(plans), "versions": len(batch.versions), "audit_events": len(batch.audits)}
 

@@ -8,6 +8,7 @@ purpose, and the one link back leads to a page that asks to sign in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -21,7 +22,14 @@ SUMMARY = "Support Circle appointment"
 DURATION = timedelta(hours=1)
 
 
-def feed_for(user) -> bytes:
+@dataclass(frozen=True)
+class Feed:
+    body: bytes
+    # The circles whose follow-ups it carries, with the owner's role in each: for the audit.
+    circle_roles: list[tuple[int, str]]
+
+
+def feed_for(user) -> Feed:
     config = current_app.config
     base = config["BASE_URL"].rstrip("/")
     calendar = Calendar()
@@ -29,7 +37,8 @@ def feed_for(user) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Support Circle")
     stamp = clock.now()
-    for follow_up in queries.upcoming_follow_ups_for(user):
+    follow_ups, roles = queries.upcoming_follow_ups_with_roles(user)
+    for follow_up in follow_ups:
         event = Event()
         # Stable, so a moved appointment moves in the calendar instead of doubling.
         event.add("uid", f"follow-up-{follow_up.id}@{config['MAIL_MESSAGE_ID_DOMAIN']}")
@@ -40,4 +49,5 @@ def feed_for(user) -> bytes:
         event.add("summary", SUMMARY)
         event.add("description", f"{base}/circles/{follow_up.circle_id}/plan/follow_ups")
         calendar.add_component(event)
-    return calendar.to_ical()
+    shown = sorted({follow_up.circle_id for follow_up in follow_ups})
+    return Feed(calendar.to_ical(), [(circle_id, roles[circle_id]) for circle_id in shown])

@@ -346,7 +346,13 @@ def upcoming_follow_ups_for(user) -> list[FollowUp]:
     """Scheduled follow-ups still to come that this person may read, across
     their circles (active memberships only, under their row scopes); one
     query after the memberships and agreements."""
+    return upcoming_follow_ups_with_roles(user)[0]
+
+
+def upcoming_follow_ups_with_roles(user) -> tuple[list[FollowUp], dict[int, str]]:
+    """The same, and the role the person holds in each of their circles (for the audit)."""
     memberships = memberships_for(user)
+    roles = {membership.circle_id: membership.role for membership in memberships}
     shared = shared_by_circle(m.circle_id for m in memberships)
     reachable = []
     for membership in memberships:
@@ -356,8 +362,8 @@ def upcoming_follow_ups_for(user) -> list[FollowUp]:
         scope = row_condition("follow_ups", membership, FollowUp)
         reachable.append(in_circle if scope is None else and_(in_circle, scope))
     if not reachable:
-        return []
-    return list(
+        return [], roles
+    rows = list(
         db.session.scalars(
             select(FollowUp)
             .where(
@@ -369,6 +375,7 @@ def upcoming_follow_ups_for(user) -> list[FollowUp]:
             .order_by(FollowUp.due_at, FollowUp.id)
         )
     )
+    return rows, roles
 
 
 # -- the caseload -------------------------------------------------------------
@@ -385,6 +392,12 @@ class CaseloadEntry:
     next_review: datetime | None = None
     next_appointment: datetime | None = None
     last_episode: datetime | None = None
+
+    def sections_shown(self) -> tuple[str, ...]:
+        """What the caseload shows of this circle: always something of the
+        follow-ups (what slipped, the next review or that none is booked),
+        and the last episode when there is one."""
+        return ("follow_ups", "episodes") if self.last_episode else ("follow_ups",)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from portal.access import policy
 from portal.access.guard import CircleAction, Public, Section, SignedIn, guard
 from portal.access.queries import member_can, shared_for
 from portal.access.sections import section_access
-from portal.audit.services import record_view
+from portal.audit.services import View, record_view, record_views, record_views_at_once
 from portal.followup import bp, charts, ical, queries, services
 from portal.followup.forms import RecordReviewForm
 from portal.plan import presenters
@@ -27,7 +27,7 @@ MAX_PAGE = 1_000_000
 def caseload():
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     found = queries.caseload(current_user, page, CASELOAD_PER_PAGE)
-    return render_template(
+    page = render_template(
         "followup/caseload.html",
         caseload=found,
         due_by=queries.due_by,
@@ -35,6 +35,13 @@ def caseload():
         labels=services.FOLLOW_UP_LABELS,
         now=clock.now(),
     )
+    # After rendering (committing expires what the page reads), in one statement for the whole page.
+    record_views(
+        View(entry.membership.circle_id, entry.membership.role, section)
+        for entry in found.entries
+        for section in entry.sections_shown()
+    )
+    return page
 
 
 def _readable_kinds(membership) -> list[str]:
@@ -206,6 +213,9 @@ def calendar_feed(token: str):
     owner = services.feed_owner(token)
     if owner is None:
         abort(404)
-    response = Response(ical.feed_for(owner), mimetype="text/calendar")
+    feed = ical.feed_for(owner)
+    response = Response(feed.body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = "inline; filename=support-circle.ics"
+    # Each fetch shows when the follow-ups are: the owner's view, from wherever the app fetched it.
+    record_views_at_once("calendar_feed", "follow_ups", feed.circle_roles, user=owner)
     return response

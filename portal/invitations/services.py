@@ -1,10 +1,13 @@
 """Every write for invitations, and the words of the invitation email.
 
 The email goes to an inbox that a parent, a partner or an employer may also
-read, so it says who invites (a role and an organisation) and nothing about
-the young person: not their name, not the plan, not the role the recipient
-is invited to (being invited "as the young person" would itself say that
-the reader has a support plan).
+read, so it names nothing: not the young person, not the plan, not the role
+the recipient is invited to (being invited "as the young person" would itself
+say that the reader has a support plan), not who invites and not their
+organisation (the name of a mental-health service tells a reader that there
+is a plan). It says only that there is an invitation, and the link. Who
+invited them is said on the page behind the link, which only the holder of
+the link reaches.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from portal.timezone import to_local
 
 SUBJECT = "You are invited to Support Circle"
 
-# How the email introduces the person who invites, by their role in the circle.
+# How the invitation page introduces the person who invites, by their role in the circle.
 INVITER_PHRASES = {
     policy.CLINICIAN: "A clinician",
     policy.SCHOOL_CONTACT: "A school contact",
@@ -65,7 +68,8 @@ def invitation_path(token: str) -> str:
 
 
 def inviter_phrase(invitation: Invitation) -> str:
-    """'A clinician at Riverside CAMHS': a role and an organisation, never a person's name."""
+    """'A clinician at Riverside CAMHS': a role and an organisation, never a person's name.
+    For the page behind the link only, never for the email."""
     phrase = INVITER_PHRASES[invitation.invited_as_role]
     organisation = invitation.invited_by.organisation
     if invitation.invited_as_role in ORGANISATION_ROLES and organisation is not None:
@@ -79,11 +83,12 @@ def _expiry_words(invitation: Invitation) -> str:
 
 def email_body(invitation: Invitation, token: str) -> str:
     link = current_app.config["BASE_URL"].rstrip("/") + invitation_path(token)
+    # The same words for every invitation: nothing here depends on who invites,
+    # from where, to which circle or as what.
     return (
         "Hello,\n\n"
-        f"{inviter_phrase(invitation)} has invited you to join a support circle in Support Circle.\n\n"
-        "Support Circle keeps one shared support plan. Each person in a circle sees only the part they need.\n\n"
-        f"To accept, open this link before {_expiry_words(invitation)}:\n"
+        "You have been invited to join Support Circle.\n\n"
+        f"To see who invited you, and to accept, open this link before {_expiry_words(invitation)}:\n"
         f"{link}\n\n"
         "The link works once. If it no longer works, ask the person who invited you for a new one.\n\n"
         "If you were not expecting this email, you can ignore it and nothing will happen.\n"

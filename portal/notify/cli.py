@@ -19,7 +19,8 @@ def one_pass() -> str:
     made = run_scheduled()
     report = send_pending()
     notices = ", ".join(f"{count} {what}" for what, count in made.items())
-    return f"{notices}; emails sent {report.sent}, failed {report.failed}"
+    dropped = f", not needed {report.dropped}" if report.dropped else ""
+    return f"{notices}; emails sent {report.sent}, failed {report.failed}{dropped}"
 
 
 @notify_cli.command("send")

@@ -1,6 +1,7 @@
 """Sending what the outbox holds: claimed before sending, so two senders never
 send one message; retried with backoff, so a mail server that is down loses
-nothing."""
+nothing. A composed message (outbox.queue_composed) is written here, at
+sending time, or dropped when its composer has nothing to send."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.notify.models import OutboxMessage
+from portal.notify.models import WRITTEN, OutboxMessage
+from portal.notify.outbox import Composed, compose
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +31,23 @@ MAX_BACKOFF = timedelta(hours=1)
 class Report:
     sent: int = 0
     failed: int = 0
+    # Composed messages with nothing to send (no account uses the address).
+    dropped: int = 0
 
 
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _email(message: OutboxMessage) -> EmailMessage:
+def _email(message: OutboxMessage, words: Composed) -> EmailMessage:
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
     email["To"] = message.to_address
-    email["Subject"] = message.subject
+    email["Subject"] = words.subject
     # Stable per outbox row: a receiving system can drop a duplicate.
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=config["MAIL_MESSAGE_ID_DOMAIN"])
-    email.set_content(message.body)
+    email.set_content(words.body)
     return email
 
 
@@ -94,8 +98,19 @@ def send_pending(batch: int = 100) -> Report:
         if not _claim(message_id):
             continue
         message = db.session.get(OutboxMessage, message_id)
+        words = compose(message)
+        if words is None:
+            # Nothing to send (no active account uses the address): keep
+            # nothing of an address that may not even be a person's.
+            db.session.delete(message)
+            db.session.commit()
+            report.dropped += 1
+            continue
+        if message.kind != WRITTEN:
+            # What the composer added (a reset link's hash) exists before the email does.
+            db.session.commit()
         try:
-            _transmit(_email(message))
+            _transmit(_email(message, words))
         except (OSError, smtplib.SMTPException) as error:
             message.attempts += 1
             message.next_attempt_at = clock.now() + backoff(message.attempts)
@@ -107,6 +122,8 @@ def send_pending(batch: int = 100) -> Report:
             report.failed += 1
             continue
         message.sent_at = clock.now()
+        # The subject of a composed message is kept, its body never: it holds a secret link.
+        message.subject = words.subject
         message.attempts += 1
         message.claimed_until = None
         db.session.commit()

@@ -25,6 +25,10 @@ EVENT_KINDS = (
 
 DELIVERY_MODES = ("immediate", "digest", "portal")
 
+# An outbox message whose subject and body were written when it was queued;
+# any other kind is written by its composer when it is sent (notify/outbox.py).
+WRITTEN = "written"
+
 
 class Notification(db.Model):
     """One thing for one person to see in the portal. It names the circle and
@@ -56,8 +60,9 @@ class NotificationPreference(db.Model):
 
 
 class OutboxMessage(db.Model):
-    """An email waiting to go, or gone. Bodies hold no plan content or names of
-    the young person: only that there is something to see, and a link."""
+    """An email waiting to go, or gone. Bodies hold no plan content and no
+    names: only that there is something to see, and a link. A composed
+    message keeps no body at all (its link is a secret)."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_pending", "sent_at", "next_attempt_at"),)
@@ -65,6 +70,8 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Guards against queueing the same message twice (e.g. one digest a day).
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # WRITTEN, or the composer that writes it at sending time (a password reset).
+    kind: Mapped[str] = mapped_column(String(40), default=WRITTEN, server_default=WRITTEN)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

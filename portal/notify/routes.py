@@ -6,6 +6,8 @@ from sqlalchemy import or_, select, update
 
 from portal import clock
 from portal.access.guard import SignedIn, guard
+from portal.access.queries import memberships_for
+from portal.audit.services import View, record_views
 from portal.circles.models import Membership
 from portal.extensions import db
 from portal.notify import bp
@@ -40,13 +42,21 @@ def index():
         .limit(PER_PAGE + 1)
         .offset((page - 1) * PER_PAGE)
     ).all()
-    return render_template(
+    shown = notifications[:PER_PAGE]
+    html = render_template(
         "notify/index.html",
-        notifications=notifications[:PER_PAGE],
+        notifications=shown,
         has_next=len(notifications) > PER_PAGE,
         page=page,
         confirm=ConfirmForm(),
     )
+    # A notice says what changed in which circle's plan: each circle's record
+    # says its notices were seen. After rendering, one statement for the page.
+    circles = sorted({notice.circle_id for notice in shown if notice.circle_id is not None})
+    if circles:
+        roles = {membership.circle_id: membership.role for membership in memberships_for(current_user)}
+        record_views(View(circle_id, roles[circle_id], None, "notifications_viewed") for circle_id in circles if circle_id in roles)
+    return html
 
 
 @bp.post("/notifications/<int:notification_id>/open")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.access import policy
 from portal.access.queries import made_at_school, row_in_scope, shared_by_circle
-from portal.audit.services import record_views_at_once
+from portal.audit.services import View, record_views_at_once
 from portal.circles.models import Circle
 from portal.extensions import db
 from portal.plan.models import Adjustment, Episode, SchoolPlan
@@ -52,10 +52,11 @@ def links_for(memberships) -> SchoolLinks:
     return SchoolLinks(caseload=queries.CASELOAD_ROLE in roles, this_week=bool(roles & set(queries.SHEET_ROLES)))
 
 
-def record_shown(notes: dict[int, SchoolNote], memberships) -> None:
-    """The next steps quote the in-school plan: each circle's record says it was viewed."""
+def views_shown(notes: dict[int, SchoolNote], memberships) -> list[View]:
+    """The next steps quote the in-school plan: each circle's record says it
+    was viewed (the dashboard writes them, with its own, in one statement)."""
     roles = {m.circle_id: m.role for m in memberships}
-    record_views_at_once("view", "school_plan", [(cid, roles[cid]) for cid, note in notes.items() if note.next_steps])
+    return [View(cid, roles[cid], "school_plan") for cid, note in notes.items() if note.next_steps]
 
 
 def notes_for(memberships) -> dict[int, SchoolNote]:

@@ -136,6 +136,16 @@ class CaseloadRow:
     has_school_plan: bool
     review_flexibility: bool
 
+    def sections_shown(self) -> list[str]:
+        """The parts of the plan this row shows something of ("None" shows nothing)."""
+        shown = {
+            "episodes": self.last_episode is not None or self.episodes_this_week > 0,
+            "adjustments": self.active_adjustments > 0 or self.next_end is not None,
+            "follow_ups": self.next_review is not None,
+            "school_plan": self.has_school_plan,
+        }
+        return [section for section, is_shown in shown.items() if is_shown]
+
 
 @dataclass
 class CaseloadPage:

@@ -8,7 +8,7 @@ from portal.access import policy, transitions
 from portal.access.audience import listed
 from portal.access.guard import CircleAction, Section, SignedIn, guard
 from portal.access.queries import find_membership, shared_by_circle
-from portal.audit.services import record_now
+from portal.audit.services import View, record_now, record_views
 from portal.audit.services import record_views_at_once as audit_views
 from portal.circles import services as circle_services
 from portal.circles.models import Membership
@@ -35,7 +35,7 @@ def caseload():
         sort = "name"
     filters = frozenset(name for name in request.args.getlist("filter") if name in queries.FILTERS)
     result = queries.caseload(current_user, sort=sort, filters=filters, page=_page_number())
-    return render_template(
+    page = render_template(
         "school/caseload.html",
         result=result,
         sort=sort,
@@ -45,6 +45,11 @@ def caseload():
         can_record_episodes=policy.can(queries.CASELOAD_ROLE, "episodes", policy.EDIT),
         soon_days=current_app.config["ADJUSTMENT_ENDING_SOON_DAYS"],
     )
+    # After rendering, one statement for the page: each circle's record says what was seen of it.
+    record_views(
+        View(row.circle_id, queries.CASELOAD_ROLE, section) for row in result.rows for section in row.sections_shown()
+    )
+    return page
 
 
 def _sheet():

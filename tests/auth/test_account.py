@@ -334,3 +334,93 @@ def test_an_admin_chooses_each_role_or_none(app, world, login_as):
 def factories_user_count(email: str) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(User).where(User.email == email))
+
+
+# --- Creating, stopping and allowing accounts ------------------------------------------------------
+
+
+NEW_ACCOUNT = {"name": "Casey New", "title": "Maths teacher", "staff_role": "school_staff", "is_org_admin": "y",
+               "password": NEW_PASSWORD}
+
+
+def main_of(response) -> str:
+    return response.text.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+
+
+def typeable(user: User) -> str:
+    """The factories' .test addresses are refused as typed: one a person could type."""
+    user.email = f"user{user.id}@example.org"
+    db.session.commit()
+    return user.email
+
+
+def test_an_address_already_in_use_gets_the_same_words_whoever_holds_it(app, world, login_as):
+    """The admin of a school must learn nothing about accounts elsewhere: not
+    whose an address is, nor which organisation (a clinic) it is at."""
+    holders = {
+        "an account at another organisation": world.users[policy.CLINICIAN],
+        "an account of their own school": world.users[policy.SCHOOL_STAFF],
+        "an account of no organisation": world.users[policy.CAREGIVER],
+        "a stopped account elsewhere": world.outsider,
+    }
+    world.outsider.active = False
+    db.session.commit()
+    addresses = {label: typeable(user) for label, user in holders.items()}
+    addresses["the same, typed in capitals"] = addresses["an account at another organisation"].upper()
+    admin = login_as(world.org_admin, app.test_client())
+    before = db.session.scalar(select(func.count()).select_from(User))
+    answers = {}
+    for label, email in addresses.items():
+        response = admin.post("/admin/accounts/new", data={**NEW_ACCOUNT, "email": email})
+        assert response.status_code == 422, label
+        page = main_of(response)
+        assert "cannot be used for a new account" in page, label
+        for holder in holders.values():
+            assert holder.name not in page, (label, holder.name)
+        assert world.clinic.name not in page and "Riverside" not in page, label
+        # What the admin typed is kept, the password excepted (never sent back).
+        assert 'value="Casey New"' in page and 'value="Maths teacher"' in page and f'value="{email}"' in page
+        assert '<option selected value="school_staff">' in page
+        assert " checked " in re.search(r'<input[^>]*id="is_org_admin"[^>]*>', page).group(0)
+        assert NEW_PASSWORD not in response.text
+        answers[label] = page.replace(f'value="{email}"', 'value="EMAIL"')
+    assert len(set(answers.values())) == 1, "the answers can be told apart"
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
+    # Each refusal is audited (an admin trying many addresses shows), never with the address.
+    refused = [e for e in audited("account_created") if e.outcome == "refused"]
+    assert len(refused) == len(addresses) and all(e.user_id == world.org_admin.id and e.subject_user_id is None for e in refused)
+
+
+def test_an_address_taken_a_moment_ago_by_another_request_gets_the_same_answer(app, world, login_as, monkeypatch):
+    """Two admins creating the same account at once: the second gets the
+    ordinary answer, not a server error."""
+    taken = typeable(world.users[policy.CLINICIAN])
+    from portal.auth import services as accounts
+
+    monkeypatch.setattr(accounts, "find_user", lambda email: None)  # it was free when looked up
+    response = login_as(world.org_admin, app.test_client()).post("/admin/accounts/new", data={**NEW_ACCOUNT, "email": taken})
+    assert response.status_code == 422 and "cannot be used for a new account" in main_of(response)
+    assert world.users[policy.CLINICIAN].name not in response.text
+    assert db.session.scalar(select(func.count()).where(func.lower(User.email) == taken)) == 1
+
+
+def test_creating_stopping_and_allowing_an_account_are_audited(app, world, login_as):
+    admin = login_as(world.org_admin, app.test_client())
+    response = admin.post("/admin/accounts/new", data={**NEW_ACCOUNT, "email": "casey.new@example.org"})
+    assert response.status_code == 302
+    casey = db.session.scalars(select(User).where(User.email == "casey.new@example.org")).one()
+    assert casey.organisation_id == world.school.id
+    assert admin.post(f"/admin/accounts/{casey.id}/deactivate").status_code == 302
+    assert not reload(casey).active
+    assert admin.post(f"/admin/accounts/{casey.id}/reactivate").status_code == 302
+    assert reload(casey).active
+    for action in ("account_created", "account_deactivated", "account_reactivated"):
+        (entry,) = audited(action)
+        assert (entry.user_id, entry.subject_user_id, entry.outcome) == (world.org_admin.id, casey.id, "ok"), action
+        assert entry.endpoint.startswith("admin.") and entry.ip == "127.0.0.1"
+        assert NEW_PASSWORD not in repr(vars(entry)) and "casey" not in repr(vars(entry)).lower()
+    # Another organisation's account is out of reach, and nothing is written.
+    clinician = world.users[policy.CLINICIAN]
+    for action in ("deactivate", "reactivate"):
+        assert admin.post(f"/admin/accounts/{clinician.id}/{action}").status_code == 404
+    assert len(audited("account_deactivated")) == len(audited("account_reactivated")) == 1

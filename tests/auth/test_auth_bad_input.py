@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from portal.access import policy
 from portal.auth import mfa
 from portal.auth.models import User
+from portal.auth.services import RESET_SUBJECT
 from portal.extensions import db
-from portal.notify.models import OutboxMessage
 from tests import factories, signing_in
+from tests.mailbox import deliver_now
 from tests.signing_in import TEST_TOTP_SECRET, code_at
 from tests.web import escaped
 
@@ -81,8 +82,8 @@ def build_forms(app, world) -> dict[str, Form]:
 
     def reset_url():
         app.test_client().post("/reset-password", data={"email": caregiver.email})
-        body = db.session.scalars(db.select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first()
-        return "/reset-password/" + body.split("/reset-password/")[1].split()[0]
+        (email,) = [email for email in deliver_now() if email["Subject"] == RESET_SUBJECT]
+        return "/reset-password/" + email.get_content().split("/reset-password/")[1].split()[0]
 
     reset_links = {}
 

@@ -9,9 +9,10 @@ import hashlib
 import logging
 import re
 from datetime import timedelta
+from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal.access import policy
 from portal.audit.models import AuditEvent
@@ -20,10 +21,12 @@ from portal.auth.passwords import common_passwords
 from portal.auth.services import RESET_SUBJECT
 from portal.extensions import db, limiter
 from portal.logs import redact
+from portal.notify import delivery
 from portal.notify.models import OutboxMessage
 from portal.sessions import services as sessions
 from tests import factories, signing_in
 from tests.notify.conftest import Clock
+from tests.web import counting_statements
 
 NEW_PASSWORD = "a brand new and unusual passphrase"
 LINK = re.compile(r"(http://[^\s]+/reset-password/([A-Za-z0-9_-]{43}))")
@@ -34,12 +37,34 @@ def frozen(monkeypatch):
     return Clock(monkeypatch)
 
 
-def reset_emails(address: str | None = None) -> list[OutboxMessage]:
+# What the sender hands to the mail server, in this test.
+_sent: list[EmailMessage] = []
+
+
+@pytest.fixture(autouse=True)
+def mailbox(monkeypatch):
+    _sent.clear()
+    monkeypatch.setattr(delivery, "_transmit", _sent.append)
+    yield _sent
+    _sent.clear()
+
+
+def reset_emails(address: str | None = None) -> list[EmailMessage]:
+    """The reset emails sent so far, oldest first; the sender runs first, as
+    `flask notify run` would: the link is only made when it sends."""
+    drain()
     db.session.expire_all()
-    query = select(OutboxMessage).where(OutboxMessage.subject == RESET_SUBJECT).order_by(OutboxMessage.id)
-    if address is not None:
-        query = query.where(OutboxMessage.to_address == address)
-    return list(db.session.scalars(query))
+    return [
+        email for email in _sent if email["Subject"] == RESET_SUBJECT and (address is None or email["To"] == address)
+    ]
+
+
+def drain() -> int:
+    """Send what waits, as `flask notify send` would; how many were sent."""
+    sent = 0
+    while (report := delivery.send_pending()).sent:
+        sent += report.sent
+    return sent
 
 
 def ask_for_link(client, email: str):
@@ -48,7 +73,7 @@ def ask_for_link(client, email: str):
 
 def token_for(app, user: User, client=None) -> str:
     ask_for_link(client or app.test_client(), user.email)
-    return LINK.search(reset_emails(user.email)[-1].body).group(2)
+    return LINK.search(reset_emails(user.email)[-1].get_content()).group(2)
 
 
 def can_sign_in(app, email: str, password: str) -> bool:
@@ -81,8 +106,52 @@ def test_the_answer_is_the_same_whether_or_not_an_account_uses_the_address(app, 
         # Nothing of what was typed comes back, so the pages are identical, byte for byte.
         answers[label] = (response.status_code, response.text)
     assert len(set(answers.values())) == 1, "the answers can be told apart"
-    sent_to = {message.to_address for message in reset_emails()}
+    sent_to = {email["To"] for email in reset_emails()}
     assert sent_to == {world.users[policy.CAREGIVER].email, world.users[policy.CLINICIAN].email}
+
+
+def _work_of_asking(app, email: str) -> tuple[int, str, list[str]]:
+    """What one request for a link sends to the database, statement by statement."""
+    client = app.test_client()
+    with counting_statements() as statements:
+        response = ask_for_link(client, email)
+    return response.status_code, response.text, list(statements)
+
+
+def test_asking_for_a_link_does_the_same_work_whatever_the_address(app, world):
+    """Timing told the addresses apart (an account took twice as long): the
+    page only queues the request, the same way for every address, and the
+    sender decides later whether there is an account to email."""
+    stopped = world.users[policy.SCHOOL_STAFF]
+    stopped.active = False
+    db.session.commit()
+    addresses = {
+        "an account": world.users[policy.CAREGIVER].email,
+        "no account": "nobody-here@example.test",
+        "a stopped account": stopped.email,
+        "an account, typed differently": "  " + world.users[policy.CLINICIAN].email.upper(),
+    }
+    _work_of_asking(app, "warming-up@example.test")  # whatever a first request does once
+    work = {label: _work_of_asking(app, email) for label, email in addresses.items()}
+    assert {status for status, _, _ in work.values()} == {200}
+    assert len({page for _, page, _ in work.values()}) == 1
+    statements = {label: tuple(done) for label, (_, _, done) in work.items()}
+    assert len(set(statements.values())) == 1, statements
+    # The page does not even look the address up.
+    assert not any(re.search(r'FROM "?user"?(\s|$)', statement) for statement in statements["an account"])
+    assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 0, "no link before the sender runs"
+
+    # The sender then emails the accounts, and nobody else.
+    sent = reset_emails()
+    assert sorted(email["To"] for email in sent) == sorted(
+        [world.users[policy.CAREGIVER].email, world.users[policy.CLINICIAN].email]
+    )
+    assert all(LINK.search(email.get_content()) for email in sent)
+    assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 2
+    # Nothing kept of an address that has no account, and no link kept in the outbox.
+    rows = list(db.session.scalars(select(OutboxMessage)))
+    assert "nobody-here@example.test" not in {row.to_address for row in rows}
+    assert not any(LINK.search(row.body) for row in rows)
 
 
 def test_the_email_holds_the_link_and_nothing_about_the_person_or_the_plan(app, world):
@@ -90,7 +159,7 @@ def test_the_email_holds_the_link_and_nothing_about_the_person_or_the_plan(app, 
     caregiver = world.users[policy.CAREGIVER]
     ask_for_link(app.test_client(), caregiver.email)
     (message,) = reset_emails(caregiver.email)
-    text = message.subject + "\n" + message.body
+    text = message["Subject"] + "\n" + message.get_content()
     link, token = LINK.search(text).groups()
     assert link == f"{app.config['BASE_URL']}/reset-password/{token}"
     assert "one hour" in text

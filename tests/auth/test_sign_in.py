@@ -4,12 +4,18 @@ library's production parameters, and the password rules."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from config import Config, TestingConfig
 from portal.access import policy
+from portal.auth import signin
 from portal.auth.models import Organisation, User
 from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH, common_passwords, password_problem
 from portal.auth.routes import FAILED_SIGN_IN
@@ -98,6 +104,78 @@ def test_next_is_followed_only_to_a_page_of_this_site(app, world, next_url, land
     response = signing_in.sign_in(app.test_client(), clinician.email, next_url=next_url)
     assert response.status_code == 302
     assert response.headers["Location"] == lands_on
+
+
+# Pieces a hostile `next` is made of: what browsers drop or read as a slash,
+# what ends a header line, what starts a scheme or a host.
+HOSTILE_PIECES = (
+    "/", "//", "\\", "/\\", ":", "@", ".", "..", "%", "%2F", "%5C", "%0D%0A", "\r", "\n", "\r\n", "\t", " ",
+    "\x00", "\x0b", "\x1f", "\x7f", "\x85", "\u2028", "\u3002", "\ufeff", "\u200b", "?", "#", "&", "=",
+    "http:", "https://", "javascript:", "evil.example", "dashboard", "circles", "é",
+)
+hostile_next = st.one_of(
+    st.text(max_size=40),
+    st.lists(st.sampled_from(HOSTILE_PIECES), max_size=8).map("".join),
+    st.tuples(
+        st.sampled_from(("/", "//", "/\\", "\\", " /", "\t/", "/\t/", "/\r\n/")),
+        st.lists(st.sampled_from(HOSTILE_PIECES), max_size=6).map("".join),
+    ).map("".join),
+)
+_BROWSER_TRIMS = "".join(chr(c) for c in range(0x21))
+
+
+def leaves_the_site(location: str) -> bool:
+    """Read the way a browser reads a Location: tabs and newlines dropped,
+    leading controls and spaces trimmed, backslashes taken as slashes."""
+    seen = re.sub(r"[\t\n\r]", "", location).lstrip(_BROWSER_TRIMS).replace("\\", "/")
+    parts = urlsplit(seen)
+    return bool(parts.scheme or parts.netloc) or not seen.startswith("/") or seen.startswith("//")
+
+
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(next_url=hostile_next)
+def test_no_next_breaks_sign_in_or_leads_off_the_site(app, world, next_url):
+    """A `next` holding \\r\\n once answered 500 after a right password."""
+    page = app.test_client().get("/login", query_string={"next": next_url})
+    assert page.status_code == 200
+    for email in (world.users[policy.CAREGIVER].email, world.users[policy.CLINICIAN].email):
+        # The caregiver goes straight in; the clinician through the code page.
+        if email == world.users[policy.CLINICIAN].email:
+            signing_in.enrol(db.session.get(User, world.users[policy.CLINICIAN].id))
+        response = signing_in.sign_in(app.test_client(), email, next_url=next_url)
+        assert response.status_code == 302, (email, next_url, response.status_code)
+        location = response.headers["Location"]
+        assert not leaves_the_site(location), (next_url, location)
+        assert not any(ord(char) < 0x20 or ord(char) == 0x7F for char in location), (next_url, location)
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["/circles\r\nSet-Cookie: x=1", "/\r\n", "/\t/evil.example", "/\n/evil.example", "\t//evil.example",
+     "/ /evil.example", "/%0D%0A/../", "/" + "a" * 5000],
+)
+def test_a_next_with_control_characters_or_too_long_goes_to_the_dashboard(app, world, next_url):
+    response = sign_in(app.test_client(), world.users[policy.CAREGIVER].email, next_url=next_url)
+    assert response.status_code == 302
+    expected = "/%0D%0A/../" if next_url == "/%0D%0A/../" else "/dashboard"
+    assert response.headers["Location"] == expected
+
+
+@pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        ("/circles/3/plan/safety_plan", True),
+        ("/school/caseload?sort=ending&filter=reviews_due&page=2", True),
+        ("/invitations/AbC_-123#top", True),
+        ("/%2F%2Fevil.example", True),  # a path of this site, however odd
+        ("", False), (None, False), (42, False), ("circles", False), ("./circles", False),
+        ("//evil.example", False), ("/\\evil.example", False), ("/circles\\x", False), ("\\\\evil", False),
+        ("/circles\x00", False), ("/circles\x7f", False), ("/\x0b/evil.example", False), ("/\u2028", False),
+        ("/café", False), ("/a b", False), ("https://evil.example/", False), ("/" + "a" * 2000, False),
+    ],
+)
+def test_only_a_plain_path_of_this_site_is_kept_as_the_place_to_go(target, kept):
+    assert signin.safe_next(target) == (target if kept else None)
 
 
 def test_sign_out_ends_the_session_on_the_server(app, world):

@@ -218,15 +218,21 @@ def test_journey_1_clinician_creates_a_circle_and_invites_three_people(person, l
         [message] = mail.to(email)
         assert message["Subject"] == "You are invited to Support Circle"
         body = message.get_content()
-        assert "A clinician at Riverside Child and Adolescent Mental Health Service has invited you" in body
-        # Not the young person, not who they are to them, not the role, not the inviter's name.
-        assert_private(message, "Robin", relationship, "Rivera", "Therapist", "young person", "caregiver", "counselor")
+        assert "You have been invited to join Support Circle." in body
+        # Not the young person, not who they are to them, not the role, not the
+        # inviter, by name, role or clinic: a mental-health service's name says there is a plan.
+        assert_private(message, "Robin", relationship, "Rivera", "Therapist", "young person", "caregiver", "counselor",
+                       "clinician", "Riverside", "Mental Health")
     assert mail.recipients() == {email for email, _, _ in invites}
 
     # The link leads to this server; before accepting, the page names no one either.
     visitor = person(None)
     visitor.goto(invitation_link(live_server, mail.to("robin.parent@example.org")[0]))
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Join a support circle")
+    # Behind the secret link, the page says who invites, by role and clinic.
+    expect(visitor.get_by_role("main")).to_contain_text(
+        "A clinician at Riverside Child and Adolescent Mental Health Service has invited you"
+    )
     expect(visitor.get_by_role("main")).to_contain_text("robin.parent@example.org")
     assert "Robin" not in visitor.get_by_role("main").inner_text().replace("robin.parent@example.org", "")
 

@@ -190,3 +190,35 @@ def test_the_school_records_migration_gives_existing_rows_the_school_they_were_m
             found = connection.scalar(sa.text(f"SELECT school_organisation_id FROM {table} WHERE id = :id"), {"id": row_id})  # noqa: S608
             assert found == school, (table, row_id)
     assert _differences(db.metadata) == []
+
+
+def test_the_audit_chain_migration_hashes_the_entries_already_there(migrated_app):
+    """Entries written before the chain existed are chained by the migration,
+    in the order of their ids; the application's entries follow on."""
+    from datetime import datetime
+
+    from portal.audit.chain import GENESIS
+    from portal.audit.services import record
+
+    flask_migrate.upgrade(revision="ae033f9e6027")
+    audit_event = sa.table(
+        "audit_event", sa.column("at", sa.DateTime()), sa.column("action", sa.String()), sa.column("outcome", sa.String()),
+        sa.column("section", sa.String()), sa.column("ip", sa.String()), sa.column("item_id", sa.Integer()),
+    )
+    with db.engine.begin() as connection:
+        connection.execute(audit_event.insert(), [
+            {"at": datetime(2026, 1, n + 1, 10, 0, 0, 123456), "action": "view", "outcome": "ok",
+             "section": "safety_plan", "ip": "127.0.0.1", "item_id": n if n % 2 else None}
+            for n in range(7)
+        ])
+    flask_migrate.upgrade()
+    assert _differences(db.metadata) == []
+    verify = migrated_app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0 and "OK: 7 audit entries" in verify.output, verify.output
+    with db.engine.connect() as connection:
+        first = connection.execute(sa.text("SELECT seq, prev_hash FROM audit_event ORDER BY id LIMIT 1")).one()
+    assert tuple(first) == (1, GENESIS)
+    record("sign_in")
+    db.session.commit()
+    verify = migrated_app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0 and "OK: 8 audit entries" in verify.output, verify.output

@@ -1,8 +1,9 @@
 """Invitations by email (SECURITY.md: "no way to learn whether an account
 exists (sign-in, reset, invitations)"; "nothing sensitive in URLs, emails").
 
-The email names the inviter's role and organisation and nothing about the
-young person; a link works once, for a limited time, for the invited address
+The email names nothing (not the young person, not who invites, not their
+organisation); the page behind the link says who invites by role and
+organisation; a link works once, for a limited time, for the invited address
 only; every link that cannot be used gets the same page; and no page or
 email differs with whether the address already has an account.
 """
@@ -28,7 +29,7 @@ from portal.invitations.models import Invitation
 from portal.notify.models import OutboxMessage
 from portal.timezone import to_local
 from tests import factories
-from tests.web import escaped, forms_in
+from tests.web import counting_statements, escaped, forms_in
 
 CLINICIAN, CAREGIVER, YOUNG_PERSON = policy.CLINICIAN, policy.CAREGIVER, policy.YOUNG_PERSON
 SCHOOL_CONTACT, SCHOOL_STAFF = policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF
@@ -122,9 +123,7 @@ def frozen(monkeypatch, world):
 # -- the email -------------------------------------------------------------------
 
 
-def test_the_email_names_the_inviters_role_and_organisation_and_nothing_about_the_young_person(
-    app, world, clinician_client
-):
+def test_the_email_names_nothing_not_even_who_invites_or_from_where(app, world, clinician_client):
     factories.write_section(world.circle, "safety_plan", world.users[CLINICIAN], "PLAN-CANARY")
     factories.write_section(world.circle, "clinical", world.users[CLINICIAN], "CLINICAL-CANARY")
     response = invite(clinician_client, world.circle.id, "  Grandma@Example.ORG ", CAREGIVER, "Grandmother")
@@ -133,20 +132,26 @@ def test_the_email_names_the_inviters_role_and_organisation_and_nothing_about_th
     assert message.to_address == "grandma@example.org"
     assert message.subject == "You are invited to Support Circle"
     body = message.body
-    assert "A clinician at Riverside Child and Adolescent Mental Health has invited you" in body
+    assert "You have been invited to join Support Circle." in body
     token = last_token()
     assert f"{app.config['BASE_URL']}/invitations/{token}" in body
     invitation = invitation_for(token)
     assert invitation.expires_at - invitation.created_at == timedelta(days=7)
     assert to_local(invitation.expires_at).strftime("%d %B %Y") in body
-    # Nothing about the young person, the plan, the inviter as a person, or
-    # what the reader is invited as.
+    # Nothing about the young person, the plan, the inviter (as a person, by
+    # role or by organisation: a mental-health service's name says there is a
+    # plan), or what the reader is invited as.
     for forbidden in (
         "Jordan",
         world.circle.young_person_name,
         "Ana",
         "Rivera",
         world.users[CLINICIAN].email,
+        world.clinic.name,
+        "Riverside",
+        "Mental Health",
+        "clinician",
+        "Clinician",
         "Grandmother",
         "PLAN-CANARY",
         "CLINICAL-CANARY",
@@ -155,23 +160,44 @@ def test_the_email_names_the_inviters_role_and_organisation_and_nothing_about_th
         "self-harm",
         "safety",
     ):
-        assert forbidden not in body, forbidden
-    assert "Jordan" not in message.subject
+        assert forbidden not in body and forbidden not in message.subject, forbidden
 
 
-def test_a_school_contact_is_named_with_the_school_and_a_caregiver_with_no_organisation(app, world, login_as):
+def test_every_invitation_email_says_the_same_whoever_invites(app, world, login_as):
+    """Only the link and its expiry differ: not the inviter's role, organisation or circle."""
+    parent = factories.user("Dr Parent", staff_role="clinician", org=world.clinic)
+    factories.member(world.circle, parent, CAREGIVER, world.users[CLINICIAN])
+    senders = [
+        (world.users[CLINICIAN], world.circle.id, CAREGIVER),
+        (world.users[SCHOOL_CONTACT], world.circle.id, SCHOOL_STAFF),
+        (parent, world.circle.id, CAREGIVER),
+        (world.outsider, world.other_circle.id, YOUNG_PERSON),
+    ]
+    for n, (sender, circle_id, role) in enumerate(senders):
+        assert invite(login_as(sender, app.test_client()), circle_id, f"person{n}@example.org", role).status_code == 302
+    words = set()
+    for message in outbox():
+        invitation = invitation_for(TOKEN_IN_LINK.search(message.body).group(1))
+        expiry = to_local(invitation.expires_at).strftime("%d %B %Y, %H:%M %Z")
+        words.add((message.subject, TOKEN_IN_LINK.sub("/invitations/LINK", message.body).replace(expiry, "EXPIRY")))
+    assert len(outbox()) == len(senders) and len(words) == 1
+
+
+def test_the_page_behind_the_link_names_the_inviters_role_and_organisation(app, world, login_as):
     contact = login_as(world.users[SCHOOL_CONTACT], app.test_client())
     invite(contact, world.circle.id, "teacher@example.org", SCHOOL_STAFF)
-    assert "A school contact at Lakeview High School has invited you to join a support circle" in outbox()[-1].body
+    page = main_text(app.test_client().get(f"/invitations/{last_token()}"))
+    assert "A school contact at Lakeview High School has invited you to join a support circle" in page
+    assert "Sam Okafor" not in page and "Jordan" not in page
     # A caregiver whose account belongs to an organisation (a clinician who is
     # also a parent) is introduced only as a caregiver.
     parent = factories.user("Dr Parent", staff_role="clinician", org=world.clinic)
     factories.member(world.circle, parent, CAREGIVER, world.users[CLINICIAN])
     caregiver = login_as(parent, app.test_client())
     invite(caregiver, world.circle.id, "uncle@example.org", CAREGIVER)
-    body = outbox()[-1].body
-    assert "A caregiver has invited you to join a support circle in Support Circle." in body
-    assert world.clinic.name not in body and "Dr Parent" not in body
+    page = main_text(app.test_client().get(f"/invitations/{last_token()}"))
+    assert "A caregiver has invited you to join a support circle in Support Circle." in page
+    assert world.clinic.name not in page and "Dr Parent" not in page
 
 
 def test_only_a_hash_of_the_token_is_stored(world, clinician_client):
@@ -521,6 +547,24 @@ def test_inviting_and_opening_the_link_look_the_same_whether_or_not_the_address_
     assert "EMAIL" in after_invite[with_account][3]
     assert bodies[with_account] == bodies[without_account]
     assert link_pages[with_account] == link_pages[without_account]
+
+
+def test_inviting_does_the_same_work_whether_or_not_the_address_has_an_account(app, world, clinician_client):
+    """Statement for statement, not only the same page: the time it takes
+    cannot tell the inviter whether the address has an account."""
+    stopped = factories.user(email="stopped@example.org")
+    stopped.active = False
+    db.session.commit()
+    addresses = [factories.user(email="has-account@example.org").email, "no-account@example.org", stopped.email,
+                 "  HAS-ACCOUNT@example.org"]
+    invite(clinician_client, world.circle.id, "warming-up@example.org", CAREGIVER)
+    work = []
+    for email in addresses:
+        with counting_statements() as statements:
+            assert invite(clinician_client, world.circle.id, email, CAREGIVER).status_code == 302
+        work.append(tuple(statements))
+    assert len(set(work)) == 1
+    assert not any(re.search(r'FROM "?user"? ', statement) and "lower(" in statement for statement in work[0])
 
 
 # -- the pending list and withdrawing ------------------------------------------------------------

@@ -5,10 +5,16 @@ With a unique marker in every text field of every section, written by the
 people who write them, and with everything that makes a message happening on
 the way (section changes, episodes, an overdue follow-up, sharing recorded,
 about to end and withdrawn, a daily digest, a membership change, an
-invitation), this checks that:
+invitation, password resets asked for an account and for no account, every
+notice about a change to how an account signs in), this checks that:
 
-- no email that reaches a real SMTP server carries a marker or the name of a
-  young person, in its subject or its body;
+- no email that reaches a real SMTP server carries a marker, the name of a
+  young person, of anyone in a circle or of any organisation, in its subject,
+  its headers or its body: an inbox is often read by someone else in the
+  household, and a name of a mental-health service or of the people around
+  the young person tells them there is a plan;
+- every place in the code that queues an email was walked (a new one fails
+  the test until the run makes it happen);
 - no in-portal notice carries a marker, and each person's /notifications page
   lists only their own notices, each about a part of the plan they could read
   when it was made (the policy, with the agreements then in force);
@@ -21,20 +27,24 @@ invitation), this checks that:
 
 from __future__ import annotations
 
+import ast
 import email
 import email.policy
+import inspect
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal.access import policy
 from portal.access.guard import SignedIn, guard
-from portal.auth.models import User
+from portal.auth import services as accounts
+from portal.auth.models import Organisation, User
 from portal.circles.models import Circle, Membership
 from portal.circles.services import remove_member
 from portal.extensions import db
@@ -174,6 +184,94 @@ def names_in(text_: str, names: set[str]) -> list[str]:
     return [name for name in names if re.search(rf"\b{re.escape(name)}\b", text_)]
 
 
+def circle_people_names() -> set[str]:
+    """Everyone who is or was in a circle, by the name the others see."""
+    names = set(db.session.scalars(select(User.name).join(Membership, Membership.user_id == User.id)))
+    return {name for name in names if name}
+
+
+def organisation_names() -> set[str]:
+    """Schools and clinics: naming a mental-health service says there is a plan."""
+    return {name for name in db.session.scalars(select(Organisation.name)) if name}
+
+
+# --- Every way an email is queued ---------------------------------------------
+
+# The functions that put an email in the outbox. The run below makes each of
+# them queue at least one; test_the_run_walks_every_way_an_email_is_queued
+# keeps this list equal to the code, so a new way fails until it is walked.
+EMAIL_PATHS = frozenset(
+    {
+        "portal.notify.services._tell",
+        "portal.notify.scheduler.digests",
+        "portal.invitations.services.create_invitation",
+        "portal.auth.services.tell_owner",
+        "portal.auth.services.request_password_reset",
+    }
+)
+QUEUEING_CALLS = frozenset({"queue_email", "queue_composed", "OutboxMessage"})
+PORTAL = Path(__file__).resolve().parents[2] / "portal"
+OUTBOX_MODULE = "portal.notify.outbox"  # where the queueing itself is done
+RESET_PATH = re.compile(r"/reset-password/[A-Za-z0-9_-]{43}")
+
+
+class _QueueingCalls(ast.NodeVisitor):
+    """The innermost function around each call that queues an email."""
+
+    def __init__(self, module: str):
+        self.module, self.functions, self.found = module, [], set()
+
+    def visit_FunctionDef(self, node):
+        self.functions.append(node.name)
+        self.generic_visit(node)
+        self.functions.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Call(self, node):
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        # A Core insert into the outbox counts too.
+        into_outbox = called == "insert" and any(isinstance(arg, ast.Name) and arg.id == "OutboxMessage" for arg in node.args)
+        if called in QUEUEING_CALLS or into_outbox:
+            self.found.add(f"{self.module}.{self.functions[-1] if self.functions else '<module>'}")
+        self.generic_visit(node)
+
+
+def queueing_functions_in_the_code() -> set[str]:
+    found = set()
+    for path in sorted(PORTAL.rglob("*.py")):
+        module = ".".join(path.relative_to(PORTAL.parent).with_suffix("").parts)
+        if module in (OUTBOX_MODULE, "portal.notify.models"):
+            continue
+        visitor = _QueueingCalls(module)
+        visitor.visit(ast.parse(path.read_text(), str(path)))
+        found |= visitor.found
+    return found
+
+
+def test_the_run_walks_every_way_an_email_is_queued():
+    assert queueing_functions_in_the_code() == EMAIL_PATHS
+
+
+@pytest.fixture
+def queued_from(mail_server):
+    """The portal function behind each outbox row made from here on."""
+    callers: set[str] = set()
+
+    def note(target, args, kwargs):
+        frame = inspect.currentframe().f_back
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module.startswith("portal.") and module != OUTBOX_MODULE:
+                callers.add(f"{module}.{frame.f_code.co_name}")
+                return
+            frame = frame.f_back
+
+    event.listen(OutboxMessage, "init", note)
+    yield callers
+    event.remove(OutboxMessage, "init", note)
+
+
 # --- What a notice may be about ----------------------------------------------
 
 
@@ -284,7 +382,7 @@ def notification_pages(app, login_as, user_id: int) -> tuple[list[Page], list[in
 
 
 def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
-    every_log_record, app, world, mail_server, frozen_clock, login_as, canary_figures
+    every_log_record, app, world, mail_server, queued_from, frozen_clock, login_as, canary_figures
 ):
     users = world.users
     circle_id = world.circle.id
@@ -348,13 +446,35 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     scheduled(app)
     deliver()
 
+    # 5. Password resets asked for an account and for an address without one;
+    # the link used; and every notice about a change to how an account signs in.
+    caregiver = users[policy.CAREGIVER]
+    for address in (caregiver.email, "nobody-here@example.test"):
+        status, _ = fetch(app, app.test_client(), "/reset-password", "POST", {"email": address})
+        assert status == 200
+    deliver()
+    reset_mails = [parse(raw) for raw in mail_server.messages if accounts.RESET_SUBJECT in parse(raw).subject]
+    assert len(reset_mails) == 1, "one reset email, for the account only"
+    new_password = "a completely new passphrase for the canary"
+    status, _ = fetch(
+        app, app.test_client(), RESET_PATH.search(reset_mails[0].body).group(0), "POST",
+        {"new_password": new_password, "confirm_password": new_password},
+    )
+    assert status == 302
+    for what in accounts.SECURITY_NOTICES:
+        accounts.tell_owner(db.session.get(User, clinician.id), what)
+    db.session.commit()
+    deliver()
+
     # Emails: everything in the outbox went through the SMTP server, and none of it says anything.
     outbox = list(db.session.scalars(select(OutboxMessage)))
     assert outbox and all(message.sent_at is not None for message in outbox)
     mails = [parse(raw) for raw in mail_server.messages]
     assert len(mails) == len(outbox)
-    names = young_people_names()
+    names = young_people_names() | circle_people_names() | organisation_names()
     assert {"Jordan", "Alex", "Jordan Lopez"} <= names
+    assert {world.clinic.name, world.school.name, clinician.name, caregiver.name, "Pat Newcomer"} <= names
+    assert queued_from == EMAIL_PATHS, "the run did not queue an email in every way the code can"
     email_markers, email_names = [], []
     for mail in mails:
         for part in (mail.raw, mail.subject, mail.body):
@@ -426,7 +546,8 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
             "  of which invitation emails": len(invitation_emails),
             "  of which daily digests": len(digest_emails),
             "markers found in emails": len(email_markers),
-            "young people's names found in emails": len(email_names),
+            "  ways of queueing an email walked": len(queued_from),
+            "names of young people, circle members and organisations found in emails": len(email_names),
             "notifications checked": len(notices),
             "notifications listed on /notifications pages": listed,
             "markers found in notifications and their pages": len(notice_markers) + len(pages_markers),

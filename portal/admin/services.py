@@ -1,0 +1,60 @@
+"""Every write an organisation admin makes to their organisation's accounts,
+each audited with the account it concerns (never its address or password)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from portal.audit.services import record
+from portal.auth import services as accounts
+from portal.auth.models import User
+from portal.extensions import db
+from portal.sessions import services as sessions
+
+
+def create_account(admin: User, *, email: str, name: str, title: str, password: str, staff_role: str | None,
+                   is_org_admin: bool) -> User | None:
+    """The new account in the admin's organisation, or None when the address
+    cannot be used. Which account holds it, and where, is never returned: an
+    admin manages their own organisation and learns nothing of the others."""
+    if accounts.find_user(email) is not None:
+        return _refused(admin)
+    user = accounts.create_user(
+        email=email,
+        name=name,
+        title=title,
+        password=password,
+        organisation=admin.organisation,
+        staff_role=staff_role,
+        is_org_admin=is_org_admin,
+    )
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Taken a moment ago by another request: the same answer as above.
+        db.session.rollback()
+        return _refused(admin)
+    record("account_created", user=admin, subject=user)
+    db.session.commit()
+    return user
+
+
+def _refused(admin: User) -> None:
+    # Recorded without the address, so that an admin trying many addresses shows.
+    record("account_created", user=admin, outcome="refused")
+    db.session.commit()
+    return None
+
+
+def deactivate(admin: User, user: User) -> None:
+    user.active = False
+    accounts.end_sessions(user)
+    sessions.end_all(user, "account_stopped")
+    record("account_deactivated", user=admin, subject=user)
+    db.session.commit()
+
+
+def reactivate(admin: User, user: User) -> None:
+    user.active = True
+    record("account_reactivated", user=admin, subject=user)
+    db.session.commit()
