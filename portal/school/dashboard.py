@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.access import policy
 from portal.access.queries import made_at_school, row_in_scope, shared_by_circle
-from portal.audit.services import View, record_views_at_once
+from portal.audit.services import View
 from portal.circles.models import Circle
 from portal.extensions import db
 from portal.plan.models import Adjustment, Episode, SchoolPlan
