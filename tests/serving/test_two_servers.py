@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.serving.servers import BIN, ROOT, Browser, free_port, wait_until_serving
+from tests.serving.servers import BIN, ROOT, Browser, free_port, stop, wait_until_serving
 from tests.sessions.backends import REDIS_REQUIRED, REDIS_URL, delete_prefix, redis_client, redis_reachable
 
 ACTIVE = os.environ.get("TEST_DATABASE_URL_ACTIVE", "")
@@ -139,12 +139,7 @@ def servers(server_env, tmp_path_factory):
         yield [(port, path) for _process, _log, port, path in started]
     finally:
         for process, log, _port, _path in started:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             log.close()
 
 
