@@ -37,3 +37,10 @@ class Portal(Flask):
 def refuse_untrusted_hosts() -> None:
     # Reading it raises SecurityError (400) for a host outside TRUSTED_HOSTS.
     request.host  # noqa: B018
+
+
+def is_this_site(url: str) -> bool:
+    """Whether ``url`` (an Origin or Referer) is this site as the browser
+    reached it: the request's scheme and host, already held to TRUSTED_HOSTS."""
+    there = urlsplit(url)
+    return (there.scheme, there.netloc) == (request.scheme, request.host)

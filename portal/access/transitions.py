@@ -79,8 +79,10 @@ TRANSITIONS: dict[str, dict[str, frozenset[Pair]]] = {
     INVITE: {
         CLINICIAN: _joining(ROLES),
         SCHOOL_CONTACT: _joining(SCHOOL_ROLES),
-        # A parent may bring in the other parent and the young person.
-        CAREGIVER: _joining({CAREGIVER, YOUNG_PERSON}),
+        # A parent may bring in the other parent. Not the young person: a
+        # second address of the parent's own, joined as "the young person",
+        # could then agree to sharing in the young person's name.
+        CAREGIVER: _joining({CAREGIVER}),
     },
     CHANGE_ROLE: {
         CLINICIAN: _changing(ADULT_ROLES),
@@ -108,6 +110,35 @@ TRANSITIONS: dict[str, dict[str, frozenset[Pair]]] = {
     CREATE: {role: frozenset({(NOT_MEMBER, role)}) for role in CIRCLE_CREATOR_ROLES},
 }
 
+# A circle the school starts has no clinician and no family yet: its school
+# contact may invite the family in, but only while the circle has nobody in
+# that role (so a second address of their own cannot join beside the real
+# caregivers and read what only the family reads).
+WHILE_NONE: dict[tuple[str, str], frozenset[str]] = {
+    (INVITE, SCHOOL_CONTACT): frozenset({CAREGIVER, YOUNG_PERSON}),
+}
+
+# A school's people act only on accounts of the circle's current school:
+# after a move of school, the new school cannot bring the old school's
+# people back (a clinician can). Removing reduces access and is not limited.
+WITHIN_SCHOOL = frozenset({ADD, RESTORE, CHANGE_ROLE})
+
+
+@dataclass(frozen=True)
+class CircleFacts:
+    """What the decision needs to know about the circle besides the target's state.
+
+    ``roles_present``: the roles of the circle's active members other than the
+    target. ``outside_school``: the target's account is not one of the
+    circle's current school.
+    """
+
+    roles_present: frozenset[str] = frozenset()
+    outside_school: bool = False
+
+
+NO_FACTS = CircleFacts()
+
 # Invitations are decided twice: when sent (the address is never looked up,
 # so the target counts as not a member) and when accepted, against the
 # state of the account that accepts. Accepting as a removed member is a
@@ -121,6 +152,9 @@ REASONS = {
     "removed": "They were in this circle before and were removed. Only someone who may bring them back can do that.",
     "not_allowed": "Your role in this circle does not include this change. Ask the circle's clinician.",
     "changed_meanwhile": "Someone changed this person's place in the circle a moment ago. Please look again.",
+    "one_young_person": "A circle is about one young person, and this one already has them.",
+    "last_clinician": "They are the circle's only clinician. Add another clinician first, so someone can still restore what is removed.",
+    "other_school": "They are not at the student's current school. Ask the circle's clinician.",
 }
 
 
@@ -157,6 +191,7 @@ def decide(
     *,
     self_target: bool = False,
     previous_role: str | None = None,
+    facts: CircleFacts = NO_FACTS,
 ) -> Decision:
     """May someone acting in ``actor_role`` take the target from ``target_state`` to ``requested``?
 
@@ -174,7 +209,18 @@ def decide(
         check_role(previous_role)
     if self_target and action != CREATE:
         return Decision(False, "self")
+    if action in (ADD, INVITE) and target_state in ROLES:
+        return Decision(False, "already_member")
+    if requested == YOUNG_PERSON and YOUNG_PERSON in facts.roles_present:
+        return Decision(False, "one_young_person")
+    if target_state == CLINICIAN and requested != CLINICIAN and CLINICIAN not in facts.roles_present:
+        return Decision(False, "last_clinician")
+    if actor_role in SCHOOL_ROLES and action in WITHIN_SCHOOL and facts.outside_school:
+        return Decision(False, "other_school")
     allowed = TRANSITIONS[action].get(actor_role, frozenset()) if actor_role else frozenset()
+    while_none = WHILE_NONE.get((action, actor_role), frozenset())
+    if target_state == NOT_MEMBER and requested in while_none and requested not in facts.roles_present:
+        return ALLOWED
     if action == RESTORE and previous_role is not None:
         restorable = (REMOVED, previous_role) in allowed
         as_asked = requested == previous_role or (previous_role, requested) in TRANSITIONS[CHANGE_ROLE].get(
@@ -190,14 +236,9 @@ def decide(
     return Decision(False, "not_allowed")
 
 
-def roles_for(action: str, actor_role: str, from_state: str = NOT_MEMBER) -> tuple[str, ...]:
+def roles_for(action: str, actor_role: str, from_state: str = NOT_MEMBER, facts: CircleFacts = NO_FACTS) -> tuple[str, ...]:
     """The roles this actor could ask for from ``from_state``: the choices a form offers."""
-    return tuple(role for role in ROLES if decide(action, actor_role, from_state, role).allowed)
-
-
-def may_act_on(action: str, actor_role: str, target_state: str) -> bool:
-    """Whether any outcome of ``action`` is open to this actor for this target (a button shown or not)."""
-    return any(decide(action, actor_role, target_state, to).allowed for to in STATES if to != NOT_MEMBER)
+    return tuple(role for role in ROLES if decide(action, actor_role, from_state, role, facts=facts).allowed)
 
 
 def previous_role_of(membership) -> str | None:

@@ -37,34 +37,40 @@ def new():
     return render_template("circles/new.html", form=form), status
 
 
-def _actions_for(member: Membership) -> dict[str, bool]:
+def _actions_for(member: Membership, members: list[Membership] | None = None) -> dict[str, bool]:
     """Which buttons this member's row shows to the person looking, from the policy."""
     acting = g.membership
     if member.id == acting.id:
         return {"change_role": False, "remove": False, "restore": False}
     state = transitions.state_of(member)
+    facts = services.facts_for(g.circle, member.user, members)
+    previous = transitions.previous_role_of(member)
+
+    def allowed(action, requested):
+        return transitions.decide(action, acting.role, state, requested, previous_role=previous, facts=facts).allowed
+
     return {
-        "change_role": bool(transitions.roles_for(transitions.CHANGE_ROLE, acting.role, state)),
-        "remove": transitions.decide(transitions.REMOVE, acting.role, state, transitions.REMOVED).allowed,
-        "restore": state == transitions.REMOVED
-        and transitions.decide(transitions.RESTORE, acting.role, state, member.role).allowed,
+        "change_role": bool(transitions.roles_for(transitions.CHANGE_ROLE, acting.role, state, facts)),
+        "remove": allowed(transitions.REMOVE, transitions.REMOVED),
+        "restore": state == transitions.REMOVED and allowed(transitions.RESTORE, member.role),
     }
 
 
 def _members_page(form, status=200):
     membership = g.membership
     can_manage = policy.can_act(membership.role, "manage_members")
+    members = services.active_members(g.circle.id)
     return (
         render_template(
             "circles/members.html",
             circle=g.circle,
             membership=membership,
-            members=services.active_members(g.circle.id),
+            members=members,
             removed=services.removed_members(g.circle.id) if can_manage else [],
             changes=services.recent_changes(g.circle.id) if can_manage else [],
             can_manage=can_manage,
             can_invite=policy.can_act(membership.role, "invite"),
-            actions_for=_actions_for,
+            actions_for=lambda member: _actions_for(member, members),
             form=form,
             confirm=ConfirmForm(),
             role_labels=policy.ROLE_LABELS,
@@ -75,7 +81,8 @@ def _members_page(form, status=200):
 
 def _add_form():
     form = AddMemberForm()
-    form.limit_roles(transitions.roles_for(transitions.ADD, g.membership.role))
+    facts = services.facts_for(g.circle, None)
+    form.limit_roles(transitions.roles_for(transitions.ADD, g.membership.role, facts=facts))
     return form
 
 
@@ -140,7 +147,12 @@ def change_role(circle_id: int, membership_id: int):
     and lose), confirmed, then audited and told to them and the circle."""
     member = _member_or_404(circle_id, membership_id)
     state = transitions.state_of(member)
-    choices = () if member.id == g.membership.id else transitions.roles_for(transitions.CHANGE_ROLE, g.membership.role, state)
+    facts = services.facts_for(g.circle, member.user)
+    choices = (
+        ()
+        if member.id == g.membership.id
+        else transitions.roles_for(transitions.CHANGE_ROLE, g.membership.role, state, facts)
+    )
     if not choices:
         if request.method == "POST":
             record_now("membership_refused", circle_id=circle_id, outcome="refused")

@@ -19,12 +19,15 @@ from portal import clock
 from portal.access import policy, transitions
 from portal.access.transitions import Decision
 from portal.audit.services import record as audit
+from portal.auth import mfa
 from portal.auth.models import User
-from portal.auth.services import find_user
+from portal.auth.services import end_sessions, find_user, normalise_email
 from portal.circles.models import Circle, Membership, MembershipChange
 from portal.extensions import db
+from portal.invitations.models import Invitation
 from portal.notify import services as notify
 from portal.plan.services import create_own_contact
+from portal.sessions import services as sessions
 
 
 class MembershipRefused(Exception):
@@ -69,9 +72,32 @@ def active_membership(circle_id: int, user_id: int) -> Membership | None:
     return membership if membership is not None and membership.active else None
 
 
-def decide(circle_id: int, actor_user: User, actor_role: str | None, target: User, action: str, requested: str) -> Decision:
+def facts_for(circle: Circle, target: User | None, members: list[Membership] | None = None) -> transitions.CircleFacts:
+    """What the policy needs to know of the circle besides the target's own
+    state; from ``members`` (the circle's active members) when the caller has
+    them already, so a page of members costs no query a row."""
+    target_id = target.id if target is not None else None
+    if members is None:
+        roles = db.session.scalars(
+            select(Membership.role)
+            .where(Membership.circle_id == circle.id, Membership.removed_at.is_(None), Membership.user_id != target_id)
+            .distinct()
+        )
+    else:
+        roles = [m.role for m in members if m.active and m.user_id != target_id]
+    school = circle.school_organisation_id
+    if target is None:
+        return transitions.CircleFacts(roles_present=frozenset(roles))
+    # With no school recorded yet, the add form's colleague rule is the limit.
+    return transitions.CircleFacts(
+        roles_present=frozenset(roles),
+        outside_school=school is not None and target.organisation_id != school,
+    )
+
+
+def decide(circle: Circle, actor_user: User, actor_role: str | None, target: User, action: str, requested: str) -> Decision:
     """The policy's answer for this target as it stands now; nothing is written."""
-    membership = membership_of(circle_id, target.id)
+    membership = membership_of(circle.id, target.id)
     return transitions.decide(
         action,
         actor_role,
@@ -79,6 +105,7 @@ def decide(circle_id: int, actor_user: User, actor_role: str | None, target: Use
         requested,
         self_target=target.id == actor_user.id,
         previous_role=transitions.previous_role_of(membership),
+        facts=facts_for(circle, target),
     )
 
 
@@ -97,20 +124,19 @@ def change_membership(
 
     ``actor_role`` is the role the actor acts from: their role in this circle,
     the inviter's role when an invitation is accepted, or the account's staff
-    role when they start the circle (CREATE).
+    role when they start the circle (CREATE). Outside CREATE, the actor must
+    still hold that role when the change is written: their row is held
+    (locked) with the target's, so two people removing each other at once
+    cannot both succeed.
     """
     membership = membership_of(circle.id, target.id)
     before = transitions.state_of(membership)
-    decision = transitions.decide(
-        action,
-        actor_role,
-        before,
-        requested,
-        self_target=target.id == actor_user.id,
-        previous_role=transitions.previous_role_of(membership),
-    )
+    if action != transitions.CREATE:
+        _hold_actor(circle.id, actor_user, actor_role, membership)
+    decision = decide(circle, actor_user, actor_role, target, action, requested)
     if not decision.allowed:
         raise MembershipRefused(decision)
+    code_was_required = requested != transitions.REMOVED and mfa.required_for(target)
     token = _applying.set(True)
     try:
         if requested == transitions.REMOVED:
@@ -133,7 +159,44 @@ def change_membership(
         db.session.flush()
     finally:
         _applying.reset(token)
+    if requested != transitions.REMOVED and not code_was_required and mfa.required_for(target):
+        # The new role needs a second factor this account has not been asked
+        # for: its sessions end, and the next sign-in asks for the code (or
+        # sets an app up) before the role's pages open.
+        end_sessions(target)
+        sessions.end_all(target, "second_factor_needed")
     return membership
+
+
+def _hold_actor(circle_id: int, actor_user: User, actor_role: str | None, target_row: Membership | None) -> None:
+    """Lock the actor's row, still in ``actor_role``, before anything is decided.
+
+    A conditional UPDATE that changes nothing takes the row's write lock on
+    PostgreSQL (re-reading it once a concurrent change commits) and the
+    database's write lock on SQLite, so of two members removing each other
+    at once the second sees that the first removed them. Rows are taken in id
+    order, the target's first when it is the lower, so two such changes
+    cannot deadlock.
+    """
+    acting = active_membership(circle_id, actor_user.id) if actor_role is not None else None
+    if acting is None or acting.role != actor_role:
+        raise MembershipRefused(Decision(False, "not_allowed"))
+    rows = [acting]
+    if target_row is not None and target_row.id != acting.id:
+        rows.append(target_row)
+    for row in sorted(rows, key=lambda r: r.id):
+        result = db.session.execute(
+            update(Membership)
+            .where(Membership.id == row.id, Membership.role == row.role, _removed_is(row.removed_at))
+            .values(role=Membership.role)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise MembershipRefused(Decision(False, "changed_meanwhile"))
+
+
+def _removed_is(value):
+    return Membership.removed_at.is_(None) if value is None else Membership.removed_at == value
 
 
 def _conditional_update(membership: Membership, expected: dict, values: dict) -> None:
@@ -192,8 +255,26 @@ def _leave(membership: Membership, actor: User) -> None:
     _conditional_update(
         membership, {"removed_at": None, "role": membership.role}, {"removed_at": clock.now(), "removed_by_id": actor.id}
     )
+    _revoke_invitations_to(membership, actor)
     audit("member_removed", circle_id=membership.circle_id, user=actor, subject=membership.user)
     notify.membership_changed(membership.circle_id, membership.user, added=False)
+
+
+def _revoke_invitations_to(membership: Membership, actor: User) -> None:
+    """A removal also ends the open invitations to that person's address, so
+    an older link cannot let them back in."""
+    now = clock.now()
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.circle_id == membership.circle_id,
+            Invitation.email == normalise_email(membership.user.email),
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now, revoked_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- The use cases -----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ SENT = (
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
-    form.limit_roles(services.invitable_roles(g.membership.role))
+    form.limit_roles(services.invitable_roles(g.membership.role, g.circle.id))
     return form
 
 

@@ -101,7 +101,7 @@ def create_invitation(
     """Store the invitation and queue its email in one transaction. Whether the
     address has an account is never looked up here, so nothing that follows can
     differ with it."""
-    if not may_invite(inviter.role, role):
+    if not may_invite(inviter.role, role, roles_present(circle.id)):
         raise PermissionError(f"{inviter.role} may not invite a {role}")
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     now = clock.now()
@@ -157,19 +157,27 @@ def in_circle(circle_id: int, invitation_id: int) -> Invitation | None:
     return invitation
 
 
-def may_invite(role: str, invited_role: str) -> bool:
+def may_invite(role: str, invited_role: str, present=frozenset()) -> bool:
     """Sending is decided with the target as not a member: the address is never looked up."""
+    facts = transitions.CircleFacts(roles_present=frozenset(present))
     return policy.can_act(role, "invite") and transitions.decide(
-        transitions.INVITE, role, transitions.NOT_MEMBER, invited_role
+        transitions.INVITE, role, transitions.NOT_MEMBER, invited_role, facts=facts
     ).allowed
 
 
-def invitable_roles(role: str) -> tuple[str, ...]:
-    return tuple(r for r in policy.ROLES if may_invite(role, r))
+def roles_present(circle_id: int) -> frozenset[str]:
+    return frozenset(m.role for m in circle_services.active_members(circle_id))
+
+
+def invitable_roles(role: str, circle_id: int) -> tuple[str, ...]:
+    present = roles_present(circle_id)
+    return tuple(r for r in policy.ROLES if may_invite(role, r, present))
 
 
 def may_revoke(membership: Membership, invitation: Invitation) -> bool:
-    return invitation.invited_by_id == membership.user_id or may_invite(membership.role, invitation.role)
+    return invitation.invited_by_id == membership.user_id or may_invite(
+        membership.role, invitation.role, roles_present(invitation.circle_id)
+    )
 
 
 def revoke(invitation: Invitation, actor: User) -> bool:
@@ -248,17 +256,22 @@ def acceptance(invitation: Invitation, user: User) -> transitions.Decision:
     An invitation never changes the role of someone already in the circle:
     otherwise a caregiver could "invite" a clinician as a caregiver and, with
     one click, take their clinical access away. Accepting as someone removed
-    from the circle is bringing them back, which the inviter's role must allow.
+    from the circle is bringing them back, which the inviter's role must
+    allow, and only an invitation sent after the removal can do it.
     """
     inviter = _active_membership(invitation.circle_id, invitation.invited_by_id)
     membership = circle_services.membership_of(invitation.circle_id, user.id)
     state = transitions.state_of(membership)
-    return transitions.decide(
-        transitions.ACCEPT_AS.get(state, transitions.INVITE),
+    if state == transitions.REMOVED and invitation.created_at <= membership.removed_at:
+        return transitions.Decision(False, "removed")
+    circle = db.session.get(Circle, invitation.circle_id)
+    return circle_services.decide(
+        circle,
+        invitation.invited_by,
         inviter.role if inviter else None,
-        state,
+        user,
+        transitions.ACCEPT_AS.get(state, transitions.INVITE),
         invitation.role,
-        previous_role=transitions.previous_role_of(membership),
     )
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, request
 from sqlalchemy import delete, or_, select
@@ -31,6 +30,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.sessions.models import KeptDraft
 from portal.sessions.store import hash_token
+from portal.urls import is_this_site
 
 NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code", "base_version_ignored"}
 # Fields a form sends by itself; a draft of only these holds nothing typed.
@@ -69,18 +69,15 @@ def from_this_site() -> bool:
     """Whether the browser says the request came from a page of this site.
     Browsers send Origin with every form post; Sec-Fetch-Site and Referer
     are the fall-backs. Without any of them, no."""
-    here = urlsplit(request.host_url)
     origin = request.headers.get("Origin")
     if origin is not None:
-        there = urlsplit(origin)
-        return (there.scheme, there.netloc) == (here.scheme, here.netloc)
+        return is_this_site(origin)
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site == "same-origin"
     referrer = request.headers.get("Referer")
     if referrer:
-        there = urlsplit(referrer)
-        return (there.scheme, there.netloc) == (here.scheme, here.netloc)
+        return is_this_site(referrer)
     return False
 
 

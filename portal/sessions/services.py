@@ -26,6 +26,9 @@ KEPT = "What you were typing is kept. Sign in again and it will be offered back 
 ENDED_MESSAGES = {
     "idle": "You were signed out after {minutes} minutes without activity, to keep the plan private.",
     "expired": "You were signed out because you had been signed in for {hours} hours. Please sign in again.",
+    "second_factor_needed": (
+        "Your role in a circle changed, and it needs a code from an authenticator app. Please sign in again."
+    ),
 }
 
 # Kept for callers that hashed tokens themselves.

@@ -86,7 +86,7 @@ EXPECTED_TRANSITIONS = {
     ("add", SC): {(NONE, SC), (NONE, ST)},
     ("invite", C): {(NONE, r) for r in (C, CG, YP, SC, ST)},
     ("invite", SC): {(NONE, SC), (NONE, ST)},
-    ("invite", CG): {(NONE, CG), (NONE, YP)},
+    ("invite", CG): {(NONE, CG)},
     ("change_role", C): {(a, b) for a in ADULTS for b in ADULTS if a != b},
     ("change_role", SC): {(SC, ST), (ST, SC)},
     ("remove", C): {(r, GONE) for r in (C, CG, YP, SC, ST)},
@@ -99,11 +99,16 @@ EXPECTED_TRANSITIONS = {
 }
 
 
+# Allowed only while the circle has nobody in the role asked for.
+EXPECTED_WHILE_NONE = {("invite", SC): {CG, YP}}
+
+
 def test_the_membership_transitions_are_the_designed_ones():
     actual = {
         (action, role): set(pairs) for action, by_role in transitions.TRANSITIONS.items() for role, pairs in by_role.items()
     }
     assert actual == EXPECTED_TRANSITIONS
+    assert {key: set(roles) for key, roles in transitions.WHILE_NONE.items()} == EXPECTED_WHILE_NONE
 
 
 @pytest.mark.parametrize("action", transitions.ACTIONS)
@@ -111,12 +116,44 @@ def test_decide_follows_the_table_for_every_case(action):
     for role in policy.ROLES:
         for state in transitions.STATES:
             for requested in transitions.STATES:
-                expected = (state, requested) in EXPECTED_TRANSITIONS.get((action, role), set())
-                assert transitions.decide(action, role, state, requested).allowed is expected, (role, state, requested)
+                expected = (state, requested) in EXPECTED_TRANSITIONS.get((action, role), set()) or (
+                    state == NONE and requested in EXPECTED_WHILE_NONE.get((action, role), set())
+                )
+                # Another clinician is in, and no young person or caregiver yet: the
+                # circle's make-up (test_what_the_circle_holds_decides_too) changes nothing here.
+                facts = transitions.CircleFacts(roles_present=frozenset({C}))
+                found = transitions.decide(action, role, state, requested, facts=facts).allowed
+                assert found is expected, (role, state, requested)
                 # Nobody changes their own place, whatever the table says (joining one's own new circle aside).
-                own = transitions.decide(action, role, state, requested, self_target=True).allowed
+                own = transitions.decide(action, role, state, requested, self_target=True, facts=facts).allowed
                 assert own is (expected and action == "create")
         assert not transitions.decide(action, None, transitions.NOT_MEMBER, policy.CAREGIVER).allowed
+
+
+def test_what_the_circle_holds_decides_too():
+    facts = transitions.CircleFacts
+    # One young person a circle.
+    with_yp = facts(roles_present=frozenset({C, YP}))
+    assert not transitions.decide("add", C, NONE, YP, facts=with_yp).allowed
+    assert not transitions.decide("change_role", C, CG, YP, facts=with_yp).allowed
+    assert not transitions.decide("restore", C, GONE, YP, previous_role=YP, facts=with_yp).allowed
+    assert transitions.decide("add", C, NONE, YP, facts=facts(roles_present=frozenset({C}))).allowed
+    # The school brings the family into a circle it started, only while it has none.
+    assert transitions.decide("invite", SC, NONE, CG, facts=facts(roles_present=frozenset({SC}))).allowed
+    assert not transitions.decide("invite", SC, NONE, CG, facts=facts(roles_present=frozenset({SC, CG}))).allowed
+    assert not transitions.decide("invite", SC, NONE, C, facts=facts(roles_present=frozenset({SC}))).allowed
+    # Never the last clinician away.
+    alone = facts(roles_present=frozenset({CG}))
+    assert not transitions.decide("remove", C, C, GONE, facts=alone).allowed
+    assert not transitions.decide("change_role", C, C, CG, facts=alone).allowed
+    assert transitions.decide("remove", C, C, GONE, facts=facts(roles_present=frozenset({C}))).allowed
+    # A school acts only on accounts of the circle's current school (removing aside).
+    elsewhere = facts(roles_present=frozenset({C, SC}), outside_school=True)
+    for action, state, requested, previous in (("add", NONE, ST, None), ("restore", GONE, ST, ST),
+                                               ("change_role", ST, SC, None)):
+        assert not transitions.decide(action, SC, state, requested, previous_role=previous, facts=elsewhere).allowed
+        assert transitions.decide(action, C, state, requested, previous_role=previous, facts=elsewhere).allowed
+    assert transitions.decide("remove", SC, ST, GONE, facts=elsewhere).allowed
 
 
 def test_no_school_role_reaches_a_family_or_clinical_role():
