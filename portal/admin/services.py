@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record
 from portal.auth import services as accounts
-from portal.auth.passwords import hash_password
 from portal.auth.models import User
+from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.sessions import services as sessions
 
