@@ -93,6 +93,10 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConf
 # The demo's accounts (portal/demo/seed.py) share a published password; they
 # sign in only where DEMO_ALLOWED, never under ProductionConfig.
 DEMO_EMAIL_DOMAIN = "demo.example.org"
+# The benchmark's accounts (portal/demo/bench.py, `flask seed-bench`) share a
+# published password too: where the demo is not allowed they sign in only
+# with BENCH_ACCOUNTS_ALLOWED, which bench/run.py sets for the server it starts.
+BENCH_EMAIL_DOMAIN = "bench.example.org"
 MIN_SECRET_LENGTH = 32
 # A random key of 32 characters from any usual generator (secrets.token_hex(16),
 # token_urlsafe, uuid4().hex) clears these with a wide margin; a word, a
@@ -268,6 +272,8 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
     DEMO_ALLOWED = True
+    # Only consulted where DEMO_ALLOWED is False (production): set by bench/run.py, never by a deployment.
+    BENCH_ACCOUNTS_ALLOWED = _bool("BENCH_ACCOUNTS_ALLOWED", False)
     TESTING = False
     DEBUG = False
 

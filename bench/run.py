@@ -137,6 +137,12 @@ def app_env(database_url: str, secret_key: str, *, production: bool) -> dict:
         "SIGN_IN_LIMIT_PER_IP": "1000000 per minute",
         "PYTHONPATH": str(ROOT),
     })
+    if production:
+        # The bench signs in with the seeded bench accounts, whose password is published:
+        # the production configuration refuses them unless told this is the bench's server.
+        env["BENCH_ACCOUNTS_ALLOWED"] = "1"
+    else:
+        env.pop("BENCH_ACCOUNTS_ALLOWED", None)
     return env
 
 

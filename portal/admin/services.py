@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit.services import record
 from portal.auth import services as accounts
 from portal.auth.models import User
+from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.sessions import services as sessions
 
@@ -18,6 +19,9 @@ def create_account(admin: User, *, email: str, name: str, title: str, password: 
     cannot be used. Which account holds it, and where, is never returned: an
     admin manages their own organisation and learns nothing of the others."""
     if accounts.find_user(email) is not None:
+        # The Argon2 work a new account costs, done and thrown away, so that
+        # how long the answer takes does not tell whether the address is taken.
+        hash_password(password)
         return _refused(admin)
     user = accounts.create_user(
         email=email,

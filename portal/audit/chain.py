@@ -15,20 +15,36 @@ head, so that two transactions can never both chain onto one predecessor.
 That is one small read and one small write a transaction, not a row. The
 lock is held until the transaction ends, like any row lock.
 
-A hash without a key cannot stop someone who can rewrite the whole table and
-the head from recomputing every hash after their change; it makes any partial
-change show, and `flask audit verify` prints the head's hash so that an
-operator can keep it elsewhere and see later that the chain still ends there.
+The head is sealed: ``head_mac`` is an HMAC-SHA256 of its place and hash
+under a key derived from the application's SECRET_KEY (never stored in the
+database), rewritten by every write that moves the head. Without it, whoever
+could write to the database could cut entries off the end and move the head
+back to match, or rewrite every entry and the head; neither verifies now
+without the key. A head whose seal matches none of SECRET_KEY and
+SECRET_KEY_FALLBACKS is not resealed by the next write (the seal stays wrong,
+so the tampering keeps showing; `flask audit seal` reseals once an operator
+has looked). A head from before the seal existed has none (NULL): the next
+write seals it, with a warning in the log, and until then `flask audit verify`
+says "not yet sealed" and exits 2.
+
+What the seal cannot stop: someone holding the key (the application's
+server), or someone putting back an older head row together with its seal
+after cutting the entries after it. For both, `flask audit verify` prints
+where the chain ends; kept elsewhere, `--expect-seq N --expect-hash H` checks
+later that the chain still passes through that entry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import Connection, func, select, update
 
 from portal.audit.models import AuditChainHead, AuditEvent
@@ -59,6 +75,10 @@ PAGE = 2000
 
 _event = AuditEvent.__table__
 _head = AuditChainHead.__table__
+# The seal's key is derived from SECRET_KEY for this one use, so that it is
+# never the key that signs anything else.
+HEAD_KEY_LABEL = b"audit-chain-head"
+log = logging.getLogger(__name__)
 
 
 class AuditChainHeadMissing(RuntimeError):
@@ -91,24 +111,51 @@ def entry_hash(values: Mapping, prev_hash: str) -> str:
     return hashlib.sha256(canonical(values, prev_hash)).hexdigest()
 
 
+# --- The head's seal -----------------------------------------------------------
+
+
+def head_mac(secret_key: str | bytes, last_seq: int, last_hash: str) -> str:
+    """The seal of a head at ``last_seq`` / ``last_hash`` under ``secret_key``:
+    HMAC-SHA256 under HMAC(secret_key, "audit-chain-head")."""
+    secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    key = hmac.new(secret, HEAD_KEY_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, f"v1:{last_seq}:{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def _secret_keys() -> list:
+    """The current key first, then the ones it replaced (a rotation)."""
+    config = current_app.config
+    return [key for key in (config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ())) if key]
+
+
+def seal(last_seq: int, last_hash: str) -> str:
+    return head_mac(_secret_keys()[0], last_seq, last_hash)
+
+
+def seal_matches(last_seq: int, last_hash: str, mac: str | None) -> bool:
+    if not mac:
+        return False
+    return any(hmac.compare_digest(head_mac(key, last_seq, last_hash), mac) for key in _secret_keys())
+
+
 # --- Writing -------------------------------------------------------------------
 
 
-def _lock_head(connection: Connection) -> tuple[int, str] | None:
+def _lock_head(connection: Connection) -> tuple[int, str, str | None] | None:
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        stmt = select(_head.c.last_seq, _head.c.last_hash).where(_head.c.id == HEAD_ID).with_for_update()
+        stmt = select(_head.c.last_seq, _head.c.last_hash, _head.c.head_mac).where(_head.c.id == HEAD_ID).with_for_update()
     elif dialect == "sqlite":
         stmt = (
             update(_head)
             .where(_head.c.id == HEAD_ID)
             .values(last_seq=_head.c.last_seq)
-            .returning(_head.c.last_seq, _head.c.last_hash)
+            .returning(_head.c.last_seq, _head.c.last_hash, _head.c.head_mac)
         )
     else:
         raise NotImplementedError(f"the audit chain has no lock for {dialect}")
     found = connection.execute(stmt).first()
-    return (found.last_seq, found.last_hash) if found is not None else None
+    return (found.last_seq, found.last_hash, found.head_mac) if found is not None else None
 
 
 def _start(connection: Connection) -> None:
@@ -122,7 +169,9 @@ def _start(connection: Connection) -> None:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     # Two first writers at once: one row, whoever comes second does nothing.
     connection.execute(
-        dialect_insert(_head).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS).on_conflict_do_nothing()
+        dialect_insert(_head)
+        .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS, head_mac=seal(0, GENESIS))
+        .on_conflict_do_nothing()
     )
 
 
@@ -136,12 +185,34 @@ def link(connection: Connection, rows: list[dict]) -> None:
     if head is None:
         _start(connection)
         head = _lock_head(connection)
-    last_seq, last_hash = head
+    last_seq, last_hash, mac = head
+    if mac is None:
+        # A head from before the seal (the migration cannot know the key): sealed now, once.
+        log.warning("audit chain head sealed for the first time, at entry number %d", last_seq)
+    ours = mac is None or seal_matches(last_seq, last_hash, mac)
+    if not ours:
+        # Not sealed by this application: left as it is, so that `flask audit verify` keeps finding it.
+        log.error("the audit chain head's seal does not match: not resealed; run `flask audit verify`")
     for row in rows:
         last_seq += 1
         row["seq"], row["prev_hash"] = last_seq, last_hash
         last_hash = row["entry_hash"] = entry_hash(row, last_hash)
-    connection.execute(update(_head).where(_head.c.id == HEAD_ID).values(last_seq=last_seq, last_hash=last_hash))
+    # With the current key, whichever of its fallbacks sealed it before.
+    values = {"head_mac": seal(last_seq, last_hash)} if ours else {}
+    connection.execute(
+        update(_head).where(_head.c.id == HEAD_ID).values(last_seq=last_seq, last_hash=last_hash, **values)
+    )
+
+
+def reseal(connection: Connection) -> tuple[int, str] | None:
+    """Seal the head as it stands with the current key (`flask audit seal`,
+    after an operator has looked at why it did not match). None without a head."""
+    head = _lock_head(connection)
+    if head is None:
+        return None
+    last_seq, last_hash, _ = head
+    connection.execute(update(_head).where(_head.c.id == HEAD_ID).values(head_mac=seal(last_seq, last_hash)))
+    return last_seq, last_hash
 
 
 # --- Checking ------------------------------------------------------------------
@@ -154,6 +225,7 @@ class Verdict:
     head_hash: str  # the hash of the last entry found in order
     broken_at: int | None = None  # the id of the first entry that does not fit, if one does
     reason: str = ""
+    sealed: bool = True  # False: whole, but the head has no seal yet (before the first write since the upgrade)
 
 
 class _Walk:
@@ -200,7 +272,9 @@ def _walk_up_to(connection: Connection, walk: _Walk, after: int, upto: int) -> b
 
 
 def _head_now(connection: Connection):
-    return connection.execute(select(_head.c.last_seq, _head.c.last_hash).where(_head.c.id == HEAD_ID)).first()
+    return connection.execute(
+        select(_head.c.last_seq, _head.c.last_hash, _head.c.head_mac).where(_head.c.id == HEAD_ID)
+    ).first()
 
 
 def verify(connection: Connection) -> Verdict:
@@ -235,4 +309,26 @@ def verify(connection: Connection) -> Verdict:
         return walk.broken_here(None, f"{ends}, but the head records {head.last_seq} entries: the last were removed")
     if walk.prev != head.last_hash:
         return walk.broken_here(None, "the last entry is not the one the chain head records: it was replaced")
+    if head.head_mac is None:
+        return Verdict(True, walk.checked, walk.prev, reason="the chain head is not yet sealed", sealed=False)
+    if not seal_matches(head.last_seq, head.last_hash, head.head_mac):
+        return walk.broken_here(
+            None,
+            "the chain head's seal does not match it under this server's SECRET_KEY or its fallbacks: "
+            "the head was moved outside the application (the last entries removed, or the record rewritten)",
+        )
     return Verdict(True, walk.checked, walk.prev)
+
+
+def passes_through(connection: Connection, seq: int, expected_hash: str) -> str | None:
+    """Why the chain does not pass through entry ``seq`` with ``expected_hash``
+    (a point an operator kept elsewhere), or None when it does. For a chain
+    verify() found whole: every entry up to its head is then in order."""
+    if seq == 0:
+        return None if expected_hash == GENESIS else "before the first entry the hash is always GENESIS (64 zeros)"
+    found = connection.scalar(select(_event.c.entry_hash).where(_event.c.seq == seq))
+    if found is None:
+        return f"there is no entry numbered {seq}: the chain is shorter than when that was kept"
+    if not hmac.compare_digest(found, expected_hash.strip().lower()):
+        return f"the entry numbered {seq} is not the one kept: the record was rewritten"
+    return None

@@ -47,6 +47,9 @@ class AuditChainHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column()
     last_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of last_seq and last_hash under a key derived from SECRET_KEY
+    # (portal/audit/chain.py); NULL only for a head from before the seal.
+    head_mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditRecordIsFinal(RuntimeError):

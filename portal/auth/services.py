@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from config import DEMO_EMAIL_DOMAIN
+from config import BENCH_EMAIL_DOMAIN, DEMO_EMAIL_DOMAIN
 from portal import clock
 from portal.audit.services import record
 from portal.auth import mfa
@@ -27,13 +27,30 @@ def find_user(email: str) -> User | None:
     return db.session.scalars(select(User).where(func.lower(User.email) == normalise_email(email))).first()
 
 
+def _domain(user: User) -> str:
+    return user.email.rpartition("@")[2].strip().lower()
+
+
 def is_demo_account(user: User) -> bool:
-    return user.email.rpartition("@")[2].lower() == DEMO_EMAIL_DOMAIN
+    return _domain(user) == DEMO_EMAIL_DOMAIN
+
+
+def is_bench_account(user: User) -> bool:
+    return _domain(user) == BENCH_EMAIL_DOMAIN
 
 
 def may_sign_in(user: User) -> bool:
-    """Active, and not a demo account (its password is in the README) where the demo is not allowed."""
-    return user.active and (current_app.config["DEMO_ALLOWED"] or not is_demo_account(user))
+    """Active, and where the demo is not allowed (production) not a seeded
+    account, whose password is published: never a demo account, and a bench
+    account only where BENCH_ACCOUNTS_ALLOWED (the server bench/run.py starts)."""
+    if not user.active:
+        return False
+    config = current_app.config
+    if config["DEMO_ALLOWED"]:
+        return True
+    if is_demo_account(user):
+        return False
+    return not is_bench_account(user) or config["BENCH_ACCOUNTS_ALLOWED"]
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -36,6 +36,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import JSON, func, insert, select, text
 
+from config import BENCH_EMAIL_DOMAIN
 from portal import clock
 from portal.access import policy
 from portal.audit import chain
@@ -52,10 +53,11 @@ from portal.sharing.models import Agreement
 from portal.timezone import zone
 
 # Public on purpose, like the demo's: bench accounts guard nothing, and the
-# production configuration refuses to load them.
+# production configuration refuses to load them, and their sign-in unless
+# BENCH_ACCOUNTS_ALLOWED (set by bench/run.py for the server it starts).
 BENCH_PASSWORD = "support-circle-bench"  # noqa: S105  # nosec B105
 BENCH_TOTP_SECRET = "SUPPORTCIRCLEBENCHONLYNOTSECRETA"  # noqa: S105  # nosec B105
-BENCH_DOMAIN = "bench.example.org"
+BENCH_DOMAIN = BENCH_EMAIL_DOMAIN  # production refuses sign-in to it without BENCH_ACCOUNTS_ALLOWED
 BENCH_ACCOUNTS = {
     "clinician": f"clinician@{BENCH_DOMAIN}",
     "counselor": f"counselor@{BENCH_DOMAIN}",

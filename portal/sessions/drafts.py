@@ -19,7 +19,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import current_app, flash, g, request
+from flask import current_app, flash, g, request, url_for
 from sqlalchemy import delete, or_, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -59,6 +59,23 @@ def _get_view(path: str):
 def can_open(path: str) -> bool:
     """Whether ``path`` is a page of this site that a GET opens."""
     return _get_view(path) is not None
+
+
+def page_url(path: str) -> str | None:
+    """The page a GET of ``path`` opens, as a path to put in a Location
+    header, or None. Rebuilt from its endpoint and arguments (url_for), never
+    ``path`` itself: whatever a request's path held (a newline, a tab, a
+    backslash, slashes) comes back percent-encoded, inside this site."""
+    from portal.auth.signin import safe_next  # portal.auth.signin imports the sessions package
+
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, args = adapter.match(path, method="GET")
+    except (HTTPException, RequestRedirect):
+        return None
+    if endpoint not in current_app.view_functions:
+        return None
+    return safe_next(url_for(endpoint, **args))
 
 
 def offers_drafts(path: str) -> bool:

@@ -79,7 +79,8 @@ def _signed_in(user_id: int, owner: int | None):
     else:
         draft = drafts.keep(user_id, trusted=False) if owner == user_id else None
         message = EXPIRED
-    target = f"{draft.path}?draft={draft.id}" if draft is not None else _same_page_or_referrer()
+    page = drafts.page_url(draft.path) if draft is not None else None
+    target = f"{page}?draft={draft.id}" if page is not None else _same_page_or_referrer()
     if target is None:
         return None
     flash(message, "error")
@@ -119,13 +120,16 @@ def _is_page_form() -> bool:
 
 def _same_page_or_referrer() -> str | None:
     """The page to go back to: this one, if a GET opens it, else the page of
-    this site the form was on."""
-    if drafts.can_open(request.path):
-        return request.path
+    this site the form was on. Rebuilt by drafts.page_url, never the path as
+    sent: it goes into a Location header, where a newline is a server error
+    and a tab or backslash could make a browser read another site."""
+    here = drafts.page_url(request.path)
+    if here is not None:
+        return here
     referrer = request.referrer
     if not referrer or not drafts.from_this_site():
         return None
     path = urlsplit(referrer).path
-    if path.startswith("/") and not path.startswith("//") and drafts.can_open(path):
-        return path
+    if path.startswith("/") and not path.startswith("//"):
+        return drafts.page_url(path)
     return None

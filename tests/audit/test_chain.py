@@ -14,7 +14,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, text
 
 from config import TestingConfig
 from portal import clock, create_app
@@ -224,24 +224,119 @@ def test_an_entry_slipped_in_is_found(app, world, login_as):
     _broken(app, after.id, "does not match its hash")
 
 
+SEAL_WRONG = "the chain head's seal does not match it"
+
+
+def _kept(app) -> tuple[str, str]:
+    """The entry number and hash an operator keeps from a verify."""
+    output = verify_command(app).output
+    return output.split("--expect-seq ")[1].split()[0], output.split("--expect-hash ")[1].split()[0].rstrip(".")
+
+
+def _forge_head(seq: int, last_hash: str) -> None:
+    """What someone with the database but not the key can do: move the head, keeping or dropping its seal."""
+    db.session.execute(text("UPDATE audit_chain_head SET last_seq = :seq, last_hash = :hash"), {"seq": seq, "hash": last_hash})
+    db.session.commit()
+
+
 @tampered
-def test_a_whole_rewrite_verifies_but_ends_with_another_hash(app, world, login_as):
-    """The limit of a hash without a key: whoever can rewrite every entry and
-    the head makes a chain that fits. The hash it ends with is not the one
-    an operator kept, which is why `flask audit verify` prints it."""
+def test_removed_last_entries_with_the_head_moved_back_to_match_are_found_by_its_seal(app, world, login_as):
+    a_day_of_use(app, world, login_as)
+    chained = entries()
+    keep = chained[-3]
+    db.session.execute(text("DELETE FROM audit_event WHERE seq > :seq"), {"seq": keep.seq})
+    db.session.commit()
+    _forge_head(keep.seq, keep.entry_hash)
+    _broken(app, None, SEAL_WRONG)
+    # The next entry the application writes does not reseal it: the tampering keeps showing.
+    record("sign_in")
+    db.session.commit()
+    _broken(app, None, SEAL_WRONG)
+    # Nor does a seal copied from another head: it covers that head's place and hash, not these.
+    db.session.execute(text("UPDATE audit_chain_head SET head_mac = :mac"), {"mac": chain.head_mac("guess", 1, keep.entry_hash)})
+    db.session.commit()
+    _broken(app, None, SEAL_WRONG)
+
+
+@tampered
+def test_a_whole_rewrite_is_found(app, world, login_as):
+    """Every entry from one on rewritten and rehashed, and the head moved to
+    match: without the key the head cannot be sealed to fit."""
     chained, victim = _middle(app, world, login_as)
-    kept = verify_command(app).output.split("The chain ends with ")[1].split(":")[0]
-    rows = [{name: getattr(entry, name) for name in chain.HASHED_FIELDS if name != "seq"}
-            for entry in chained[chained.index(victim) + 1:]]
-    victim_seq, before = victim.seq, victim.prev_hash
-    # The victim goes; every entry after it is hashed again, and the head moved to match.
-    db.session.execute(text("DELETE FROM audit_event WHERE seq >= :seq"), {"seq": victim_seq})
-    db.session.execute(update(AuditChainHead).values(last_seq=victim_seq - 1, last_hash=before))
-    chain.link(db.session.connection(), rows)
+    kept_seq, kept_hash = _kept(app)
+    rows = [{name: getattr(entry, name) for name in chain.HASHED_FIELDS} for entry in chained[chained.index(victim) + 1:]]
+    last_seq, last_hash = victim.seq - 1, victim.prev_hash
+    db.session.execute(text("DELETE FROM audit_event WHERE seq >= :seq"), {"seq": victim.seq})
+    for row in rows:
+        last_seq += 1
+        row["seq"], row["prev_hash"] = last_seq, last_hash
+        last_hash = row["entry_hash"] = chain.entry_hash(row, last_hash)
     db.session.execute(AuditEvent.__table__.insert(), rows)
     db.session.commit()
+    _forge_head(last_seq, last_hash)
+    _broken(app, None, SEAL_WRONG)
+    # And against what the operator kept: the chain no longer passes through it.
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--expect-seq", kept_seq, "--expect-hash", kept_hash])
+    assert result.exit_code == 1, result.output
+
+
+def test_the_chain_verifies_against_what_was_kept_and_not_against_anything_else(app, world, login_as):
+    a_day_of_use(app, world, login_as)
+    kept_seq, kept_hash = _kept(app)
+    record("sign_in")  # the chain grows after the operator kept its end
+    db.session.commit()
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["audit", "verify", "--expect-seq", kept_seq, "--expect-hash", kept_hash])
+    assert ok.exit_code == 0 and f"It passes through entry {kept_seq} as kept." in ok.output, ok.output
+    assert runner.invoke(args=["audit", "verify", "--expect-seq", "0", "--expect-hash", chain.GENESIS]).exit_code == 0
+    for seq, hash_ in ((kept_seq, "f" * 64), (str(int(kept_seq) + 1000), kept_hash), ("0", kept_hash)):
+        result = runner.invoke(args=["audit", "verify", "--expect-seq", seq, "--expect-hash", hash_])
+        assert result.exit_code == 1 and "BROKEN against what was kept" in result.output, result.output
+    assert runner.invoke(args=["audit", "verify", "--expect-seq", kept_seq]).exit_code == 2  # a usage error
+
+
+def test_a_rotated_secret_key_still_verifies_and_the_next_entry_seals_with_the_new_one(app, world):
+    record("sign_in")
+    db.session.commit()
+    old_key, old_fallbacks = app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"]
+    new_key = "a-new-secret-key-for-the-rotation-test-0123456789"
+    try:
+        app.config.update(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key])
+        assert verify_command(app).exit_code == 0, verify_command(app).output
+        record("sign_in")
+        db.session.commit()
+        head = db.session.execute(text("SELECT last_seq, last_hash, head_mac FROM audit_chain_head")).one()
+        assert head.head_mac == chain.head_mac(new_key, head.last_seq, head.last_hash)
+        app.config.update(SECRET_KEY_FALLBACKS=[])
+        assert verify_command(app).exit_code == 0
+        # The old key alone no longer opens it: the seal is made with the current key.
+        app.config.update(SECRET_KEY=old_key)
+        assert SEAL_WRONG in verify_command(app).output
+    finally:
+        app.config.update(SECRET_KEY=old_key, SECRET_KEY_FALLBACKS=old_fallbacks)
+    assert verify_command(app).exit_code == 1  # sealed with the new key, which this server no longer has
+    # Put back as the suite expects: the operator's reseal.
+    result = app.test_cli_runner().invoke(args=["audit", "seal", "--yes"])
+    assert result.exit_code == 0 and "Sealed the chain head" in result.output
+    assert verify_command(app).exit_code == 0
+
+
+def test_a_head_not_yet_sealed_says_so_and_the_next_entry_seals_it(app, world, caplog):
+    record("sign_in")
+    db.session.commit()
+    db.session.execute(text("UPDATE audit_chain_head SET head_mac = NULL"))
+    db.session.commit()
     result = verify_command(app)
-    assert result.exit_code == 0 and kept not in result.output
+    assert result.exit_code == 2 and "NOT YET SEALED" in result.output and "OK" not in result.output, result.output
+    record("sign_in")
+    db.session.commit()
+    assert "sealed for the first time" in caplog.text
+    result = verify_command(app)
+    assert result.exit_code == 0 and "the head sealed" in result.output, result.output
+
+
+def test_sealing_needs_to_be_asked_for(app, world):
+    assert app.test_cli_runner().invoke(args=["audit", "seal"]).exit_code == 2
 
 
 @tampered

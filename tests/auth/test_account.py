@@ -404,6 +404,31 @@ def test_an_address_taken_a_moment_ago_by_another_request_gets_the_same_answer(a
     assert db.session.scalar(select(func.count()).where(func.lower(User.email) == taken)) == 1
 
 
+def test_a_taken_address_costs_the_same_password_hashing_as_a_free_one(app, world, login_as, monkeypatch):
+    """Timing must not tell an admin that an address has an account anywhere:
+    the refusal does the same Argon2 work as a new account (counted, not timed)."""
+    from argon2 import PasswordHasher
+
+    admin = login_as(world.org_admin, app.test_client())
+    calls = []
+    real_hash = PasswordHasher.hash
+
+    def counted(self, password, *args, **kwargs):
+        calls.append(password)
+        return real_hash(self, password, *args, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "hash", counted)
+    taken = typeable(world.users[policy.CLINICIAN])
+    hashed = {}
+    for label, email in (("taken", taken), ("free", "free.address@example.org"), ("taken, capitals", taken.upper())):
+        calls.clear()
+        response = admin.post("/admin/accounts/new", data={**NEW_ACCOUNT, "email": email})
+        assert response.status_code == (302 if label == "free" else 422), label
+        hashed[label] = len(calls)
+    assert hashed["free"] >= 1
+    assert hashed["taken"] == hashed["free"] == hashed["taken, capitals"], hashed
+
+
 def test_creating_stopping_and_allowing_an_account_are_audited(app, world, login_as):
     admin = login_as(world.org_admin, app.test_client())
     response = admin.post("/admin/accounts/new", data={**NEW_ACCOUNT, "email": "casey.new@example.org"})

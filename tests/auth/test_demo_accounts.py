@@ -49,3 +49,66 @@ def test_demo_accounts_still_sign_in_where_the_demo_is_allowed(app):
     assert app.config["DEMO_ALLOWED"] is True
     response = app.test_client().post("/login", data={"email": account.email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
+
+
+# --- Bench accounts (flask seed-bench): published password too ---------------------------------
+
+
+def _bench_account(local_part: str = "clinician"):
+    from portal.demo.bench import BENCH_DOMAIN, BENCH_PASSWORD
+
+    return factories.user(f"Bench {local_part}", email=f"{local_part}@{BENCH_DOMAIN}", password=BENCH_PASSWORD)
+
+
+def test_a_bench_account_cannot_sign_in_under_production_by_default(app, login_as):
+    from portal.demo.bench import BENCH_PASSWORD
+
+    with production_app(WTF_CSRF_ENABLED=False) as production:
+        assert production.config["BENCH_ACCOUNTS_ALLOWED"] is False
+        account = _bench_account()
+        client = production.test_client()
+        for email in (account.email, account.email.upper()):
+            refused = client.post("/login", data={"email": email, "password": BENCH_PASSWORD})
+            assert refused.status_code == 401 and escaped(FAILED_SIGN_IN) in refused.text
+        # A session it had already ends too.
+        signed_in = login_as(account, production.test_client())
+        response = signed_in.get("/dashboard")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_bench_account_signs_in_under_production_only_with_the_bench_flag(app):
+    from portal.demo.bench import BENCH_PASSWORD
+
+    with production_app(WTF_CSRF_ENABLED=False, BENCH_ACCOUNTS_ALLOWED=True) as production:
+        account = _bench_account("teacher")
+        response = production.test_client().post("/login", data={"email": account.email, "password": BENCH_PASSWORD})
+        assert response.status_code == 302
+        # The flag is for the bench's accounts only: demo accounts stay refused.
+        demo = _demo_account()
+        refused = production.test_client().post("/login", data={"email": demo.email, "password": DEMO_PASSWORD})
+        assert refused.status_code == 401
+
+
+def test_the_bench_starts_its_server_with_the_bench_flag_and_only_that_server():
+    from bench import run
+
+    assert run.app_env("sqlite://", "k" * 40, production=True)["BENCH_ACCOUNTS_ALLOWED"] == "1"
+    assert "BENCH_ACCOUNTS_ALLOWED" not in run.app_env("sqlite://", "k" * 40, production=False)
+
+
+def test_the_bench_flag_is_off_unless_the_environment_sets_it():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def flag(value: str | None) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "BENCH_ACCOUNTS_ALLOWED"}
+        if value is not None:
+            env["BENCH_ACCOUNTS_ALLOWED"] = value
+        return subprocess.run(  # noqa: S603 - this interpreter, a fixed program
+            [sys.executable, "-c", "import config; print(config.ProductionConfig.BENCH_ACCOUNTS_ALLOWED)"],
+            cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+
+    assert flag(None) == "False" and flag("0") == "False" and flag("1") == "True"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -322,3 +323,52 @@ def test_the_browser_key_cookie_holds_no_text_and_is_host_only_over_https(csrf, 
     attributes = cookie.lower()
     assert "secure" in attributes and "httponly" in attributes and "path=/" in attributes
     assert "samesite=lax" in attributes and "domain" not in attributes
+
+
+# --- hostile paths and referrers ---------------------------------------------------------------------
+
+HOSTILE = ["%0d%0a", "%0a", "%0d", "%09", "//evil.example", "/\\evil.example", "%2F%2Fevil.example", "%5Cevil"]
+
+
+def _on_site(app, response) -> None:
+    """Never a server error, and any Location a path of this site (or the
+    router's own absolute redirect to this site), with no control character
+    a browser would drop (or a header would refuse), nor a backslash."""
+    assert response.status_code < 500, response.status_code
+    location = response.headers.get("Location")
+    if location is None:
+        return
+    assert not any(ord(c) < 0x21 or c in "\\\x7f" for c in location), repr(location)
+    parts = urlsplit(location)
+    if parts.netloc:
+        assert parts.netloc in {"localhost", urlsplit(app.config["BASE_URL"]).netloc}, repr(location)
+    else:
+        assert location.startswith("/") and not location.startswith("//"), repr(location)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_a_hostile_path_on_an_expired_form_never_breaks_or_leaves_the_site(csrf, world, hostile, signed_in):
+    app = csrf
+    client = app.test_client()
+    if signed_in:
+        sign_in(app, client, world.users[policy.CAREGIVER])
+        client.get("/dashboard")
+    for path in (f"/invitations/abc{hostile}X", f"/invitations/{hostile}", f"/invitations/abc{hostile}"):
+        response = client.post(path, data={"name": "Robin", "csrf_token": "x" * 40}, headers=SAME_SITE)
+        _on_site(app, response)
+        if response.headers.get("Location", "").startswith("/invitations/"):
+            # The page itself, rebuilt: what was in the path comes back encoded.
+            assert client.get(response.headers["Location"]).status_code < 500
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_hostile_referrer_on_an_expired_signed_in_form_never_leaves_the_site(csrf, world, hostile):
+    app = csrf
+    client = app.test_client()
+    sign_in(app, client, world.users[policy.CAREGIVER])
+    for page in (f"/invitations/abc{hostile}X", f"{hostile}", f"/{hostile}"):
+        response = client.post("/logout", data={"csrf_token": "x" * 40},
+                               headers={**SAME_SITE, "Referer": f"http://localhost{page}"})
+        _on_site(app, response)
+    assert client.get("/dashboard").status_code == 200
