@@ -207,10 +207,10 @@ def decide(
         check_role(actor_role)
     if previous_role is not None:
         check_role(previous_role)
-    if self_target and action != CREATE:
-        return Decision(False, "self")
     if action in (ADD, INVITE) and target_state in ROLES:
         return Decision(False, "already_member")
+    if self_target and action != CREATE:
+        return Decision(False, "self")
     if requested == YOUNG_PERSON and YOUNG_PERSON in facts.roles_present:
         return Decision(False, "one_young_person")
     if target_state == CLINICIAN and requested != CLINICIAN and CLINICIAN not in facts.roles_present:

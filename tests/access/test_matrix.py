@@ -38,6 +38,7 @@ from portal.access.guard import (
 )
 from portal.access.queries import shared_by_circle
 from portal.auth.models import User
+from portal.circles import services as circle_services
 from portal.circles.models import Membership
 from portal.extensions import db
 from portal.invitations import services as invitation_services
@@ -395,7 +396,7 @@ def revocable_invitations(world) -> list[Invitation]:
         _invite(world, m[policy.CLINICIAN], "psychiatrist@invited.example.test", policy.CLINICIAN),
         _invite(world, m[policy.SCHOOL_CONTACT], "teacher@invited.example.test", policy.SCHOOL_STAFF),
         _invite(world, m[policy.SCHOOL_CONTACT], "counselor@invited.example.test", policy.SCHOOL_CONTACT),
-        _invite(world, m[policy.CLINICIAN], "accepted@invited.example.test", policy.YOUNG_PERSON),
+        _invite(world, m[policy.CLINICIAN], "accepted@invited.example.test", policy.CAREGIVER),
     ]
     made[-1][0].accepted_at = clock.now()
     db.session.commit()
@@ -582,8 +583,10 @@ def object_outcome(
     if invitation is not None:
         if invitation.circle_id != actor.membership.circle_id:
             return deny(404, "no such invitation in this circle")
+        present = frozenset(m.role for m in circle_services.active_members(actor.membership.circle_id))
         if invitation.invited_by_id != actor.user.id and not transitions.decide(
-            transitions.INVITE, role, transitions.NOT_MEMBER, invitation.role
+            transitions.INVITE, role, transitions.NOT_MEMBER, invitation.role,
+            facts=transitions.CircleFacts(roles_present=present),
         ).allowed:
             return deny(403, f"{role} neither sent nor may give the {invitation.role} role")
     handover = target.handover

@@ -168,7 +168,9 @@ def test_the_same_qr_code_works_on_a_second_try(app, world):
 def test_who_must_use_a_second_factor(app, world, staff_role, circle_role, required):
     person = factories.user("Someone New", staff_role=staff_role, org=world.school if staff_role else None)
     if circle_role:
-        factories.member(world.circle, person, circle_role, world.users[policy.CLINICIAN])
+        # A circle of their own: the world's circle has its one young person already.
+        circle = factories.circle(world.users[policy.CLINICIAN], "Robin")
+        factories.member(circle, person, circle_role, world.users[policy.CLINICIAN])
     response = password_step(app.test_client(), person)
     assert mfa.required_for(person) is required
     assert response.headers["Location"] == ("/login/enrol" if required else "/dashboard")
