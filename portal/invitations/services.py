@@ -259,33 +259,30 @@ def acceptance(invitation: Invitation, user: User) -> transitions.Decision:
     from the circle is bringing them back, which the inviter's role must
     allow, and only an invitation sent after the removal can do it.
     """
-    inviter = _active_membership(invitation.circle_id, invitation.invited_by_id)
     membership = circle_services.membership_of(invitation.circle_id, user.id)
-    state = transitions.state_of(membership)
-    if state == transitions.REMOVED and invitation.created_at <= membership.removed_at:
+    if transitions.state_of(membership) == transitions.REMOVED and invitation.created_at <= membership.removed_at:
         return transitions.Decision(False, "removed")
-    circle = db.session.get(Circle, invitation.circle_id)
-    return circle_services.decide(
-        circle,
-        invitation.invited_by,
-        inviter.role if inviter else None,
-        user,
-        transitions.ACCEPT_AS.get(state, transitions.INVITE),
-        invitation.role,
-    )
+    circle, inviter_role, action = _as_inviter(invitation, membership)
+    return circle_services.decide(circle, invitation.invited_by, inviter_role, user, action, invitation.role)
+
+
+def _as_inviter(invitation: Invitation, membership: Membership | None):
+    """The circle, the role the inviter acts from now, and what accepting is
+    for this account's state: joining, or (once removed) coming back."""
+    inviter = _active_membership(invitation.circle_id, invitation.invited_by_id)
+    action = transitions.ACCEPT_AS.get(transitions.state_of(membership), transitions.INVITE)
+    return db.session.get(Circle, invitation.circle_id), inviter.role if inviter else None, action
 
 
 def _join_invited(invitation: Invitation, user: User) -> Membership:
-    circle = db.session.get(Circle, invitation.circle_id)
-    state = transitions.state_of(circle_services.membership_of(circle.id, user.id))
-    inviter = _active_membership(circle.id, invitation.invited_by_id)
+    circle, inviter_role, action = _as_inviter(invitation, circle_services.membership_of(invitation.circle_id, user.id))
     # The inviter is recorded as the one who added them, as with adding directly.
     membership = circle_services.change_membership(
         circle,
         invitation.invited_by,
-        inviter.role if inviter else None,
+        inviter_role,
         user,
-        transitions.ACCEPT_AS.get(state, transitions.INVITE),
+        action,
         invitation.role,
         relationship_label=invitation.relationship_label,
     )

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.sessions.services import SESSION_KEY
 from portal.sessions.store import get_store
 from tests import factories
-from tests.sessions.backends import REDIS_URL, delete_prefix, redis_reachable
+from tests.sessions.backends import REDIS_REQUIRED, REDIS_URL, delete_prefix, redis_reachable
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 CLOSED_DATABASE = "postgresql+psycopg://support_circle@127.0.0.1:1/support_circle_down"
@@ -254,7 +254,9 @@ def test_healthz_says_the_database_is_down(database_down, caplog):
 def redis_up_database_down():
     """Sessions in a Redis that answers, the database on a closed port."""
     if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        if REDIS_REQUIRED:
+            pytest.fail(f"TEST_REDIS_URL is set but Redis does not answer at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (Debian: redis-server)")
     prefix = f"support-circle-test:outage:{uuid.uuid4().hex[:8]}:"
 
     class Config(DatabaseDown):
