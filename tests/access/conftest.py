@@ -33,6 +33,11 @@ LINES = (
     ("idor_writes", "  of which writes"),
     ("idor_refused", "  refused (403/404)"),
     ("idor_db_changed", "  attempts that changed the database"),
+    ("transitions_cases", "transitions: membership route x actor x target state x role"),
+    ("transitions_allowed", "  expected allowed"),
+    ("transitions_refused", "  expected refused"),
+    ("transitions_mismatches", "  mismatches"),
+    ("transitions_changed_after_refusal", "  refusals that changed the database"),
 )
 
 
@@ -40,7 +45,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     counts = config.stash.get(FIGURES, None)
     if not counts:
         return
-    terminalreporter.section("access figures (SECURITY.md, figures 1-3)")
+    terminalreporter.section("access figures (SECURITY.md, figures 1-3 and 14)")
     lines = list(LINES)
     # A denial status with no line of its own is still shown, after the others.
     named = {key for key, _ in LINES}
