@@ -177,3 +177,10 @@ def figures(config, title: str) -> dict[str, object]:
 def add(config, title: str, label: str, amount: int = 1) -> None:
     lines = figures(config, title)
     lines[label] = lines.get(label, 0) + amount
+
+
+def without_tokens(text: str) -> str:
+    """A page with its signed tokens (the CSRF token each page carries, which
+    holds the second it was made) replaced, so that two answers can be
+    compared for what they say."""
+    return re.sub(r'"[\w-]+\.[\w-]+\.[\w-]+"', '"TOKEN"', text)

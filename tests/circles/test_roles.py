@@ -16,6 +16,7 @@ from portal.circles.models import Membership, MembershipChange
 from portal.extensions import db
 from portal.notify.models import Notification
 from tests import factories
+from tests.web import without_tokens
 
 C, CG, YP, SC, ST = policy.CLINICIAN, policy.CAREGIVER, policy.YOUNG_PERSON, policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF
 FAMILY_AND_CLINICAL = ("setback_reviews", "home_safety", "safety_plan", "progress")
@@ -169,7 +170,7 @@ def test_the_add_form_reveals_no_account_outside_the_organisation(app, world, lo
     answers = []
     for email in (elsewhere.email, "nobody-at-all@example.org"):
         response = clinician.post(f"/circles/{world.circle.id}/members", data={"email": email, "role": CG})
-        answers.append((response.status_code, response.text.replace(email, "EMAIL")))
+        answers.append((response.status_code, without_tokens(response.text.replace(email, "EMAIL"))))
     assert answers[0] == answers[1]
     assert answers[0][0] == 422 and "Hidden Person" not in answers[0][1]
     assert "send them an invitation" in answers[0][1]
