@@ -6,7 +6,7 @@ from flask import current_app, g
 from flask_login import current_user
 
 from portal.access.policy import ROLE_LABELS
-from portal.plan.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.timezone import to_local
 
 

@@ -18,7 +18,7 @@ from portal.auth.forms import ChangePasswordForm, CodeForm, SetUpAppForm
 from portal.auth.passwords import verify_password
 from portal.auth.routes import WRONG_CODE, code_limits, wrong_code
 from portal.extensions import db, limiter
-from portal.plan.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.sessions import services as sessions
 
 MISTYPED_CURRENT = "That is not your current password. Please try again."

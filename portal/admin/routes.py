@@ -14,7 +14,7 @@ from portal.auth import services as accounts
 from portal.auth.forms import AccountForm
 from portal.auth.models import User
 from portal.extensions import db
-from portal.plan.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.sessions import services as sessions
 
 # The same words whoever holds the address, in whichever organisation: an

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from portal.auth.models import ORGANISATION_KINDS
 from portal.auth.passwords import MAX_LENGTH, password_problem
-from portal.plan.forms import choose_first
+from portal.forms import choose_first
 
 
 class SignInForm(FlaskForm):

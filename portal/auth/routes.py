@@ -9,7 +9,7 @@ from portal.auth import bp, mfa, services, signin
 from portal.auth.forms import CodeForm, NewPasswordTwiceForm, ResetRequestForm, SignInForm
 from portal.auth.signin import safe_next
 from portal.extensions import limiter
-from portal.plan.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.sessions import services as sessions
 from portal.sessions.expired_forms import reshown_when_expired
 

@@ -5,7 +5,7 @@ from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from portal.access.policy import ROLE_LABELS
-from portal.plan.forms import select_choices
+from portal.forms import select_choices
 
 
 class NewCircleForm(FlaskForm):

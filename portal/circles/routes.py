@@ -12,7 +12,7 @@ from portal.circles import bp, services
 from portal.circles.forms import AddMemberForm, ChangeRoleForm, NewCircleForm
 from portal.circles.models import Membership
 from portal.extensions import db
-from portal.plan.forms import ConfirmForm
+from portal.forms import ConfirmForm
 
 
 @bp.get("/circles")

@@ -7,7 +7,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal import clock
-from portal.plan.forms import CheckboxListField, WithinYears
+from portal.forms import CheckboxListField, WithinYears
 from portal.timezone import to_utc
 
 

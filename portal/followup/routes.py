@@ -11,9 +11,9 @@ from portal.access.sections import section_access
 from portal.audit.services import View, record_view, record_views, record_views_at_once
 from portal.followup import bp, charts, ical, queries, services
 from portal.followup.forms import RecordReviewForm
+from portal.forms import ConfirmForm, select_choices
 from portal.plan import presenters
 from portal.plan import queries as plan_queries
-from portal.plan.forms import ConfirmForm, select_choices
 from portal.plan.sections import spec_for
 from portal.timezone import to_local, to_utc
 

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from portal.auth.forms import NewPasswordMixin
 from portal.auth.passwords import MAX_LENGTH
 from portal.circles.forms import CHOOSE_ROLE, role_choices
-from portal.plan.forms import select_choices
+from portal.forms import select_choices
 
 
 class InviteForm(FlaskForm):

@@ -13,9 +13,9 @@ from flask_login import current_user
 from portal.access.guard import CircleAction, Public, guard
 from portal.auth import mfa, signin
 from portal.extensions import limiter
+from portal.forms import ConfirmForm
 from portal.invitations import bp, services
 from portal.invitations.forms import InviteForm, NewAccountForm
-from portal.plan.forms import ConfirmForm
 from portal.sessions import services as sessions
 
 SENT = (

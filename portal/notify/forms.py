@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
+from portal.forms import select_choices
 from portal.notify.models import DELIVERY_MODES, EVENT_KINDS
 from portal.notify.services import EVENT_LABELS, MODE_LABELS
-from portal.plan.forms import select_choices
 
 
 def preferences_form_class():

@@ -10,11 +10,11 @@ from portal.access.queries import memberships_for
 from portal.audit.services import View, record_views
 from portal.circles.models import Membership
 from portal.extensions import db
+from portal.forms import ConfirmForm
 from portal.notify import bp
 from portal.notify.forms import PreferencesForm
 from portal.notify.models import EVENT_KINDS, Notification, NotificationPreference
 from portal.notify.services import ALWAYS_AT_ONCE, EVENT_LABELS
-from portal.plan.forms import ConfirmForm
 
 PER_PAGE = 50
 MAX_PAGE = 1_000_000

@@ -17,31 +17,13 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.forms import CheckboxListField, WithinYears, select_choices
 from portal.plan.sections import FieldSpec, SectionSpec
-
-
-def select_choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def choose_first(label: str, pairs) -> list[SelectChoice]:
-    """Choices led by one that chooses nothing. Where a choice gives access
-    (a role) or records someone's word (who agreed), a form left as it came
-    must state no choice; with DataRequired it asks for one instead."""
-    return [SelectChoice("", label), *select_choices(pairs)]
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _int_or_none(value):
@@ -54,18 +36,6 @@ def _int_or_none(value):
 # Versions are stored in 32-bit integer columns; a larger number in a tampered
 # form would overflow the column when kept as a conflict copy.
 _LARGEST_VERSION = 2**31 - 1
-
-
-class WithinYears:
-    """Times a plan can mean. Far outside them the conversion between the
-    local zone and UTC overflows Python's datetime (year 1 or 9999)."""
-
-    def __init__(self, first: int = 1900, last: int = 2200):
-        self.first, self.last = first, last
-
-    def __call__(self, form, field):
-        if field.data is not None and not self.first <= field.data.year <= self.last:
-            raise ValidationError(f"Please give a date between {self.first} and {self.last}.")
 
 
 def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...], description: str):
@@ -135,7 +105,3 @@ def _form_class(spec: SectionSpec, editable: tuple[str, ...], limits: tuple[tupl
                 field_spec, limited.get(field_spec.name, field_spec.choices), described[field_spec.name]
             )
     return type(f"{spec.model.__name__}Form", (SectionForm,), attrs)
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form for POST-only buttons, so they carry a CSRF token."""

@@ -10,8 +10,9 @@ from portal.access.sections import item_editable_fields, require_item_edit, sect
 from portal.audit.services import record_view
 from portal.followup import linking
 from portal.followup import plan_pages as followup_pages
+from portal.forms import ConfirmForm, select_choices
 from portal.plan import bp, presenters, queries, services
-from portal.plan.forms import ConfirmForm, form_class, select_choices
+from portal.plan.forms import form_class
 from portal.plan.sections import ordered_specs, spec_for
 from portal.school import plan_pages as school_pages
 from portal.sessions.services import draft_for_this_page, offers_kept_text

@@ -14,7 +14,7 @@ from portal.circles import services as circle_services
 from portal.circles.models import Membership
 from portal.circles.services import active_members
 from portal.extensions import db
-from portal.plan.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.plan.presenters import reach_words
 from portal.plan.sections import spec_for
 from portal.school import bp, queries, services

@@ -1,7 +1,7 @@
 from flask import abort
 
 from portal.access.guard import SignedIn, guard
-from portal.plan.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.sessions import bp
 
 

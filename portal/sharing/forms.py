@@ -3,7 +3,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from portal import clock
-from portal.plan.forms import choose_first
+from portal.forms import choose_first
 
 AGREED_BY_LABELS = {
     "young_person": "The young person",

@@ -10,7 +10,7 @@ from portal.access.guard import CircleAction, guard
 from portal.access.queries import shared_for
 from portal.auth.models import User
 from portal.extensions import db
-from portal.plan.forms import ConfirmForm, choose_first
+from portal.forms import ConfirmForm, choose_first
 from portal.plan.sections import SPECS
 from portal.sharing import bp, services
 from portal.sharing.forms import AGREED_BY_LABELS, AGREED_BY_PLACEHOLDER, SHARE_PLACEHOLDER, AgreementForm
