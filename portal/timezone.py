@@ -23,3 +23,13 @@ def to_local(value: datetime) -> datetime:
 def local_naive(value: datetime) -> datetime:
     """For filling a datetime-local input."""
     return to_local(value).replace(tzinfo=None)
+
+
+def day_text(day) -> str:
+    """A day as the portal writes it in sentences: "Tue 3 Mar 2026"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def local_day_text(moment: datetime) -> str:
+    """The day a stored moment falls on, in the deployment's zone, as day_text writes it."""
+    return day_text(to_local(moment))
