@@ -1,3 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("audit", __name__)
+"""The audit trail: every view and change recorded, hash-chained, never changed."""
