@@ -1,1 +1,3 @@
-"""The audit trail: every view and change recorded, hash-chained, never changed."""
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__)
