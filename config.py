@@ -93,7 +93,7 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConf
 # The demo's accounts (portal/demo/seed.py) share a published password; they
 # sign in only where DEMO_ALLOWED, never under ProductionConfig.
 DEMO_EMAIL_DOMAIN = "demo.example.org"
-# The benchmark's accounts (portal/demo/bench.py, `flask seed-bench`) share a
+# The benchmark's accounts (bench/seed.py, `flask seed-bench`, bench only) share a
 # published password too: where the demo is not allowed they sign in only
 # with BENCH_ACCOUNTS_ALLOWED, which bench/run.py sets for the server it starts.
 BENCH_EMAIL_DOMAIN = "bench.example.org"
