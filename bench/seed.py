@@ -746,7 +746,7 @@ def check_allowed() -> None:
 @with_appcontext
 def seed_bench_command(circles):
     """Load a large data set for the benchmark into an empty database (never in production)."""
-    from portal.demo.seed import database_is_empty
+    from portal.demo.writer import database_is_empty
 
     try:
         check_allowed()
