@@ -11,6 +11,7 @@ from portal import create_app
 from portal.extensions import db
 from tests import factories
 from tests.bad_input import Poster
+from tests.local_evening import new_york_evening  # noqa: F401 - a fixture for tests/test_today.py and tests/dashboard
 
 # The session store switch: tests/sessions, tests/auth and tests/security run
 # with sessions in the database and again in Redis.
