@@ -55,21 +55,20 @@ def _names(name: str, default: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
-def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL") or default
-    # psycopg 3 is the driver; accept the common postgres:// spellings.
+def _with_driver(url: str) -> str:
+    """psycopg 3 is the driver; accept the common postgres:// spellings."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _database_url(default: str) -> str:
+    return _with_driver(os.environ.get("DATABASE_URL") or default)
 
 
 def _test_database_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL_ACTIVE", "sqlite://")
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+    return _with_driver(os.environ.get("TEST_DATABASE_URL_ACTIVE", "sqlite://"))
 
 
 def _test_engine_options(url: str) -> dict:
@@ -90,10 +89,12 @@ def _host_names(name: str) -> list[str] | None:
 
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConfig
+# BASE_URL when unset, outside production only (`flask run`'s address).
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 # The demo's accounts (portal/demo/seed.py) share a published password; they
 # sign in only where DEMO_ALLOWED, never under ProductionConfig.
 DEMO_EMAIL_DOMAIN = "demo.example.org"
-# The benchmark's accounts (portal/demo/bench.py, `flask seed-bench`) share a
+# The benchmark's accounts (bench/seed.py, `flask seed-bench`, bench only) share a
 # published password too: where the demo is not allowed they sign in only
 # with BENCH_ACCOUNTS_ALLOWED, which bench/run.py sets for the server it starts.
 BENCH_EMAIL_DOMAIN = "bench.example.org"
@@ -216,13 +217,15 @@ class Config:
 
     # Long texts are welcome; a request larger than this gets a clear 413 page.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
-    MAX_FORM_MEMORY_SIZE = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    # The largest form field kept in memory; unset, the same as the request limit.
+    MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", MAX_CONTENT_LENGTH)
 
     # The address people use. Every absolute URL starts with it (links in
     # emails, the calendar feed, redirects), never with the Host header a
     # request arrived with; requests for any host outside TRUSTED_HOSTS get
-    # a 400 page. Production must be told both (see ProductionConfig).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # a 400 page. Production must be told both (see ProductionConfig): there
+    # the development server's address is no default.
+    BASE_URL = os.environ.get("BASE_URL", DEVELOPMENT_BASE_URL)
     # Unset (None): BASE_URL's host, and outside production these too.
     TRUSTED_HOSTS = _host_names("TRUSTED_HOSTS")
     LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -333,7 +336,6 @@ class ProductionConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # No fall-back to the development SQLite file (and the demo in it).
     SQLALCHEMY_DATABASE_URI = _database_url("")
-    BASE_URL = os.environ.get("BASE_URL", "")
     LOOPBACK_HOSTS = ()
     # __Host-: the browser accepts it only Secure, for Path=/ and without a
     # Domain, so no subdomain or plain-HTTP page can plant or overwrite it.
@@ -358,7 +360,7 @@ class ProductionConfig(Config):
                 raise ConfigError(f"SECRET_KEY_FALLBACKS key {number} {weakness}; a fallback still opens sessions: replace it or drop it.")
         if not cls.SQLALCHEMY_DATABASE_URI:
             raise ConfigError("ProductionConfig needs DATABASE_URL, e.g. postgresql://app@db.internal/support_circle.")
-        if not cls.BASE_URL:
+        if not cls.BASE_URL or (cls.BASE_URL == DEVELOPMENT_BASE_URL and "BASE_URL" not in os.environ):
             raise ConfigError("ProductionConfig needs BASE_URL, the address people open, e.g. https://support.example.org.")
         super().validate()
         scheme = cls.RATELIMIT_STORAGE_URI.partition("://")[0]

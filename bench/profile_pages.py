@@ -30,10 +30,10 @@ os.environ.setdefault("SIGN_IN_LIMIT_PER_IP", "1000000 per minute")
 import pyotp  # noqa: E402
 from sqlalchemy import event, select, update  # noqa: E402
 
+from bench.seed import BENCH_ACCOUNTS, BENCH_PASSWORD, BENCH_TOTP_SECRET  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.auth.models import User  # noqa: E402
 from portal.circles.models import Membership  # noqa: E402
-from portal.demo.bench import BENCH_ACCOUNTS, BENCH_PASSWORD, BENCH_TOTP_SECRET  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 BASE = "https://localhost"

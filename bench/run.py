@@ -2,7 +2,7 @@
 10 and 10,000 circles, against a bare Flask "hello" app as the ceiling.
 
 For each database and size: a fresh database, `flask db upgrade`, `flask
-seed-bench`, then gunicorn (2 sync workers, the production configuration) on a
+seed-bench` (bench/seed.py), then gunicorn (2 sync workers, the production configuration) on a
 free loopback port. The bench accounts sign in through the real pages (the
 clinicians and the counselors with a TOTP code from pyotp); wrk, a separate
 process, then drives each page (8 connections, 2 threads) for a warm-up and a
@@ -64,7 +64,7 @@ TARGET_P95_MS = 30.0
 TARGET_SCALING = 0.10
 
 sys.path.insert(0, str(ROOT))
-from portal.demo.bench import (  # noqa: E402
+from bench.seed import (  # noqa: E402
     BENCH_ACCOUNTS,
     BENCH_PASSWORD,
     BENCH_TOTP_SECRET,
@@ -357,7 +357,8 @@ def bench_portal(database: str, circles: int, config: dict, workdir: Path, codes
     started = time.monotonic()
     run([flask, "db", "upgrade"], setup_env)
     migrated = time.monotonic()
-    run([flask, "seed-bench", "--circles", str(circles)], setup_env)
+    # seed-bench lives with the bench (bench/seed.py), in an app of its own: never in a deployment's `flask`.
+    run([flask, "seed-bench", "--circles", str(circles)], {**setup_env, "FLASK_APP": "bench.seed:create_bench_app"})
     seeded = time.monotonic()
     timings = {"migrate_s": round(migrated - started, 1), "seed_s": round(seeded - migrated, 1)}
     print(f"  {database}, {circles} circles: migrated in {timings['migrate_s']} s, seeded in {timings['seed_s']} s",

@@ -1,4 +1,7 @@
-"""Command-line tools: `flask create-user`, `flask accounts`, `flask seed-demo`, `flask seed-bench`, `flask audit verify`."""
+"""Command-line tools: `flask create-user`, `flask accounts`, `flask seed-demo`, `flask audit verify`.
+
+The benchmark's `flask seed-bench` is not here: bench/seed.py adds it to the app it builds for bench/run.py only.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +18,11 @@ from portal.extensions import db
 def register(app) -> None:
     from portal.audit.cli import audit_cli
     from portal.auth.cli import accounts_cli
-    from portal.demo.bench import seed_bench_command
     from portal.notify.cli import notify_cli
 
     app.cli.add_command(accounts_cli)  # `flask accounts reset-two-factor EMAIL`
     app.cli.add_command(audit_cli)
     app.cli.add_command(notify_cli)
-    app.cli.add_command(seed_bench_command)
     from portal.backup.commands import register as register_backup
 
     register_backup(app)  # `flask backup` and `flask restore`

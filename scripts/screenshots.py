@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from config import DevelopmentConfig  # noqa: E402
 from portal import create_app  # noqa: E402
-from tests.browser.pages import sign_in  # noqa: E402 - the browser tests' own sign-in
+from scripts.browsing import demo_code, sign_in  # noqa: E402 - the browser tests' sign-in too
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -43,24 +43,6 @@ def serve_demo(database: Path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}", app
-
-
-def demo_code(app, email: str) -> str:
-    """The clinicians' and counselor's code, from the demo key (README)."""
-    import pyotp
-    from sqlalchemy import update
-
-    from portal import clock
-    from portal.auth.models import User
-    from portal.demo.seed import DEMO_TOTP_SECRET
-    from portal.extensions import db
-
-    with app.app_context():
-        # A code works once; several screenshots sign the same account in within 30 seconds.
-        db.session.execute(update(User).where(User.email == email).values(totp_last_step=None))
-        db.session.commit()
-    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
-    return totp.generate_otp(totp.timecode(clock.now()))
 
 
 def jordan_circle_id(app) -> int:

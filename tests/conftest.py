@@ -10,6 +10,8 @@ from config import TestingConfig
 from portal import create_app
 from portal.extensions import db
 from tests import factories
+from tests.bad_input import Poster
+from tests.local_evening import new_york_evening  # noqa: F401 - a fixture for tests/test_today.py and tests/dashboard
 
 # The session store switch: tests/sessions, tests/auth and tests/security run
 # with sessions in the database and again in Redis.
@@ -91,6 +93,12 @@ def client(app):
 @pytest.fixture
 def world(app):
     return factories.world()
+
+
+@pytest.fixture
+def poster(request):
+    """Sends bad input and checks what comes back, for every feature's bad-input tests (tests/bad_input.py)."""
+    return Poster(request.config)
 
 
 @pytest.fixture

@@ -3,16 +3,15 @@ from portal.clock.today(), everywhere a date "today" is needed.
 
 On a New York evening the UTC date is already tomorrow. Anything that took
 "today" from UTC refused an agreement ending on the local tomorrow and moved
-the dashboard's items by a day. The scan at the end keeps other spellings of
-"today" from coming back.
+the dashboard's items by a day (tests/dashboard/test_dashboard.py). The scan
+at the end keeps other spellings of "today" from coming back.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from datetime import UTC, date, datetime, timedelta
-from html import unescape
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -22,20 +21,7 @@ from portal import clock
 from portal.access import policy
 from portal.extensions import db
 from portal.sharing.models import Agreement
-from tests import factories
-
-# 23:30 on Tuesday 10 March 2026 in New York (EDT, UTC-4 since 8 March) is
-# 03:30 on Wednesday 11 March in UTC.
-NEW_YORK_EVENING = datetime(2026, 3, 11, 3, 30, tzinfo=UTC)
-LOCAL_TODAY = date(2026, 3, 10)
-LOCAL_TOMORROW = date(2026, 3, 11)
-
-
-@pytest.fixture
-def new_york_evening(app, monkeypatch):
-    app.config["TIMEZONE"] = "America/New_York"
-    monkeypatch.setattr(clock, "now", lambda: NEW_YORK_EVENING)
-    return NEW_YORK_EVENING
+from tests.local_evening import LOCAL_TODAY, LOCAL_TOMORROW
 
 
 def test_today_is_the_deployment_date_not_the_utc_one(app, new_york_evening):
@@ -64,41 +50,6 @@ def test_sharing_accepts_an_end_date_of_the_local_tomorrow(app, world, login_as,
     agreement = db.session.scalars(select(Agreement)).one()
     # It ends at the start of the local tomorrow: half an hour from now.
     assert agreement.ends_at == datetime(2026, 3, 11, 4, 0, tzinfo=UTC)
-
-
-ITEM = re.compile(r'<li class="(?P<kind>attention-[\w-]+)"[^>]*><a [^>]*>(?P<text>[^<]*)</a> <span class="muted">(?P<when>[^<]*)</span>')
-
-
-def _attention(client) -> list[tuple[str, str]]:
-    """The dashboard's items as (kind, "text / when")."""
-    response = client.get("/dashboard")
-    assert response.status_code == 200
-    return [(m["kind"], f"{unescape(m['text'])} / {unescape(m['when'])}") for m in ITEM.finditer(response.text)]
-
-
-def test_the_dashboard_counts_days_from_the_local_date(app, world, login_as, new_york_evening):
-    contact = world.users[policy.SCHOOL_CONTACT]
-    soon = app.config["ADJUSTMENT_ENDING_SOON_DAYS"]
-
-    def adjustment(marker: str, end: date):
-        factories.write_section(world.circle, "adjustments", contact, marker, kind="extension",
-                                subjects=marker, start_date=LOCAL_TODAY - timedelta(days=20), end_date=end)
-
-    adjustment("ENDSTODAY", LOCAL_TODAY)  # still in force tonight: it ends soon
-    adjustment("ENDEDYESTERDAY", LOCAL_TODAY - timedelta(days=1))
-    adjustment("LASTSOON", LOCAL_TODAY + timedelta(days=soon))
-    adjustment("NOTSOONYET", LOCAL_TODAY + timedelta(days=soon + 1))
-    # A follow-up booked for earlier this evening is overdue, and shown on its local day.
-    factories.write_section(world.circle, "follow_ups", world.users[policy.CLINICIAN], "EVENING", kind="appointment",
-                            status="scheduled", due_at=NEW_YORK_EVENING - timedelta(hours=2))
-
-    items = _attention(login_as(world.users[policy.CAREGIVER], app.test_client()))
-    ending = [text for kind, text in items if kind == "attention-adjustment_ending"]
-    assert any("ENDSTODAY" in text for text in ending), items
-    assert any("LASTSOON" in text for text in ending), items
-    assert not any("ENDEDYESTERDAY" in text or "NOTSOONYET" in text for text in ending), items
-    overdue = [text for kind, text in items if kind == "attention-overdue"]
-    assert overdue and "Tue 10 Mar 2026" in overdue[0], items
 
 
 # --- The scan ----------------------------------------------------------------------------------------

@@ -55,13 +55,13 @@ def test_demo_accounts_still_sign_in_where_the_demo_is_allowed(app):
 
 
 def _bench_account(local_part: str = "clinician"):
-    from portal.demo.bench import BENCH_DOMAIN, BENCH_PASSWORD
+    from bench.seed import BENCH_DOMAIN, BENCH_PASSWORD
 
     return factories.user(f"Bench {local_part}", email=f"{local_part}@{BENCH_DOMAIN}", password=BENCH_PASSWORD)
 
 
 def test_a_bench_account_cannot_sign_in_under_production_by_default(app, login_as):
-    from portal.demo.bench import BENCH_PASSWORD
+    from bench.seed import BENCH_PASSWORD
 
     with production_app(WTF_CSRF_ENABLED=False) as production:
         assert production.config["BENCH_ACCOUNTS_ALLOWED"] is False
@@ -77,7 +77,7 @@ def test_a_bench_account_cannot_sign_in_under_production_by_default(app, login_a
 
 
 def test_a_bench_account_signs_in_under_production_only_with_the_bench_flag(app):
-    from portal.demo.bench import BENCH_PASSWORD
+    from bench.seed import BENCH_PASSWORD
 
     with production_app(WTF_CSRF_ENABLED=False, BENCH_ACCOUNTS_ALLOWED=True) as production:
         account = _bench_account("teacher")

@@ -75,21 +75,10 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-def _demo_code(live_server, email: str) -> str:
-    from portal.auth.models import User
-    from portal.demo.seed import DEMO_TOTP_SECRET
-    from tests import signing_in
-
-    with live_server.app.app_context():
-        user_id = db.session.scalars(db.select(User.id).where(User.email == email)).one()
-        # The same account may sign in twice within one 30-second step here.
-        return signing_in.fresh_code(user_id, DEMO_TOTP_SECRET)
-
-
 def _sign_in(page, live_server, email: str) -> None:
-    from tests.browser.pages import sign_in
+    from scripts.browsing import demo_code, sign_in
 
-    sign_in(page, live_server.url, email, lambda address: _demo_code(live_server, address))
+    sign_in(page, live_server.url, email, lambda address: demo_code(live_server.app, address))
 
 
 @pytest.fixture

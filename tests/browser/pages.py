@@ -9,12 +9,13 @@ anyone adding it here. A new kind of URL argument fails loudly (see
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+
+from scripts.browsing import demo_code, sign_in
 
 # Anonymous first: the pages everyone reaches, signed in or not.
 ROLES: dict[str, str | None] = {
@@ -249,34 +250,7 @@ class SignInStep:
 
 
 def _code(live_server, email: str) -> str:
-    from portal.auth.models import User
-    from portal.demo.seed import DEMO_TOTP_SECRET
-    from portal.extensions import db
-    from tests import signing_in
-
-    with live_server.app.app_context():
-        user_id = db.session.scalars(select(User.id).where(User.email == email)).one()
-        return signing_in.fresh_code(user_id, DEMO_TOTP_SECRET)
-
-
-def sign_in(page, base: str, email: str, code_for, on_step=None) -> None:
-    """Sign in through the pages, as a person does: the password, then the
-    code step where the account has one (``code_for(email)`` gives the code).
-    ``on_step(endpoint, page)`` sees the code step. The one sign-in of the
-    browser tests and of scripts/screenshots.py."""
-    from portal.demo.seed import DEMO_PASSWORD
-
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(rf"^{re.escape(base)}/(dashboard|login/code)$"))
-    if page.url.endswith("/login/code"):
-        if on_step:
-            on_step("auth.login_code", page)
-        page.fill("#code", code_for(email))
-        page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard")
+    return demo_code(live_server.app, email)
 
 
 @dataclass

@@ -9,13 +9,14 @@ import math
 import pytest
 from sqlalchemy import func, select
 
+from bench import seed as bench
+from bench.seed import seed_bench_command
 from config import ProductionConfig
 from portal import create_app
 from portal.access import policy
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
-from portal.demo import bench
 from portal.extensions import db
 from portal.plan.models import SectionVersion
 from portal.plan.sections import SPECS
@@ -200,13 +201,13 @@ def test_the_bench_accounts_sign_in_and_open_the_benchmarked_pages(app, loaded):
 
 
 def test_seed_bench_refuses_a_database_with_accounts(app, loaded):
-    result = app.test_cli_runner().invoke(args=["seed-bench", "--circles", "2"])
+    result = app.test_cli_runner().invoke(seed_bench_command, args=["--circles", "2"])
     assert result.exit_code != 0
     assert "already has accounts" in result.output
 
 
 def test_seed_bench_loads_from_the_command_line(app):
-    result = app.test_cli_runner().invoke(args=["seed-bench", "--circles", "3"])
+    result = app.test_cli_runner().invoke(seed_bench_command, args=["--circles", "3"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count()).select_from(Circle)) == 3
     assert bench.BENCH_ACCOUNTS["clinician"] in result.output
@@ -224,6 +225,6 @@ def test_seed_bench_refuses_under_the_production_configuration(app):
 
     production = create_app(BenchProductionConfig)
     with production.app_context():
-        result = production.test_cli_runner().invoke(args=["seed-bench", "--circles", "2"])
+        result = production.test_cli_runner().invoke(seed_bench_command, args=["--circles", "2"])
     assert result.exit_code != 0
     assert "production" in result.output

@@ -1,5 +1,5 @@
 """Every new form in portal/school/ against empty, oversized, malformed and
-hostile input, through the same checks as tests/plan/test_bad_input.py:
+hostile input, through the same checks as tests/plan/test_bad_input.py (tests/bad_input.py):
 never a 5xx; an invalid post comes back as the form (422) with a message and
 what was typed; markup is never echoed unescaped. Hypothesis fuzzes the text."""
 
@@ -18,8 +18,7 @@ from portal.plan.models import CareTeamContact
 from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
 from portal.school.models import FlexibilityReview, SchoolHandover
 from tests import factories
-from tests.plan.test_bad_input import HOSTILE, Poster, Target, describe
-from tests.plan.test_bad_input import test_bad_input_comes_back_as_the_form_and_fuzzing_finds_no_5xx as run_form_checks
+from tests.bad_input import HOSTILE, Target, check_form, describe
 
 FORMS = ("school.add_teacher", "school.agree_move", "school.hand_over")
 _unique = itertools.count(1)
@@ -33,11 +32,6 @@ ENDPOINTS_TRIED = (
     "school.withdraw_move",
     "school.flexibility_reviewed",
 )
-
-
-@pytest.fixture
-def poster(request):
-    return Poster(request.config)
 
 
 def _described(form_class) -> dict:
@@ -127,7 +121,7 @@ def test_bad_input_on_school_forms_comes_back_as_the_form(app, world, login_as, 
         target.config = request.config
         return target
 
-    run_form_checks(poster, target_for, (endpoint, None, None))
+    check_form(poster, target_for((endpoint, None, None)))
 
 
 def test_the_typed_text_is_kept_when_the_handover_is_refused(app, world, login_as):
@@ -168,7 +162,7 @@ def test_school_buttons_take_junk_without_breaking(app, world, login_as, poster)
     for client, url, statuses in posts:
         for data in ({}, junk):
             response = client.post(url, data=data)
-            poster._check(response, list(junk.values()), url)
+            poster.check(response, list(junk.values()), url)
             assert response.status_code in statuses, (url, response.status_code)
     db.session.expire_all()
     assert db.session.get(Membership, teacher_membership).removed_at is not None

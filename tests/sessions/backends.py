@@ -1,12 +1,13 @@
 """The session store switch of the suite (a pytest plugin, loaded by
 tests/conftest.py).
 
-Every test under tests/sessions, tests/auth and tests/security that builds
-an app runs twice: with sessions in the database, and with sessions and rate
-limits in Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/0). The Redis
-runs use a key prefix unique to this run and to the test, and delete their
-keys afterwards, so several runs (and a deployment) can share one Redis. When
-Redis is not reachable the Redis runs are skipped, saying so.
+Every test under tests/sessions, tests/auth, tests/security, tests/account
+and tests/admin that builds an app runs twice: with sessions in the
+database, and with sessions and rate limits in Redis (TEST_REDIS_URL, default
+redis://127.0.0.1:6379/0). The Redis runs use a key prefix unique to this run
+and to the test, and delete their keys afterwards, so several runs (and a
+deployment) can share one Redis. When Redis is not reachable the Redis runs
+are skipped, saying so.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pytest
 from config import TestingConfig
 
 TESTS = Path(__file__).resolve().parent.parent
-BOTH_STORES = tuple(TESTS / name for name in ("sessions", "auth", "security"))
+# account and admin were part of tests/auth: their sessions are tried in both stores still.
+BOTH_STORES = tuple(TESTS / name for name in ("sessions", "auth", "security", "account", "admin"))
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Set by .ci/run: Redis must be there, and its absence is a failure, not a skip.
 REDIS_REQUIRED = bool(os.environ.get("TEST_REDIS_URL"))

@@ -1,5 +1,9 @@
 """`flask seed-bench --circles N`: a large, realistic data set for the benchmark.
 
+Benchmark tooling, kept out of portal/: the command exists only in the app that
+create_bench_app() builds for bench/run.py (`FLASK_APP=bench.seed:create_bench_app`),
+never in a deployment's `flask`.
+
 The demo (seed.py) writes one circle through the services, a commit a row:
 right for two circles, far too slow for ten thousand. This loader writes the
 same kinds of rows through the same models' tables, in bulk (one INSERT per
@@ -37,7 +41,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import JSON, func, insert, select, text
 
 from config import BENCH_EMAIL_DOMAIN
-from portal import clock
+from portal import clock, create_app
 from portal.access import policy
 from portal.audit import chain
 from portal.audit.models import AuditEvent
@@ -742,7 +746,7 @@ def check_allowed() -> None:
 @with_appcontext
 def seed_bench_command(circles):
     """Load a large data set for the benchmark into an empty database (never in production)."""
-    from portal.demo.seed import database_is_empty
+    from portal.demo.writer import database_is_empty
 
     try:
         check_allowed()
@@ -762,3 +766,10 @@ def seed_bench_command(circles):
     click.echo(f"Small-caseload accounts, {min(circles, SMALL_CASELOAD)} circles each at every size (same password and key):")
     for kind, email in SMALL_CASELOAD_ACCOUNTS.items():
         click.echo(f"  {email:32} {kind}")
+
+
+def create_bench_app(config_class=None):
+    """The portal's app, configured from the environment as usual, plus `flask seed-bench`."""
+    app = create_app(config_class)
+    app.cli.add_command(seed_bench_command)
+    return app

@@ -1,0 +1,1 @@
+"""Benchmark tooling (make bench): beside the product, never inside portal/."""

@@ -1,0 +1,1 @@
+"""Developer tools run from a checkout (screenshots, the demo in a browser): never part of the product."""
