@@ -2,8 +2,10 @@
 where they are in time, the prompt to review them after an episode, the
 in-school plan beside the episode form, and moves of school on the overview.
 
-The plan's routes call these; each returns extra template context, already
-filtered through the policy, or nothing.
+Each provider is registered on a hook of portal/hooks.py when this package
+is imported; the plan's routes ask the hooks, never this feature. Each
+returns extra template context, already filtered through the policy, or
+nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, hooks
 from portal.access import policy
 from portal.access.queries import shared_for
 from portal.audit.services import record_view
@@ -67,7 +69,8 @@ def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
     ]
 
 
-def section_extras(kind: str, membership, context: dict) -> dict:
+@hooks.plan_section.register
+def section_extras(circle_id: int, kind: str, membership, context: dict) -> dict:
     if kind == "adjustments":
         return {"item_groups": adjustment_groups(context.get("items", []), context["access"].can_edit)}
     if kind == "episodes" and queries.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
@@ -86,6 +89,7 @@ class Reminder:
     text: str
 
 
+@hooks.plan_new_item.register
 def new_item_extras(kind: str, membership) -> dict:
     """For a new episode: 'when' filled in with now, and the plan's steps beside the form."""
     if kind != "episodes":
@@ -112,5 +116,6 @@ def new_item_extras(kind: str, membership) -> dict:
     return {"defaults": {"occurred_at": now}, "reminders": reminders}
 
 
-def overview_extras(circle_id: int) -> dict:
+@hooks.plan_overview.register
+def overview_extras(circle_id: int, membership) -> dict:
     return {"moves": [move for move in queries.moves(circle_id) if move.handover.performed_at is not None]}
