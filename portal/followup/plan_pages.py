@@ -32,9 +32,3 @@ def history_extras(circle_id: int, membership, versions) -> dict:
     """The setback reviews that changes in this history follow, to show beside them."""
     return {"linked_reviews": queries.linked_setback_reviews(circle_id, versions, membership)}
 
-
-def dashboard_links(memberships) -> dict:
-    """The caseload is offered to those whose role in some circle puts it on one."""
-    from portal.access import policy
-
-    return {"caseload": any(policy.can_act(m.role, "caseload") for m in memberships)}

@@ -8,4 +8,4 @@ bp = Blueprint("school", __name__)
 # What the school adds to the plan's pages and the dashboard is registered on
 # their hooks (portal/hooks.py) as the package is imported; create_app
 # imports it, for its blueprint, before any request.
-from portal.school import plan_pages  # noqa: E402, F401
+from portal.school import dashboard, plan_pages  # noqa: E402, F401
