@@ -15,7 +15,7 @@ from portal import clock, hooks
 from portal.access import policy
 from portal.access.queries import readers_of, row_in_scope, scope_columns
 from portal.extensions import db
-from portal.followup import queries
+from portal.followup import due
 from portal.hooks import AttentionItem
 from portal.plan.models import FollowUp
 from portal.plan.presenters import display
@@ -77,17 +77,17 @@ def follow_up_due_items(memberships, shared) -> dict[int, list[AttentionItem]]:
     """A follow-up due after an episode or a setback review, for the people who answer for it."""
     if not memberships:
         return {}
-    monitoring = queries.monitoring_memberships([m.id for m in memberships], [m.circle_id for m in memberships])
+    monitoring = due.monitoring_memberships([m.id for m in memberships], [m.circle_id for m in memberships])
     answering = [m for m in memberships if policy.answers_for_follow_ups(m.role, m.id in monitoring)]
-    events = queries.unanswered_events(m.circle_id for m in answering)
+    events = due.unanswered_events(m.circle_id for m in answering)
     now = clock.now()
     section_url = SectionLinks()
     found: dict[int, list[AttentionItem]] = defaultdict(list)
     for membership in answering:
-        since = queries.since_for(membership, events.get(membership.circle_id, {}), shared[membership.circle_id])
+        since = due.since_for(membership, events.get(membership.circle_id, {}), shared[membership.circle_id])
         if since is None:
             continue
-        deadline = queries.due_by(since)
+        deadline = due.due_by(since)
         passed = deadline < now
         found[membership.circle_id].append(
             AttentionItem(

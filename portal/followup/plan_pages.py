@@ -7,14 +7,14 @@ feature, so the section pages stay one template."""
 from __future__ import annotations
 
 from portal import hooks
-from portal.followup import linking, queries
+from portal.followup import linking, reviews
 from portal.forms import select_choices
 
 
 @hooks.plan_section.register
 def section_extras(circle_id: int, kind: str, membership, context: dict) -> dict:
     """Every section page says when it was last reviewed, and by whom."""
-    return {"last_review": queries.last_reviews(circle_id, [kind]).get(kind)}
+    return {"last_review": reviews.last_reviews(circle_id, [kind]).get(kind)}
 
 
 @hooks.plan_edit_addition.register
@@ -30,5 +30,5 @@ def setback_link(circle_id: int, membership, kind: str) -> hooks.FormAddition | 
 @hooks.plan_history.register
 def history_extras(circle_id: int, membership, versions) -> dict:
     """The setback reviews that changes in this history follow, to show beside them."""
-    return {"linked_reviews": queries.linked_setback_reviews(circle_id, versions, membership)}
+    return {"linked_reviews": linking.linked_setback_reviews(circle_id, versions, membership)}
 

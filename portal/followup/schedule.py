@@ -21,7 +21,7 @@ from portal.access import policy
 from portal.access.queries import row_in_scope
 from portal.circles.models import Circle
 from portal.extensions import db
-from portal.followup import queries
+from portal.followup import due
 from portal.notify import services as notify
 from portal.plan import services as plan_services
 from portal.plan.models import FollowUp
@@ -73,7 +73,7 @@ def mark_missed_follow_ups() -> int:
     spec = spec_for("follow_ups")
     rows = list(db.session.scalars(select(FollowUp).where(FollowUp.id.in_(row_ids))))
     circle_ids = {row.circle_id for row in rows}
-    members, monitoring = queries.members_of(circle_ids)
+    members, monitoring = due.members_of(circle_ids)
     names = _circle_names(circle_ids)
     marked = 0
     for row in rows:
@@ -103,19 +103,19 @@ def follow_up_due_notices() -> int:
     """Tell the people who answer for follow-up, once each, when the time to
     book one after an episode or a setback review has passed with none booked."""
     now = clock.now()
-    events = queries.unanswered_events(None)
-    late = {circle_id: times for circle_id, times in events.items() if min(times.values()) < now - timedelta(days=queries.due_days())}
+    events = due.unanswered_events(None)
+    late = {circle_id: times for circle_id, times in events.items() if min(times.values()) < now - timedelta(days=due.due_days())}
     if not late:
         return 0
-    members, monitoring = queries.members_of(late)
+    members, monitoring = due.members_of(late)
     names = _circle_names(late)
     made = 0
     for circle_id, times in late.items():
         for membership in members[circle_id]:
             if not policy.answers_for_follow_ups(membership.role, membership.id in monitoring):
                 continue
-            since = queries.since_for(membership, times, frozenset())
-            if since is None or queries.due_by(since) >= now:
+            since = due.since_for(membership, times, frozenset())
+            if since is None or due.due_by(since) >= now:
                 continue
             if not notify.once(f"follow-up-due:{circle_id}:{membership.user_id}:{since.isoformat()}"):
                 continue
@@ -125,7 +125,7 @@ def follow_up_due_notices() -> int:
                 circle_id=circle_id,
                 section="follow_ups",
                 text=f"A follow-up in {names.get(circle_id, 'a')}'s plan was due by "
-                f"{local_day_text(queries.due_by(since))}, and none is booked yet.",
+                f"{local_day_text(due.due_by(since))}, and none is booked yet.",
                 link=f"/circles/{circle_id}/plan/follow_ups",
             )
             made += 1
@@ -149,7 +149,7 @@ def overdue_follow_ups() -> int:
     )
     made = 0
     circle_ids = {row.circle_id for row in rows}
-    members_by_circle, monitoring = queries.members_of(circle_ids)
+    members_by_circle, monitoring = due.members_of(circle_ids)
     names = _circle_names(circle_ids)
     for row in rows:
         # A rebooked follow-up that becomes overdue again is a new notice.

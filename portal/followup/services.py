@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from portal import clock
 from portal.audit.services import record as audit
 from portal.extensions import db
-from portal.followup import queries
+from portal.followup import reviews
 from portal.followup.models import CalendarFeed, SectionReview
 from portal.plan import services as plan_services
 from portal.plan.sections import spec_for
@@ -29,8 +29,8 @@ def record_review(circle_id: int, user, sections, *, held_at=None, next_review=N
     are versioned, audited and told like any change to the follow-ups.
     """
     now = clock.now()
-    latest = queries.latest_versions(circle_id)
-    previous = queries.last_reviews(circle_id, sections)
+    latest = reviews.latest_versions(circle_id)
+    previous = reviews.last_reviews(circle_id, sections)
     made = []
     for kind in sections:
         version = latest.get(kind)
