@@ -25,7 +25,7 @@ from portal.hooks import AttentionItem
 from portal.plan.models import Adjustment, Episode, SchoolPlan
 from portal.plan.presenters import display
 from portal.plan.sections import spec_for
-from portal.school import queries
+from portal.school import flexibility, sheet
 from portal.school.models import FlexibilityReview
 from portal.urls import SectionLinks
 
@@ -134,7 +134,7 @@ def dashboard_context(memberships) -> dict:
 
 def links_for(memberships) -> SchoolLinks:
     roles = {m.role for m in memberships}
-    return SchoolLinks(caseload=policy.SCHOOL_CASELOAD_ROLE in roles, this_week=bool(roles & set(queries.SHEET_ROLES)))
+    return SchoolLinks(caseload=policy.SCHOOL_CASELOAD_ROLE in roles, this_week=bool(roles & set(sheet.SHEET_ROLES)))
 
 
 def views_shown(notes: dict[int, SchoolNote], memberships) -> list[View]:
@@ -172,7 +172,7 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
 
     prompted = [
         circle_id for circle_id in latest
-        if queries.may_be_prompted_to_review(readers[circle_id].role, shared[circle_id])
+        if flexibility.may_be_prompted_to_review(readers[circle_id].role, shared[circle_id])
     ]
     if prompted:
         stmt = select(
@@ -187,7 +187,7 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
             .scalar_subquery(),
         ).where(Circle.id.in_(prompted))
         for circle_id, changed, reviewed_at in db.session.execute(stmt):
-            if queries.needs_flexibility_review(latest[circle_id], changed, reviewed_at, recent):
+            if flexibility.needs_flexibility_review(latest[circle_id], changed, reviewed_at, recent):
                 notes[circle_id].review_flexibility_url = url_for(
                     "plan.section", circle_id=circle_id, kind="adjustments"
                 )

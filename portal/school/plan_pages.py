@@ -22,7 +22,8 @@ from portal.audit.services import record_view
 from portal.extensions import db
 from portal.plan.models import SchoolPlan
 from portal.plan.sections import spec_for
-from portal.school import queries
+from portal.school import flexibility
+from portal.school import moves as school_moves
 from portal.timezone import local_naive
 
 
@@ -36,10 +37,10 @@ class ItemGroup:
 
 def _group_titles(soon_days: int) -> dict[str, str]:
     return {
-        queries.ENDING_SOON: f"Ending within {soon_days} days",
-        queries.ACTIVE: "Active now",
-        queries.UPCOMING: "Starting later",
-        queries.ENDED: "Ended",
+        flexibility.ENDING_SOON: f"Ending within {soon_days} days",
+        flexibility.ACTIVE: "Active now",
+        flexibility.UPCOMING: "Starting later",
+        flexibility.ENDED: "Ended",
     }
 
 
@@ -50,17 +51,17 @@ def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
     grouped: dict[str, list] = {phase: [] for phase in _group_titles(soon_days)}
     for item in items:
         row = item[0]
-        grouped[queries.adjustment_phase(row.start_date, row.end_date, today, soon_days)].append(item)
+        grouped[flexibility.adjustment_phase(row.start_date, row.end_date, today, soon_days)].append(item)
     # Ended ones, the most recently ended first; the rest as the plan orders them.
-    grouped[queries.ENDED].sort(key=lambda item: item[0].end_date, reverse=True)
+    grouped[flexibility.ENDED].sort(key=lambda item: item[0].end_date, reverse=True)
     notes = {
-        queries.ENDING_SOON: (
+        flexibility.ENDING_SOON: (
             "These end soon. If the student still needs one, extend it by changing its end date; "
             "otherwise it ends by itself."
             if can_edit
             else "These end soon."
         ),
-        queries.ENDED: "Kept for the record. Teachers no longer see them on their weekly sheet.",
+        flexibility.ENDED: "Kept for the record. Teachers no longer see them on their weekly sheet.",
     }
     return [
         ItemGroup(phase, title, notes.get(phase, ""), grouped[phase])
@@ -73,8 +74,8 @@ def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
 def section_extras(circle_id: int, kind: str, membership, context: dict) -> dict:
     if kind == "adjustments":
         return {"item_groups": adjustment_groups(context.get("items", []), context["access"].can_edit)}
-    if kind == "episodes" and queries.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
-        return {"review_prompt": queries.flexibility_review_due(membership)}
+    if kind == "episodes" and flexibility.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
+        return {"review_prompt": flexibility.flexibility_review_due(membership)}
     return {}
 
 
@@ -118,4 +119,4 @@ def new_item_extras(kind: str, membership) -> dict:
 
 @hooks.plan_overview.register
 def overview_extras(circle_id: int, membership) -> dict:
-    return {"moves": [move for move in queries.moves(circle_id) if move.handover.performed_at is not None]}
+    return {"moves": [move for move in school_moves.moves(circle_id) if move.handover.performed_at is not None]}
