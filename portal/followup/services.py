@@ -26,7 +26,9 @@ def record_review(circle_id: int, user, sections, *, held_at=None, next_review=N
     ``held_at``: the booked plan review this one took place at, now marked
     attended. ``next_review``: (when, with whom) of the next one, booked as a
     plan-review follow-up; both go through the plan's own services, so they
-    are versioned, audited and told like any change to the follow-ups.
+    are versioned, audited and told like any change to the follow-ups. One
+    use case, one commit: the review, the meeting marked attended and the
+    next one booked are kept together or not at all.
     """
     now = clock.now()
     latest = reviews.latest_versions(circle_id)
@@ -49,15 +51,15 @@ def record_review(circle_id: int, user, sections, *, held_at=None, next_review=N
         db.session.add(review)
         audit("review", circle_id=circle_id, section=kind, user=user)
         made.append(review)
-    db.session.commit()
     spec = spec_for("follow_ups")
     if held_at is not None:
-        plan_services.update_item(held_at, spec, {"status": "attended"}, held_at.version, user)
+        plan_services.update_item(held_at, spec, {"status": "attended"}, held_at.version, user, commit=False)
     if next_review is not None:
         when, with_whom = next_review
         values = {"kind": "plan_review", "due_at": when, "with_whom": with_whom, "location": "",
                   "status": "scheduled", "details": ""}
-        plan_services.add_item(circle_id, spec, values, user)
+        plan_services.add_item(circle_id, spec, values, user, commit=False)
+    db.session.commit()
     return made
 
 
