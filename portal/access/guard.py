@@ -84,7 +84,7 @@ class OrgAdmin(Rule):
 @dataclass(frozen=True)
 class CreatesCircles(Rule):
     def enforce(self, view_args: dict) -> None:
-        if current_user.staff_role not in policy.CIRCLE_CREATOR_ROLES:
+        if not policy.creates_circles(current_user.staff_role):
             deny(403)
 
 

@@ -215,6 +215,9 @@ FOLLOW_UP_RESPONSIBLE_ROLES = frozenset({CLINICIAN})
 # role they take in it.
 CIRCLE_CREATOR_ROLES = frozenset({CLINICIAN, SCHOOL_CONTACT})
 
+# The school's caseload (portal/school/) lists the circles where one holds this role.
+SCHOOL_CASELOAD_ROLE = SCHOOL_CONTACT
+
 
 class UnknownName(LookupError):
     """A role, section, field or action that the policy does not know."""
@@ -303,3 +306,8 @@ def answers_for_follow_ups(role: str, holds_monitoring: bool) -> bool:
     if not (check_role(role) in FOLLOW_UP_RESPONSIBLE_ROLES or holds_monitoring):
         return False
     return can(role, "follow_ups", READ) and row_scope(role, "follow_ups") is None
+
+
+def creates_circles(staff_role: str | None) -> bool:
+    """Whether an account's organisation role lets it start a circle."""
+    return staff_role in CIRCLE_CREATOR_ROLES

@@ -135,3 +135,18 @@ def row_in_scope(kind: str, membership: Membership, row) -> bool:
         return True
     value = membership.user_id if scope.value is policy.SELF else scope.value
     return getattr(row, scope.field) == value
+
+
+def readers_of(memberships, kind: str, shared: dict[int, policy.Shared]) -> dict[int, Membership]:
+    """The memberships, by circle, that may read ``kind`` (``shared``: each circle's agreements)."""
+    return {m.circle_id: m for m in memberships if policy.can(m.role, kind, policy.READ, shared[m.circle_id])}
+
+
+def scope_columns(model, kind: str, *names: str) -> list:
+    """``names`` of the model, and whatever any role's row scope of ``kind``
+    reads (policy.ROW_SCOPES, and where a school record was made), so that
+    row_in_scope can judge a row loaded with only these columns."""
+    names += tuple(scope.field for (section, _role), scope in policy.ROW_SCOPES.items() if section == kind)
+    if kind in policy.SCHOOL_RECORDS:
+        names += (policy.SCHOOL_RECORD_FIELD,)
+    return [getattr(model, name) for name in dict.fromkeys(names)]

@@ -13,9 +13,13 @@ from datetime import timedelta
 
 from flask import current_app
 from icalendar import Calendar, Event
+from sqlalchemy import and_, or_, select
 
 from portal import clock
-from portal.followup import queries
+from portal.access import policy
+from portal.access.queries import memberships_for, row_condition, shared_by_circle
+from portal.extensions import db
+from portal.plan.models import FollowUp
 
 SUMMARY = "Support Circle appointment"
 # Follow-ups keep a start time only; an hour shows as a block in every app.
@@ -37,7 +41,7 @@ def feed_for(user) -> Feed:
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Support Circle")
     stamp = clock.now()
-    follow_ups, roles = queries.upcoming_follow_ups_with_roles(user)
+    follow_ups, roles = upcoming_follow_ups_with_roles(user)
     for follow_up in follow_ups:
         event = Event()
         # Stable, so a moved appointment moves in the calendar instead of doubling.
@@ -51,3 +55,39 @@ def feed_for(user) -> Feed:
         calendar.add_component(event)
     shown = sorted({follow_up.circle_id for follow_up in follow_ups})
     return Feed(calendar.to_ical(), [(circle_id, roles[circle_id]) for circle_id in shown])
+
+
+def upcoming_follow_ups_for(user) -> list[FollowUp]:
+    """Scheduled follow-ups still to come that this person may read, across
+    their circles (active memberships only, under their row scopes); one
+    query after the memberships and agreements."""
+    return upcoming_follow_ups_with_roles(user)[0]
+
+
+def upcoming_follow_ups_with_roles(user) -> tuple[list[FollowUp], dict[int, str]]:
+    """The same, and the role the person holds in each of their circles (for the audit)."""
+    memberships = memberships_for(user)
+    roles = {membership.circle_id: membership.role for membership in memberships}
+    shared = shared_by_circle(m.circle_id for m in memberships)
+    reachable = []
+    for membership in memberships:
+        if not policy.can(membership.role, "follow_ups", policy.READ, shared[membership.circle_id]):
+            continue
+        in_circle = FollowUp.circle_id == membership.circle_id
+        scope = row_condition("follow_ups", membership, FollowUp)
+        reachable.append(in_circle if scope is None else and_(in_circle, scope))
+    if not reachable:
+        return [], roles
+    rows = list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(
+                or_(*reachable),
+                FollowUp.removed_at.is_(None),
+                FollowUp.status == "scheduled",
+                FollowUp.due_at >= clock.now(),
+            )
+            .order_by(FollowUp.due_at, FollowUp.id)
+        )
+    )
+    return rows, roles

@@ -1,9 +1,11 @@
 """'This change follows the setback review of <date>': the choice a clinician
 makes when editing a section, kept on the version it makes (SectionVersion.
-setback_review_id), so history can show a review beside the changes it led to."""
+setback_review_id), so history can show a review beside the changes it led to,
+and a setback review the changes that followed it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -12,16 +14,17 @@ from wtforms.validators import Optional
 
 from portal.access import policy
 from portal.access.queries import member_can
+from portal.access.sections import section_access
 from portal.extensions import db
-from portal.plan.models import SetbackReview
+from portal.plan import presenters
+from portal.plan import queries as plan_queries
+from portal.plan.models import SectionVersion, SetbackReview
+from portal.plan.sections import spec_for
+from portal.timezone import day_text
 
 FIELD = "follows_setback_review"
 # Older reviews are rarely what a change follows; a short list stays readable.
 CHOICES_SHOWN = 12
-
-
-def _date(day) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def choices_for(circle_id: int, membership, kind: str) -> list[tuple[str, str]] | None:
@@ -38,7 +41,7 @@ def choices_for(circle_id: int, membership, kind: str) -> list[tuple[str, str]] 
     ).all()
     if not rows:
         return None
-    return [("", "No"), *((str(review_id), f"Yes: the setback review of {_date(day)}") for review_id, day in rows)]
+    return [("", "No"), *((str(review_id), f"Yes: the setback review of {day_text(day)}") for review_id, day in rows)]
 
 
 @lru_cache(maxsize=256)
@@ -58,3 +61,59 @@ def chosen(form) -> int | None:
     if field is None or not field.data:
         return None
     return int(field.data)
+
+
+# -- reading the links back ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedReview:
+    review: SetbackReview
+    fields: list  # presenters.ShownField, only those the member may read
+
+
+def linked_setback_reviews(circle_id: int, versions, membership) -> dict[int, LinkedReview]:
+    """The setback reviews that the given versions follow, as this member may read them."""
+    wanted = {version.setback_review_id for version, _ in versions if version.setback_review_id is not None}
+    if not wanted or not member_can(membership, "setback_reviews", policy.READ):
+        return {}
+    spec = spec_for("setback_reviews")
+    access = section_access(membership, spec)
+    rows = db.session.scalars(
+        select(SetbackReview).where(SetbackReview.circle_id == circle_id, SetbackReview.id.in_(wanted))
+    )
+    return {
+        review.id: LinkedReview(review, presenters.shown_fields(spec, review, access.readable, skip_empty=True))
+        for review in rows
+    }
+
+
+@dataclass
+class LinkedChanges:
+    spec: object
+    entries: list = field(default_factory=list)  # presenters.HistoryEntry
+
+
+def changes_following(circle_id: int, review_id: int, membership) -> list[LinkedChanges]:
+    """Changes saved as following this setback review, in the sections (and
+    rows, and fields) the member may read, each with what it changed. One
+    query to find the sections, then one for each: bounded by the number of
+    sections, not by the history's length."""
+    kinds = set(
+        db.session.scalars(
+            select(SectionVersion.kind)
+            .where(SectionVersion.circle_id == circle_id, SectionVersion.setback_review_id == review_id)
+            .distinct()
+        )
+    )
+    found = []
+    for kind in policy.SECTIONS:
+        if kind not in kinds or not member_can(membership, kind, policy.READ):
+            continue
+        spec = spec_for(kind)
+        access = section_access(membership, spec)
+        entries = presenters.history(spec, plan_queries.versions(circle_id, spec, membership), access.readable)
+        linked = [entry for entry in entries if entry.version.setback_review_id == review_id]
+        if linked:
+            found.append(LinkedChanges(spec, linked))
+    return found

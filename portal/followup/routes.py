@@ -9,36 +9,37 @@ from portal.access.guard import CircleAction, Public, Section, SignedIn, guard
 from portal.access.queries import member_can, shared_for
 from portal.access.sections import section_access
 from portal.audit.services import View, record_view, record_views, record_views_at_once
-from portal.followup import bp, charts, ical, queries, services
+from portal.followup import bp, charts, due, ical, linking, schedule, services
+from portal.followup import caseload as caseloads
+from portal.followup import reviews as review_queries
 from portal.followup.forms import RecordReviewForm
 from portal.forms import ConfirmForm, select_choices
+from portal.paging import requested_page
 from portal.plan import presenters
 from portal.plan import queries as plan_queries
 from portal.plan.sections import spec_for
-from portal.timezone import to_local, to_utc
+from portal.timezone import local_day_text, to_local, to_utc
 
 READ = policy.READ
 CASELOAD_PER_PAGE = 25
-MAX_PAGE = 1_000_000
 
 
 @bp.get("/clinician/caseload")
 @guard(SignedIn())
 def caseload():
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    found = queries.caseload(current_user, page, CASELOAD_PER_PAGE)
+    found = caseloads.caseload(current_user, requested_page(), CASELOAD_PER_PAGE)
     page = render_template(
         "followup/caseload.html",
         caseload=found,
-        due_by=queries.due_by,
-        local_date=queries.local_date,
-        labels=services.FOLLOW_UP_LABELS,
+        due_by=due.due_by,
+        local_date=local_day_text,
+        labels=schedule.FOLLOW_UP_LABELS,
         now=clock.now(),
     )
     # After rendering (committing expires what the page reads), in one statement for the whole page.
     record_views(
         View(entry.membership.circle_id, entry.membership.role, section)
-        for entry in found.entries
+        for entry in found.items
         for section in entry.sections_shown()
     )
     return page
@@ -55,14 +56,14 @@ def reviews(circle_id: int):
     membership = g.membership
     kinds = _readable_kinds(membership)
     # The next review is a follow-up: shown only to those who may read plan reviews.
-    sees_reviews = queries.reaches_kind(membership, "plan_review")
+    sees_reviews = review_queries.reaches_kind(membership, "plan_review")
     return render_template(
         "followup/reviews.html",
         circle=g.circle,
         specs=[spec_for(kind) for kind in kinds],
-        last=queries.last_reviews(circle_id, kinds),
+        last=review_queries.last_reviews(circle_id, kinds),
         sees_reviews=sees_reviews,
-        next_review=queries.next_plan_review(circle_id) if sees_reviews else None,
+        next_review=review_queries.next_plan_review(circle_id) if sees_reviews else None,
         can_record=policy.can_act(membership.role, "record_review"),
         now=clock.now(),
     )
@@ -72,7 +73,7 @@ def _review_form(kinds, meetings, can_book: bool) -> RecordReviewForm:
     form = RecordReviewForm()
     form.sections.choices = select_choices((kind, spec_for(kind).title) for kind in kinds)
     meeting_choices = [("", "Not at a booked plan review")]
-    meeting_choices += [(str(m.id), f"The plan review booked for {queries.local_date(m.due_at)}, "
+    meeting_choices += [(str(m.id), f"The plan review booked for {local_day_text(m.due_at)}, "
                          f"{to_local(m.due_at):%H:%M}") for m in meetings]
     form.held_at.choices = select_choices(meeting_choices)
     if not can_book:
@@ -87,10 +88,10 @@ def record_review(circle_id: int):
     membership = g.membership
     kinds = _readable_kinds(membership)
     now = clock.now()
-    meetings = queries.review_meetings(circle_id, now) if queries.reaches_kind(membership, "plan_review") else []
+    meetings = review_queries.review_meetings(circle_id, now) if review_queries.reaches_kind(membership, "plan_review") else []
     # Marking the meeting attended and booking the next one are changes to the
     # follow-ups: offered only to those who may make them.
-    can_book = member_can(membership, "follow_ups", policy.EDIT) and queries.reaches_kind(membership, "plan_review")
+    can_book = member_can(membership, "follow_ups", policy.EDIT) and review_queries.reaches_kind(membership, "plan_review")
     if not can_book:
         meetings = []
     form = _review_form(kinds, meetings, can_book)
@@ -110,8 +111,8 @@ def record_review(circle_id: int):
             "followup/record_review.html",
             circle=g.circle,
             form=form,
-            last=queries.last_reviews(circle_id, kinds),
-            latest=queries.latest_versions(circle_id),
+            last=review_queries.last_reviews(circle_id, kinds),
+            latest=review_queries.latest_versions(circle_id),
             can_book=can_book,
         ),
         status,
@@ -133,7 +134,7 @@ def setback_review(circle_id: int, review_id: int):
         review=review,
         title=presenters.headline(spec, review, access.readable),
         fields=presenters.shown_fields(spec, review, access.readable, skip_empty=True),
-        changes=queries.changes_following(circle_id, review.id, membership),
+        changes=linking.changes_following(circle_id, review.id, membership),
         action_words=presenters.ACTION_WORDS,
     )
 
@@ -170,7 +171,7 @@ def _calendar_page(token: str | None = None, status: int = 200):
     return (
         render_template(
             "followup/calendar.html", feed=feed, url=url, confirm=ConfirmForm(),
-            upcoming=len(queries.upcoming_follow_ups_for(current_user)),
+            upcoming=len(ical.upcoming_follow_ups_for(current_user)),
         ),
         status,
     )

@@ -1,5 +1,8 @@
-"""Notices that come from the passing of time: overdue follow-ups, agreements
-about to end, and the daily digest. Each is made once, however often this runs."""
+"""Notices that come from the passing of time, made once however often this
+runs. The scheduler is a host: features register their steps on
+hooks.scheduled (follow-ups missed, due and overdue: portal/followup/
+schedule.py); agreements about to end and the daily digest are its own, and
+run after them."""
 
 from __future__ import annotations
 
@@ -8,48 +11,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, hooks
 from portal.auth.models import User
 from portal.extensions import db
 from portal.notify import services
 from portal.notify.models import Notification
 from portal.notify.outbox import queue_email
-from portal.plan.models import FollowUp
 from portal.sharing.models import Agreement
 from portal.timezone import to_local
-
-
-def overdue_follow_ups() -> int:
-    now = clock.now()
-    rows = list(
-        db.session.scalars(
-            select(FollowUp).where(
-                FollowUp.status == "scheduled", FollowUp.removed_at.is_(None), FollowUp.due_at < now
-            )
-        )
-    )
-    made = 0
-    # Who answers for a follow-up is the followup feature's rule, from the policy.
-    from portal.followup import queries as followup_queries
-    from portal.followup import services as followup
-
-    members_by_circle, monitoring = followup_queries.members_of({row.circle_id for row in rows})
-    for row in rows:
-        # A rebooked follow-up that becomes overdue again is a new notice.
-        if not services.once(f"overdue:{row.id}:{row.due_at.isoformat()}"):
-            continue
-        label = "A school review" if row.kind == "school_review" else "A plan review" if row.kind == "plan_review" else "A follow-up appointment"
-        services._tell(
-            followup.responsible_for(row, members_by_circle[row.circle_id], monitoring),
-            "follow_up_overdue",
-            circle_id=row.circle_id,
-            section="follow_ups",
-            text=f"{label} in {services._circle_name(row.circle_id)}'s plan is overdue.",
-            link=f"/circles/{row.circle_id}/plan/follow_ups",
-        )
-        made += 1
-    db.session.commit()
-    return made
 
 
 def agreements_ending() -> int:
@@ -103,13 +72,13 @@ def digests() -> int:
 
 
 def run_scheduled() -> dict[str, int]:
-    from portal.followup import services as followup
+    """Every registered step, in order, and how much each did."""
+    done: dict[str, int] = {}
+    for answer in hooks.scheduled.collect():
+        done.update(answer)
+    return done
 
-    return {
-        # Before the overdue notices: a follow-up long past is missed, not overdue.
-        "missed follow-ups": followup.mark_missed_follow_ups(),
-        "follow-ups due": followup.follow_up_due_notices(),
-        "overdue follow-ups": overdue_follow_ups(),
-        "agreements ending": agreements_ending(),
-        "digests": digests(),
-    }
+
+# The scheduler's own steps, after the features' (order 200 and 300).
+hooks.scheduled.register(lambda: {"agreements ending": agreements_ending()}, order=200)
+hooks.scheduled.register(lambda: {"digests": digests()}, order=300)

@@ -86,7 +86,7 @@ def _email_pending_for(addresses) -> set[str]:
     return pending
 
 
-def _tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, section: str | None, text: str, link: str):
+def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, section: str | None, text: str, link: str):
     if kind not in EVENT_KINDS:
         raise policy.UnknownName(f"unknown notification kind {kind!r}")
     preferences = _preferences(r.user.id for r in recipients)
@@ -151,7 +151,7 @@ def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
     if kind == "episodes":
         return  # told through episode_recorded / its own notice below
     name = _circle_name(circle_id)
-    _tell(
+    tell(
         readers(circle_id, kind, row, exclude=actor),
         "section_changed",
         circle_id=circle_id,
@@ -164,7 +164,7 @@ def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
 def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
     name = _circle_name(circle_id)
     verb = "recorded an in-school episode" if new else "updated an in-school episode"
-    _tell(
+    tell(
         readers(circle_id, "episodes", episode, exclude=actor),
         "episode_recorded" if new else "section_changed",
         circle_id=circle_id,
@@ -182,7 +182,7 @@ def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
         # They can no longer see the circle, so the notice does not name it.
         text = "You were removed from a circle. You no longer see its plan."
         link = "/dashboard"
-    _tell(
+    tell(
         [Recipient(member_user, None)],
         "membership_changed",
         circle_id=circle_id if added else None,
@@ -198,7 +198,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     old_label, new_label = policy.ROLE_LABELS[old_role].lower(), policy.ROLE_LABELS[new_role].lower()
     name = _circle_name(circle_id)
     link = f"/circles/{circle_id}/members"
-    _tell(
+    tell(
         [Recipient(member_user, new_role)],
         "membership_changed",
         circle_id=circle_id,
@@ -211,7 +211,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
         for m in _members(circle_id)
         if m.role in (policy.CLINICIAN, policy.CAREGIVER) and m.user_id not in (member_user.id, actor.id)
     ]
-    _tell(
+    tell(
         watchers,
         "membership_changed",
         circle_id=circle_id,
@@ -238,7 +238,7 @@ def agreement_changed(agreement, what: str, actor=None) -> None:
         default = policy.can(membership.role, agreement.section, policy.READ)
         if default or membership.role == agreement.role:
             recipients[membership.user_id] = Recipient(membership.user, membership.role)
-    _tell(
+    tell(
         list(recipients.values()),
         "agreement_changed",
         circle_id=circle_id,
@@ -259,7 +259,7 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
         for m in _members(circle_id)
         if m.user_id != actor.id and policy.can_act(m.role, "hand_over_school")
     ]
-    _tell(
+    tell(
         recipients,
         "agreement_changed",
         circle_id=circle_id,
@@ -276,7 +276,7 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
         for m in _members(circle_id)
         if m.user_id not in (actor.id, new_contact.id) and policy.can(m.role, "school_plan", policy.READ)
     ]
-    _tell(
+    tell(
         recipients,
         "section_changed",
         circle_id=circle_id,

@@ -3,33 +3,37 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import hooks
 from portal.access import policy
 from portal.access.guard import CircleAction, Section, guard
 from portal.access.queries import scoped_values, shared_for
 from portal.access.sections import item_editable_fields, require_item_edit, section_access
 from portal.audit.services import record_view
-from portal.followup import linking
-from portal.followup import plan_pages as followup_pages
-from portal.forms import ConfirmForm, select_choices
+from portal.forms import ConfirmForm
 from portal.plan import bp, presenters, queries, services
 from portal.plan.forms import form_class
 from portal.plan.sections import ordered_specs, spec_for
-from portal.school import plan_pages as school_pages
 from portal.sessions.services import draft_for_this_page, offers_kept_text
 from portal.timezone import local_naive
 
 READ, EDIT = policy.READ, policy.EDIT
 
 
-def _form(spec, access, fields, links=None, **kwargs):
+def _form(spec, access, fields, addition=None, **kwargs):
     limits = tuple((name, choices) for name, choices in access.choice_limits if name in fields)
     form_type = form_class(spec, tuple(fields), limits)
-    if not links:
+    if addition is None:
         return form_type(**kwargs)
-    # "This change follows the setback review of ..." (portal/followup/linking.py).
-    form = linking.with_link(form_type)(**kwargs)
-    getattr(form, linking.FIELD).choices = select_choices(links)
+    # A field another feature adds (hooks.plan_edit_addition), such as "This
+    # change follows the setback review of ..." (portal/followup/linking.py).
+    form = addition.extend(form_type)(**kwargs)
+    getattr(form, addition.field).choices = list(addition.choices)
     return form
+
+
+def _chosen(addition, form):
+    """What the member chose in the added field, or None when there is none."""
+    return addition.chosen(form) if addition is not None else None
 
 
 def _form_data(spec, row, fields) -> dict:
@@ -61,7 +65,7 @@ def overview(circle_id: int):
         membership=membership,
         sections=sections,
         can_view_audit=policy.can_act(membership.role, "view_audit"),
-        **school_pages.overview_extras(circle_id),
+        **hooks.plan_overview.merged(circle_id, membership),
     )
 
 
@@ -96,17 +100,17 @@ def section(circle_id: int, kind: str):
         row = queries.document(circle_id, spec)
         context["document"] = row
         context["fields"] = presenters.shown_fields(spec, row, access.readable) if row else []
-    context.update(school_pages.section_extras(kind, membership, context))
-    context.update(followup_pages.section_extras(circle_id, kind))
+    context.update(hooks.plan_section.merged(circle_id, kind, membership, context))
     record_view("view", membership, kind)
     return render_template("plan/section.html", **context)
 
 
-def _conflict_page(spec, access, conflict, fields, form_action, status=409, links=None):
+def _conflict_page(spec, access, conflict, fields, form_action, status=409, addition=None):
     current = conflict.current
     data = _conflict_form_data(spec, conflict, fields)
-    data[linking.FIELD] = request.form.get(linking.FIELD, "")
-    form = _form(spec, access, fields, links, formdata=None, data=data)
+    if addition is not None:
+        data[addition.field] = request.form.get(addition.field, "")
+    form = _form(spec, access, fields, addition, formdata=None, data=data)
     return (
         render_template(
             "plan/conflict.html",
@@ -146,25 +150,25 @@ def edit_document(circle_id: int, kind: str):
     access = section_access(g.membership, spec)
     row = queries.document(circle_id, spec)
     fields = access.editable
-    links = followup_pages.setback_links(circle_id, g.membership, kind)
+    addition = hooks.plan_edit_addition.first(circle_id, g.membership, kind)
     draft = draft_for_this_page(current_user) if request.method == "GET" else None
     if request.method == "POST":
-        form = _form(spec, access, fields, links)
+        form = _form(spec, access, fields, addition)
     elif draft is not None:
-        form = _form(spec, access, fields, links, formdata=draft)
+        form = _form(spec, access, fields, addition, formdata=draft)
     elif row is not None:
-        form = _form(spec, access, fields, links, data=_form_data(spec, row, fields))
+        form = _form(spec, access, fields, addition, data=_form_data(spec, row, fields))
         record_view("view", g.membership, kind)
     else:
-        form = _form(spec, access, fields, links, data={"base_version": 0})
+        form = _form(spec, access, fields, addition, data={"base_version": 0})
     if form.validate_on_submit():
         values = services.form_values(spec, form, fields)
         try:
             services.save_document(
-                circle_id, spec, values, form.base_version_number(), current_user, follows=linking.chosen(form)
+                circle_id, spec, values, form.base_version_number(), current_user, follows=_chosen(addition, form)
             )
         except services.Conflict as conflict:
-            return _conflict_page(spec, access, conflict, fields, request.path, links=links)
+            return _conflict_page(spec, access, conflict, fields, request.path, addition=addition)
         flash(f"{spec.title} saved.", "success")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
@@ -179,20 +183,20 @@ def new_item(circle_id: int, kind: str):
     access = section_access(g.membership, spec)
     fields = access.editable
     draft = draft_for_this_page(current_user) if request.method == "GET" else None
-    extras = school_pages.new_item_extras(kind, g.membership)
-    links = followup_pages.setback_links(circle_id, g.membership, kind)
+    extras = hooks.plan_new_item.merged(kind, g.membership)
+    addition = hooks.plan_edit_addition.first(circle_id, g.membership, kind)
     if draft is not None:
-        form = _form(spec, access, fields, links, formdata=draft)
+        form = _form(spec, access, fields, addition, formdata=draft)
     elif request.method == "GET" and extras.get("defaults"):
-        form = _form(spec, access, fields, links, data=extras["defaults"])
+        form = _form(spec, access, fields, addition, data=extras["defaults"])
     else:
-        form = _form(spec, access, fields, links)
+        form = _form(spec, access, fields, addition)
     if form.validate_on_submit():
         values = services.form_values(spec, form, fields)
         values.update(scoped_values(kind, g.membership))
         if kind == "episodes":
             values["recorded_by_id"] = current_user.id
-        services.add_item(circle_id, spec, values, current_user, follows=linking.chosen(form))
+        services.add_item(circle_id, spec, values, current_user, follows=_chosen(addition, form))
         flash(f"The {spec.item_noun} was added.", "success")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
@@ -214,21 +218,21 @@ def edit_item(circle_id: int, kind: str, item_id: int):
         flash(f"That {spec.item_noun} was removed. A clinician can restore it before it is changed.", "info")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     # Only a member who may change the whole section may say why it changed.
-    links = followup_pages.setback_links(circle_id, g.membership, kind) if access.can_edit else None
+    addition = hooks.plan_edit_addition.first(circle_id, g.membership, kind) if access.can_edit else None
     draft = draft_for_this_page(current_user) if request.method == "GET" else None
     if request.method == "POST":
-        form = _form(spec, access, fields, links)
+        form = _form(spec, access, fields, addition)
     elif draft is not None:
-        form = _form(spec, access, fields, links, formdata=draft)
+        form = _form(spec, access, fields, addition, formdata=draft)
     else:
-        form = _form(spec, access, fields, links, data=_form_data(spec, row, fields))
+        form = _form(spec, access, fields, addition, data=_form_data(spec, row, fields))
         record_view("view", g.membership, kind, item_id=row.id)
     if form.validate_on_submit():
         values = services.form_values(spec, form, fields)
         try:
-            services.update_item(row, spec, values, form.base_version_number(), current_user, follows=linking.chosen(form))
+            services.update_item(row, spec, values, form.base_version_number(), current_user, follows=_chosen(addition, form))
         except services.Conflict as conflict:
-            return _conflict_page(spec, access, conflict, fields, request.path, links=links)
+            return _conflict_page(spec, access, conflict, fields, request.path, addition=addition)
         flash(f"The {spec.item_noun} was saved.", "success")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
@@ -278,7 +282,7 @@ def history(circle_id: int, kind: str):
     record_view("history", g.membership, kind)
     return render_template(
         "plan/history.html", circle=g.circle, spec=spec, entries=entries, action_words=presenters.ACTION_WORDS,
-        **followup_pages.history_extras(circle_id, g.membership, versions),
+        **hooks.plan_history.merged(circle_id, g.membership, versions),
     )
 
 

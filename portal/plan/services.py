@@ -131,7 +131,8 @@ def save_document(circle_id: int, spec, values: dict, base_version: int | None, 
     return row
 
 
-def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = None):
+def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = None, commit: bool = True):
+    """``commit=False``: a step of a larger use case, which commits once (followup's record_review)."""
     row = spec.model(circle_id=circle_id, created_by_id=user.id, created_at=clock.now())
     if spec.kind in policy.SCHOOL_RECORDS:
         # Where it was recorded, whoever records it: after a move of school the
@@ -144,11 +145,15 @@ def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = 
     db.session.flush()
     _record(spec, row, user, "created", follows=follows)
     _tell_change(spec, row, user, new=True)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return row
 
 
-def update_item(row, spec, values: dict, base_version: int | None, user, *, follows: int | None = None):
+def update_item(row, spec, values: dict, base_version: int | None, user, *, follows: int | None = None,
+                commit: bool = True):
+    """``commit=False``: a step of a larger use case, which commits once; a
+    conflict still rolls the whole transaction back and raises Conflict."""
     # Read now: a failed flush expires the row, and reading it then raises.
     circle_id, item_id = row.circle_id, row.id
     if base_version != row.version:
@@ -158,7 +163,8 @@ def update_item(row, spec, values: dict, base_version: int | None, user, *, foll
         db.session.flush()
         _record(spec, row, user, "updated", follows=follows)
         _tell_change(spec, row, user, new=False)
-        db.session.commit()
+        if commit:
+            db.session.commit()
     except StaleDataError:
         _keep_conflict(spec, circle_id, item_id, base_version, values, user)
     return row

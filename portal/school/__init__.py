@@ -4,3 +4,8 @@ episodes, deadline flexibility over time, and moving school."""
 from flask import Blueprint
 
 bp = Blueprint("school", __name__)
+
+# What the school adds to the plan's pages and the dashboard is registered on
+# their hooks (portal/hooks.py) as the package is imported; create_app
+# imports it, for its blueprint, before any request.
+from portal.school import dashboard, plan_pages  # noqa: E402, F401

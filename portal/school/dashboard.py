@@ -1,25 +1,33 @@
-"""What the dashboard adds for school roles: a one-click way to record an
-episode, the prompt to review deadline flexibility after one, and the next
-steps the in-school plan sets out. At most four statements for all circles."""
+"""What the school adds to the dashboard: recent in-school episodes and
+adjustments ending soon among the items that need attention; for school
+roles, a one-click way to record an episode, the prompt to review deadline
+flexibility after one, and the next steps the in-school plan sets out (at
+most four statements for all circles); and the links to the caseload and the
+weekly sheet. Registered on the dashboard's hooks when this package is
+imported; the dashboard never imports this feature."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
-from portal import clock
+from portal import clock, hooks
 from portal.access import policy
-from portal.access.queries import made_at_school, row_in_scope, shared_by_circle
+from portal.access.queries import made_at_school, readers_of, row_in_scope, scope_columns, shared_by_circle
 from portal.audit.services import View
 from portal.circles.models import Circle
 from portal.extensions import db
+from portal.hooks import AttentionItem
 from portal.plan.models import Adjustment, Episode, SchoolPlan
+from portal.plan.presenters import display
 from portal.plan.sections import spec_for
-from portal.school import queries
+from portal.school import flexibility, sheet
 from portal.school.models import FlexibilityReview
+from portal.urls import SectionLinks
 
 # After an episode, what the plan says happens next, in this order.
 NEXT_STEP_FIELDS = ("call_caregivers_when", "return_to_class")
@@ -47,9 +55,86 @@ class SchoolLinks:
     this_week: bool
 
 
+@hooks.dashboard_items.register
+def episode_items(memberships, shared) -> dict[int, list[AttentionItem]]:
+    """Recent in-school episodes each member may read, within their row scope; one statement."""
+    circles = readers_of(memberships, "episodes", shared)
+    if not circles:
+        return {}
+    since = clock.now() - timedelta(days=current_app.config["RECENT_EPISODE_DAYS"])
+    section_url = SectionLinks()
+    found: dict[int, list[AttentionItem]] = defaultdict(list)
+    occurred_field = spec_for("episodes").field("occurred_at")
+    rows = db.session.execute(
+        select(*scope_columns(Episode, "episodes", "circle_id", "occurred_at")).where(
+            Episode.circle_id.in_(circles), Episode.removed_at.is_(None), Episode.occurred_at >= since
+        )
+    )
+    for row in rows:
+        membership = circles[row.circle_id]
+        if not row_in_scope("episodes", membership, row):
+            continue
+        when = display(occurred_field, row.occurred_at)
+        found[row.circle_id].append(
+            AttentionItem("episode", "An in-school episode was recorded", when, section_url(membership, "episodes"),
+                          (2, -row.occurred_at.timestamp()), "episodes")
+        )
+    return found
+
+
+@hooks.dashboard_items.register
+def adjustment_items(memberships, shared) -> dict[int, list[AttentionItem]]:
+    """Adjustments ending within the next few days; one statement."""
+    circles = readers_of(memberships, "adjustments", shared)
+    if not circles:
+        return {}
+    today = clock.today()
+    horizon = today + timedelta(days=current_app.config["ADJUSTMENT_ENDING_SOON_DAYS"])
+    section_url = SectionLinks()
+    found: dict[int, list[AttentionItem]] = defaultdict(list)
+    spec = spec_for("adjustments")
+    kind_field, end_field = spec.field("kind"), spec.field("end_date")
+    rows = db.session.execute(
+        select(Adjustment.circle_id, Adjustment.kind, Adjustment.subjects, Adjustment.end_date).where(
+            Adjustment.circle_id.in_(circles),
+            Adjustment.removed_at.is_(None),
+            Adjustment.end_date.is_not(None),
+            Adjustment.end_date >= today,
+            Adjustment.end_date <= horizon,
+        )
+    )
+    for row in rows:
+        membership = circles[row.circle_id]
+        label = display(kind_field, row.kind)
+        subjects = f" ({row.subjects})" if row.subjects else ""
+        found[row.circle_id].append(
+            AttentionItem(
+                "adjustment_ending",
+                f"{label}{subjects} ends soon",
+                display(end_field, row.end_date),
+                section_url(membership, "adjustments"),
+                (4, row.end_date),
+                "adjustments",
+            )
+        )
+    return found
+
+
+@hooks.dashboard_context.register
+def dashboard_context(memberships) -> dict:
+    """The school's notes under each circle and its links above them; ``views``:
+    what the notes quote of the plan, for the dashboard to record with its own."""
+    notes = notes_for(memberships)
+    return {
+        "school_notes": notes,
+        "school_links": links_for(memberships),
+        "views": views_shown(notes, memberships),
+    }
+
+
 def links_for(memberships) -> SchoolLinks:
     roles = {m.role for m in memberships}
-    return SchoolLinks(caseload=queries.CASELOAD_ROLE in roles, this_week=bool(roles & set(queries.SHEET_ROLES)))
+    return SchoolLinks(caseload=policy.SCHOOL_CASELOAD_ROLE in roles, this_week=bool(roles & set(sheet.SHEET_ROLES)))
 
 
 def views_shown(notes: dict[int, SchoolNote], memberships) -> list[View]:
@@ -70,7 +155,7 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
             notes[m.circle_id].record_episode_url = url_for("plan.new_item", circle_id=m.circle_id, kind="episodes")
 
     # The latest recent episode each member may read, within their row scope.
-    readers = {m.circle_id: m for m in memberships if policy.can(m.role, "episodes", policy.READ, shared[m.circle_id])}
+    readers = readers_of(memberships, "episodes", shared)
     if not readers:
         return notes
     now = clock.now()
@@ -87,7 +172,7 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
 
     prompted = [
         circle_id for circle_id in latest
-        if queries.may_be_prompted_to_review(readers[circle_id].role, shared[circle_id])
+        if flexibility.may_be_prompted_to_review(readers[circle_id].role, shared[circle_id])
     ]
     if prompted:
         stmt = select(
@@ -102,7 +187,7 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
             .scalar_subquery(),
         ).where(Circle.id.in_(prompted))
         for circle_id, changed, reviewed_at in db.session.execute(stmt):
-            if queries.needs_flexibility_review(latest[circle_id], changed, reviewed_at, recent):
+            if flexibility.needs_flexibility_review(latest[circle_id], changed, reviewed_at, recent):
                 notes[circle_id].review_flexibility_url = url_for(
                     "plan.section", circle_id=circle_id, kind="adjustments"
                 )

@@ -2,8 +2,10 @@
 where they are in time, the prompt to review them after an episode, the
 in-school plan beside the episode form, and moves of school on the overview.
 
-The plan's routes call these; each returns extra template context, already
-filtered through the policy, or nothing.
+Each provider is registered on a hook of portal/hooks.py when this package
+is imported; the plan's routes ask the hooks, never this feature. Each
+returns extra template context, already filtered through the policy, or
+nothing.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, hooks
 from portal.access import policy
 from portal.access.queries import shared_for
 from portal.audit.services import record_view
 from portal.extensions import db
 from portal.plan.models import SchoolPlan
 from portal.plan.sections import spec_for
-from portal.school import queries
+from portal.school import flexibility
+from portal.school import moves as school_moves
 from portal.timezone import local_naive
 
 
@@ -34,10 +37,10 @@ class ItemGroup:
 
 def _group_titles(soon_days: int) -> dict[str, str]:
     return {
-        queries.ENDING_SOON: f"Ending within {soon_days} days",
-        queries.ACTIVE: "Active now",
-        queries.UPCOMING: "Starting later",
-        queries.ENDED: "Ended",
+        flexibility.ENDING_SOON: f"Ending within {soon_days} days",
+        flexibility.ACTIVE: "Active now",
+        flexibility.UPCOMING: "Starting later",
+        flexibility.ENDED: "Ended",
     }
 
 
@@ -48,17 +51,17 @@ def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
     grouped: dict[str, list] = {phase: [] for phase in _group_titles(soon_days)}
     for item in items:
         row = item[0]
-        grouped[queries.adjustment_phase(row.start_date, row.end_date, today, soon_days)].append(item)
+        grouped[flexibility.adjustment_phase(row.start_date, row.end_date, today, soon_days)].append(item)
     # Ended ones, the most recently ended first; the rest as the plan orders them.
-    grouped[queries.ENDED].sort(key=lambda item: item[0].end_date, reverse=True)
+    grouped[flexibility.ENDED].sort(key=lambda item: item[0].end_date, reverse=True)
     notes = {
-        queries.ENDING_SOON: (
+        flexibility.ENDING_SOON: (
             "These end soon. If the student still needs one, extend it by changing its end date; "
             "otherwise it ends by itself."
             if can_edit
             else "These end soon."
         ),
-        queries.ENDED: "Kept for the record. Teachers no longer see them on their weekly sheet.",
+        flexibility.ENDED: "Kept for the record. Teachers no longer see them on their weekly sheet.",
     }
     return [
         ItemGroup(phase, title, notes.get(phase, ""), grouped[phase])
@@ -67,11 +70,12 @@ def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
     ]
 
 
-def section_extras(kind: str, membership, context: dict) -> dict:
+@hooks.plan_section.register
+def section_extras(circle_id: int, kind: str, membership, context: dict) -> dict:
     if kind == "adjustments":
         return {"item_groups": adjustment_groups(context.get("items", []), context["access"].can_edit)}
-    if kind == "episodes" and queries.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
-        return {"review_prompt": queries.flexibility_review_due(membership)}
+    if kind == "episodes" and flexibility.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
+        return {"review_prompt": flexibility.flexibility_review_due(membership)}
     return {}
 
 
@@ -86,6 +90,7 @@ class Reminder:
     text: str
 
 
+@hooks.plan_new_item.register
 def new_item_extras(kind: str, membership) -> dict:
     """For a new episode: 'when' filled in with now, and the plan's steps beside the form."""
     if kind != "episodes":
@@ -112,5 +117,6 @@ def new_item_extras(kind: str, membership) -> dict:
     return {"defaults": {"occurred_at": now}, "reminders": reminders}
 
 
-def overview_extras(circle_id: int) -> dict:
-    return {"moves": [move for move in queries.moves(circle_id) if move.handover.performed_at is not None]}
+@hooks.plan_overview.register
+def overview_extras(circle_id: int, membership) -> dict:
+    return {"moves": [move for move in school_moves.moves(circle_id) if move.handover.performed_at is not None]}

@@ -15,46 +15,44 @@ from portal.circles.models import Membership
 from portal.circles.services import active_members
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.paging import requested_page
 from portal.plan.presenters import reach_words
 from portal.plan.sections import spec_for
-from portal.school import bp, queries, services
+from portal.school import bp, services, sheet
+from portal.school import caseload as caseloads
+from portal.school import moves as school_moves
 from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
 from portal.school.models import SchoolHandover
-
-
-def _page_number() -> int:
-    number = request.args.get("page", 1, type=int) or 1
-    return min(max(number, 1), queries.MAX_PAGE)
 
 
 @bp.get("/school/caseload")
 @guard(SignedIn())
 def caseload():
     sort = request.args.get("sort", "name")
-    if sort not in queries.SORTS:
+    if sort not in caseloads.SORTS:
         sort = "name"
-    filters = frozenset(name for name in request.args.getlist("filter") if name in queries.FILTERS)
-    result = queries.caseload(current_user, sort=sort, filters=filters, page=_page_number())
+    filters = frozenset(name for name in request.args.getlist("filter") if name in caseloads.FILTERS)
+    result = caseloads.caseload(current_user, sort=sort, filters=filters, page=requested_page())
     page = render_template(
         "school/caseload.html",
         result=result,
         sort=sort,
         filters=filters,
-        sorts=queries.SORTS,
-        filter_labels=queries.FILTERS,
-        can_record_episodes=policy.can(queries.CASELOAD_ROLE, "episodes", policy.EDIT),
+        sorts=caseloads.SORTS,
+        filter_labels=caseloads.FILTERS,
+        can_record_episodes=policy.can(policy.SCHOOL_CASELOAD_ROLE, "episodes", policy.EDIT),
         soon_days=current_app.config["ADJUSTMENT_ENDING_SOON_DAYS"],
     )
     # After rendering, one statement for the page: each circle's record says what was seen of it.
     record_views(
-        View(row.circle_id, queries.CASELOAD_ROLE, section) for row in result.rows for section in row.sections_shown()
+        View(row.circle_id, policy.SCHOOL_CASELOAD_ROLE, section) for row in result.rows for section in row.sections_shown()
     )
     return page
 
 
 def _sheet():
-    monday, sunday = queries.this_week()
-    return queries.week_sheet(current_user, monday, sunday), monday, sunday
+    monday, sunday = sheet.this_week()
+    return sheet.week_sheet(current_user, monday, sunday), monday, sunday
 
 
 def _record_sheet_view(action: str, students) -> None:
@@ -108,7 +106,7 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
     )
     can_agree = policy.can_act(role, "agree_school_move")
     can_hand_over = policy.can_act(role, "hand_over_school")
-    moves = queries.moves(circle.id)
+    moves = school_moves.moves(circle.id)
     pending = next((move for move in moves if move.handover.pending), None)
     if can_manage and teacher_form is None:
         teacher_form = AddTeacherForm(formdata=None)

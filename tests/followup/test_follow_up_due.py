@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.access import policy
 from portal.extensions import db
-from portal.followup import services as followup
+from portal.followup import schedule as followup
 from portal.notify.models import Notification
 from portal.notify.scheduler import run_scheduled
 from portal.plan import services as plan_services

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from portal.access import policy
 from portal.extensions import db
+from portal.followup.schedule import overdue_follow_ups
 from portal.notify.delivery import send_pending
 from portal.notify.models import Notification, NotificationPreference, OutboxMessage
-from portal.notify.scheduler import agreements_ending, digests, overdue_follow_ups
+from portal.notify.scheduler import agreements_ending, digests
 from portal.plan.models import FollowUp
 from portal.sharing import services as sharing
 from tests import factories

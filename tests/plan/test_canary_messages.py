@@ -48,10 +48,11 @@ from portal.auth.models import Organisation, User
 from portal.circles.models import Circle, Membership
 from portal.circles.services import remove_member
 from portal.extensions import db
+from portal.followup.schedule import overdue_follow_ups
 from portal.invitations import services as invitations
 from portal.notify.delivery import send_pending
 from portal.notify.models import Notification, NotificationPreference, OutboxMessage
-from portal.notify.scheduler import agreements_ending, digests, overdue_follow_ups
+from portal.notify.scheduler import agreements_ending, digests
 from portal.plan import queries
 from portal.plan.sections import SPECS
 from portal.sharing.models import Agreement
@@ -202,7 +203,7 @@ def organisation_names() -> set[str]:
 # keeps this list equal to the code, so a new way fails until it is walked.
 EMAIL_PATHS = frozenset(
     {
-        "portal.notify.services._tell",
+        "portal.notify.services.tell",
         "portal.notify.scheduler.digests",
         "portal.invitations.services.create_invitation",
         "portal.auth.services.tell_owner",

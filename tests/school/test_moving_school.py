@@ -213,7 +213,7 @@ def _new_school_pages(circle_id: int, episode_ids) -> list[str]:
 def test_after_a_handover_the_new_school_reaches_none_of_the_old_schools_episodes(app, school_world, login_as):
     from portal.plan import services as plan_services
     from portal.plan.models import Episode
-    from portal.school import queries as school_queries
+    from portal.school import caseload as school_queries
     from portal.school import services as school_services
 
     world = school_world
@@ -293,7 +293,7 @@ def test_after_a_handover_the_new_school_reaches_none_of_the_old_schools_episode
 
 
 def test_an_old_schools_flexibility_review_does_not_quiet_the_new_schools_prompt(app, school_world, login_as):
-    from portal.school import queries as school_queries
+    from portal.school import caseload as school_queries
     from portal.school.models import FlexibilityReview
 
     world = school_world

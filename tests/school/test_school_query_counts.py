@@ -17,8 +17,9 @@ from portal.audit.models import AuditEvent
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.plan.models import Adjustment, Episode, FollowUp, SchoolPlan
+from portal.school.caseload import PER_PAGE
 from portal.school.models import FlexibilityReview
-from portal.school.queries import PER_PAGE, this_week, week_sheet
+from portal.school.sheet import this_week, week_sheet
 from tests.web import counting_statements, figures
 
 FIGURES = "school: SQL statements per page (10 students = 1,000)"

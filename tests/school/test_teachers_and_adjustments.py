@@ -13,7 +13,7 @@ from portal import clock
 from portal.access import policy
 from portal.circles.models import Membership
 from portal.extensions import db
-from portal.school.queries import this_week
+from portal.school.sheet import this_week
 from tests import factories
 from tests.school.conftest import add_adjustment
 
