@@ -68,6 +68,8 @@ class FieldType:
 
     def to_snapshot(self, value):
         """The value as a version or a conflict copy keeps it, in JSON."""
+        if isinstance(value, date):  # a datetime is a date too
+            return value.isoformat()
         return value
 
     def from_snapshot(self, raw):
@@ -108,11 +110,6 @@ class Date(FieldType):
             return value.strftime("%a %d %b %Y")
         return str(value)
 
-    def to_snapshot(self, value):
-        if isinstance(value, date):
-            return value.isoformat()
-        return value
-
     def from_snapshot(self, raw):
         if raw in (None, ""):
             return raw
@@ -142,11 +139,6 @@ class DateTime(FieldType):
         if isinstance(value, datetime):
             return to_local(value).strftime("%a %d %b %Y, %H:%M %Z").rstrip()
         return str(value)
-
-    def to_snapshot(self, value):
-        if isinstance(value, date):  # a datetime is a date too
-            return value.isoformat()
-        return value
 
     def from_snapshot(self, raw):
         if raw in (None, ""):
