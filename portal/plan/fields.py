@@ -4,7 +4,8 @@ Each kind knows the whole life of a value: the form field that asks for it,
 how a posted value becomes what the model stores, how a stored value fills the
 form again, how a person reads it, and how a version keeps it as JSON. A field
 is declared in portal/plan/sections.py with one of the instances at the end of
-this module; a new kind of field is one class here and its use there.
+this module; a new kind of field is one class here and its use there (and,
+for the tests, a row of samples in tests/fieldsamples.py).
 
 The methods take the field's declaration (``spec``), which carries what
 differs from one field to the next of a kind: label, choices, length, bounds.
@@ -64,6 +65,7 @@ class FieldType:
         return self.words(spec, value)
 
     def words(self, spec, value) -> str:
+        """How a value that is there reads; display has already answered for none."""
         return str(value)
 
     def to_snapshot(self, value):
