@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
 
 from portal.access import policy, transitions
 from portal.auth.models import Organisation, User
@@ -14,6 +13,7 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.plan import services as plan_services
 from portal.plan.sections import SPECS
+from tests import fieldsamples
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -73,23 +73,7 @@ def member(circle_: Circle, account: User, role: str, actor: User) -> Membership
 
 def sample_value(field_spec, marker: str):
     """A valid value for a field; text fields carry the marker."""
-    if field_spec.type in ("line", "text"):
-        return f"{marker} {field_spec.name}"[: field_spec.max_length]
-    if field_spec.type == "date":
-        return date.today()
-    if field_spec.type == "datetime":
-        return datetime.now(UTC) - timedelta(days=1)
-    if field_spec.type == "bool":
-        return True
-    if field_spec.type == "choice":
-        return next(code for code, _ in field_spec.choices if code)
-    if field_spec.type == "multi":
-        return ",".join(code for code, _ in field_spec.choices)
-    if field_spec.type == "int":
-        return 1
-    if field_spec.type == "number":
-        return 7.5
-    raise ValueError(field_spec.type)
+    return fieldsamples.samples(field_spec).stored(field_spec, marker)
 
 
 def section_values(section_kind: str, marker: str, **overrides) -> dict:

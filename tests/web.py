@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from portal.access.sections import section_access
 from portal.extensions import db
+from tests import fieldsamples
 
 
 class _FormReader(HTMLParser):
@@ -102,24 +103,7 @@ def as_post_data(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 def valid_post_value(field_spec, marker: str, choices=None):
     """A value for a field as a browser would post it; text carries the marker."""
-    kind = field_spec.type
-    if kind in ("line", "text"):
-        return f"{marker} {field_spec.name}"[: field_spec.max_length]
-    if kind == "date":
-        return "2025-03-14"
-    if kind == "datetime":
-        return "2025-03-14T09:30"
-    if kind == "bool":
-        return "y"
-    if kind == "choice":
-        return next(code for code, _ in (choices or field_spec.choices) if code)
-    if kind == "multi":
-        return [code for code, _ in field_spec.choices][:2]
-    if kind == "int":
-        return "2"
-    if kind == "number":
-        return "7.5"
-    raise ValueError(kind)
+    return fieldsamples.samples(field_spec).posted(field_spec, marker, choices)
 
 
 def valid_section_post(spec, membership, fields, marker: str) -> dict:

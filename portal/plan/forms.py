@@ -9,21 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DateTimeLocalField,
-    FloatField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
 
-from portal.forms import CheckboxListField, WithinYears, select_choices
-from portal.plan.sections import FieldSpec, SectionSpec
+from portal.plan.sections import SectionSpec
 
 
 def _int_or_none(value):
@@ -36,38 +25,6 @@ def _int_or_none(value):
 # Versions are stored in 32-bit integer columns; a larger number in a tampered
 # form would overflow the column when kept as a conflict copy.
 _LARGEST_VERSION = 2**31 - 1
-
-
-def _wtforms_field(spec: FieldSpec, choices: tuple[tuple[str, str], ...], description: str):
-    presence = [InputRequired(message="This is needed.")] if spec.required else [Optional()]
-    text_presence = [DataRequired(message="This is needed.")] if spec.required else [Optional()]
-    length = Length(max=spec.max_length, message=f"Please keep this under {spec.max_length:,} characters.")
-    kwargs = {"description": description}
-    if spec.type == "line":
-        return StringField(spec.label, [*text_presence, length], **kwargs)
-    if spec.type == "text":
-        return TextAreaField(spec.label, [*text_presence, length], **kwargs)
-    if spec.type == "date":
-        return DateField(spec.label, presence, format="%Y-%m-%d", **kwargs)
-    if spec.type == "datetime":
-        return DateTimeLocalField(
-            spec.label, [*presence, WithinYears()], format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs
-        )
-    if spec.type == "bool":
-        return BooleanField(spec.label, **kwargs)
-    if spec.type == "choice":
-        return SelectField(spec.label, presence, choices=select_choices(choices), **kwargs)
-    if spec.type == "multi":
-        return CheckboxListField(spec.label, [Optional()], choices=select_choices(choices), **kwargs)
-    if spec.type in ("int", "number"):
-        field_class = IntegerField if spec.type == "int" else FloatField
-        bounds = NumberRange(
-            min=spec.minimum,
-            max=spec.maximum,
-            message=f"Please give a number from {spec.minimum:g} to {spec.maximum:g}.",
-        )
-        return field_class(spec.label, [*presence, bounds], **kwargs)
-    raise ValueError(f"unknown field type {spec.type!r}")
 
 
 class SectionForm(FlaskForm):
@@ -101,7 +58,7 @@ def _form_class(spec: SectionSpec, editable: tuple[str, ...], limits: tuple[tupl
     attrs = {}
     for field_spec in spec.fields:
         if field_spec.name in editable:
-            attrs[field_spec.name] = _wtforms_field(
+            attrs[field_spec.name] = field_spec.field_type.form_field(
                 field_spec, limited.get(field_spec.name, field_spec.choices), described[field_spec.name]
             )
     return type(f"{spec.model.__name__}Form", (SectionForm,), attrs)

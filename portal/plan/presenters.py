@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from portal.access import policy
 from portal.access.audience import AUDIENCE_WORDS, listed
-from portal.timezone import to_local
 
 
 @dataclass(frozen=True)
@@ -22,9 +20,8 @@ class ShownField:
 
 
 def display(field_spec, value) -> str:
-    if field_spec.type == "datetime" and isinstance(value, datetime):
-        value = to_local(value)
-    return field_spec.display(value)
+    """The value as a person reads it, times in the deployment's zone."""
+    return field_spec.field_type.display(field_spec, value)
 
 
 def shown_fields(spec, row, readable: tuple[str, ...], *, skip_empty: bool = False) -> list[ShownField]:
@@ -70,14 +67,9 @@ def headline(spec, row, readable: tuple[str, ...]) -> str:
     return " · ".join(parts) or spec.item_noun.capitalize()
 
 
-def _from_snapshot(field_spec, raw):
-    if raw in (None, ""):
-        return raw
-    if field_spec.type == "datetime":
-        return datetime.fromisoformat(raw)
-    if field_spec.type == "date":
-        return date.fromisoformat(raw)
-    return raw
+def from_snapshot(field_spec, raw):
+    """A value as a version or a conflict copy kept it, as the model holds it."""
+    return field_spec.field_type.from_snapshot(raw)
 
 
 @dataclass(frozen=True)
@@ -120,8 +112,8 @@ def history(spec, versions_newest_first, readable: tuple[str, ...]) -> list[Hist
         for field_spec in spec.fields:
             if field_spec.name not in readable:
                 continue
-            old = display(field_spec, _from_snapshot(field_spec, before.get(field_spec.name)))
-            new = display(field_spec, _from_snapshot(field_spec, version.snapshot.get(field_spec.name)))
+            old = display(field_spec, from_snapshot(field_spec, before.get(field_spec.name)))
+            new = display(field_spec, from_snapshot(field_spec, version.snapshot.get(field_spec.name)))
             if old != new:
                 changes.append(FieldChange(field_spec.label, _diff_lines(old, new)))
         previous_by_item[version.item_id] = version.snapshot
@@ -142,6 +134,6 @@ def conflict_fields(spec, current, submitted: dict, fields: tuple[str, ...]) -> 
     for name in fields:
         field_spec = spec.field(name)
         theirs = display(field_spec, getattr(current, name)) if current is not None else ""
-        mine = display(field_spec, _from_snapshot(field_spec, submitted.get(name)))
+        mine = display(field_spec, from_snapshot(field_spec, submitted.get(name)))
         shown.append(ConflictField(field_spec.label, theirs, mine))
     return shown

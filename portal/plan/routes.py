@@ -14,7 +14,6 @@ from portal.plan import bp, presenters, queries, services
 from portal.plan.forms import form_class
 from portal.plan.sections import ordered_specs, spec_for
 from portal.sessions.services import draft_for_this_page, offers_kept_text
-from portal.timezone import local_naive
 
 READ, EDIT = policy.READ, policy.EDIT
 
@@ -39,13 +38,8 @@ def _chosen(addition, form):
 def _form_data(spec, row, fields) -> dict:
     data = {}
     for name in fields:
-        value = getattr(row, name)
         field_spec = spec.field(name)
-        if field_spec.type == "datetime" and value is not None:
-            value = local_naive(value)
-        elif field_spec.type == "multi":
-            value = [code for code in (value or "").split(",") if code]
-        data[name] = value
+        data[name] = field_spec.field_type.to_form(field_spec, getattr(row, name))
     data["base_version"] = row.version
     return data
 
@@ -131,13 +125,8 @@ def _conflict_form_data(spec, conflict, fields) -> dict:
     data = {}
     for name in fields:
         field_spec = spec.field(name)
-        raw = conflict.copy.submitted.get(name)
-        value = presenters._from_snapshot(field_spec, raw)
-        if field_spec.type == "datetime" and value is not None:
-            value = local_naive(value)
-        elif field_spec.type == "multi":
-            value = [code for code in (raw or "").split(",") if code]
-        data[name] = value
+        kept = presenters.from_snapshot(field_spec, conflict.copy.submitted.get(name))
+        data[name] = field_spec.field_type.to_form(field_spec, kept)
     data["base_version"] = conflict.current.version if conflict.current is not None else 0
     return data
 

@@ -9,10 +9,10 @@ every line saying who sees a section or a field is worked out from it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from portal.access import audience, policy
 from portal.plan import models
+from portal.plan.fields import BOOL, CHOICE, DATE, DATETIME, INT, LINE, MULTI, NUMBER, TEXT, FieldType
 
 RESPONSIBILITIES = (
     ("diagnosis", "Diagnosis"),
@@ -90,7 +90,8 @@ CONTACT_KINDS = (("person", "A person"), ("service", "A service (crisis line, af
 class FieldSpec:
     name: str
     label: str
-    type: str = "text"  # line, text, date, datetime, bool, choice, multi, int, number
+    # What kind of value it holds, and so how it is asked for, stored, read and kept (portal/plan/fields.py).
+    field_type: FieldType = TEXT
     required: bool = False
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
@@ -98,29 +99,13 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
 
-    def display(self, value) -> str:
-        """The value as a person reads it."""
-        if value is None or value == "":
-            return ""
-        if self.type == "bool":
-            return "Yes" if value else "No"
-        if self.type == "choice":
-            return dict(self.choices).get(value, str(value))
-        if self.type == "multi":
-            labels = dict(self.choices)
-            return ", ".join(labels.get(code, code) for code in str(value).split(",") if code)
-        if self.type == "datetime" and isinstance(value, datetime):
-            return value.strftime("%a %d %b %Y, %H:%M %Z").rstrip()
-        if self.type == "date" and isinstance(value, date):
-            return value.strftime("%a %d %b %Y")
-        if self.type == "number" and isinstance(value, float):
-            return f"{value:g}"
-        return str(value)
+    @property
+    def type(self) -> str:
+        """The kind's name: "line", "text", "date", ..."""
+        return self.field_type.name
 
     def to_snapshot(self, value):
-        if isinstance(value, (date, datetime)):
-            return value.isoformat()
-        return value
+        return self.field_type.to_snapshot(value)
 
 
 @dataclass(frozen=True)
@@ -188,15 +173,15 @@ _register(
             "name one person for each responsibility."
         ),
         fields=(
-            F("contact_kind", "Kind of contact", "choice", required=True, choices=CONTACT_KINDS),
-            F("name", "Name", "line", required=True, max_length=200),
-            F("role_title", "Role or title", "line", max_length=200, help="For example: therapist, mother, school counselor."),
-            F("organisation", "Organisation", "line", max_length=200),
-            F("phone", "Phone", "line", max_length=60),
-            F("email", "Email", "line", max_length=254),
-            F("availability", "How and when to reach them", "text", max_length=1000,
+            F("contact_kind", "Kind of contact", CHOICE, required=True, choices=CONTACT_KINDS),
+            F("name", "Name", LINE, required=True, max_length=200),
+            F("role_title", "Role or title", LINE, max_length=200, help="For example: therapist, mother, school counselor."),
+            F("organisation", "Organisation", LINE, max_length=200),
+            F("phone", "Phone", LINE, max_length=60),
+            F("email", "Email", LINE, max_length=254),
+            F("availability", "How and when to reach them", TEXT, max_length=1000,
               help="Hours, after-hours arrangements, the best way to get a message through."),
-            F("responsibilities", "Responsible for", "multi", choices=RESPONSIBILITIES),
+            F("responsibilities", "Responsible for", MULTI, choices=RESPONSIBILITIES),
         ),
     )
 )
@@ -240,12 +225,12 @@ _register(
             "Flexibility with deadlines and school work after a crisis: what to allow, and until when."
         ),
         fields=(
-            F("kind", "Kind of adjustment", "choice", required=True, choices=ADJUSTMENT_KINDS),
-            F("subjects", "Subjects", "line", max_length=300, help="Separate subjects with commas."),
+            F("kind", "Kind of adjustment", CHOICE, required=True, choices=ADJUSTMENT_KINDS),
+            F("subjects", "Subjects", LINE, max_length=300, help="Separate subjects with commas."),
             F("details", "What to allow", max_length=2000),
-            F("start_date", "From", "date", required=True),
-            F("end_date", "Until", "date"),
-            F("approved_by", "Approved by", "line", max_length=200),
+            F("start_date", "From", DATE, required=True),
+            F("end_date", "Until", DATE),
+            F("approved_by", "Approved by", LINE, max_length=200),
             F("reason", "Reason", max_length=2000),
         ),
     )
@@ -286,10 +271,10 @@ _register(
             "help more than interrogation, punishment or repeated body checks."
         ),
         fields=(
-            F("medicines_locked", "Medicines are stored locked away", "bool"),
-            F("medicines_limited", "Medicines at home are kept to small quantities", "bool"),
-            F("sharps_secured", "Sharp items are put away", "bool"),
-            F("alcohol_secured", "Alcohol and non-prescribed drugs are out of reach", "bool"),
+            F("medicines_locked", "Medicines are stored locked away", BOOL),
+            F("medicines_limited", "Medicines at home are kept to small quantities", BOOL),
+            F("sharps_secured", "Sharp items are put away", BOOL),
+            F("alcohol_secured", "Alcohol and non-prescribed drugs are out of reach", BOOL),
             F("checklist_notes", "Notes on the checklist"),
             F("helpful_responses", "Responses that help"),
             F("unhelpful_responses", "Responses that make things harder"),
@@ -324,7 +309,7 @@ _register(
             F("frequency_change", "Frequency and change over time"),
             F("suicidal_thoughts", "Suicidal thoughts or intent"),
             F("coexisting_conditions", "Coexisting conditions"),
-            F("therapy_modality", "Therapy", "choice", choices=THERAPY_MODALITIES),
+            F("therapy_modality", "Therapy", CHOICE, choices=THERAPY_MODALITIES),
             F("therapy_provider", "Therapy provided by"),
             F("therapy_frequency", "How often"),
             F("medication", "Medication"),
@@ -350,11 +335,11 @@ _register(
             "Every appointment and review has a date and a person."
         ),
         fields=(
-            F("kind", "Kind", "choice", required=True, choices=FOLLOW_UP_KINDS),
-            F("due_at", "When", "datetime", required=True),
-            F("with_whom", "With whom", "line", max_length=200),
-            F("location", "Where", "line", max_length=200),
-            F("status", "Status", "choice", required=True, choices=FOLLOW_UP_STATUSES),
+            F("kind", "Kind", CHOICE, required=True, choices=FOLLOW_UP_KINDS),
+            F("due_at", "When", DATETIME, required=True),
+            F("with_whom", "With whom", LINE, max_length=200),
+            F("location", "Where", LINE, max_length=200),
+            F("status", "Status", CHOICE, required=True, choices=FOLLOW_UP_STATUSES),
             F("details", "What it is for", max_length=2000),
         ),
     )
@@ -372,12 +357,12 @@ _register(
         headline=("occurred_at", "outcome"),
         guidance="Record what staff saw and did. Do not guess at causes.",
         fields=(
-            F("occurred_at", "When", "datetime", required=True),
+            F("occurred_at", "When", DATETIME, required=True),
             F("observed", "What staff observed", required=True, max_length=3000),
             F("steps_taken", "Steps from the plan that were taken", max_length=3000),
             F("contacted", "Who was contacted, and when", max_length=2000),
-            F("emergency_services", "Emergency services were called", "bool"),
-            F("outcome", "Afterwards the student", "choice", required=True, choices=EPISODE_OUTCOMES),
+            F("emergency_services", "Emergency services were called", BOOL),
+            F("outcome", "Afterwards the student", CHOICE, required=True, choices=EPISODE_OUTCOMES),
         ),
     )
 )
@@ -397,7 +382,7 @@ _register(
             "the plan still fits, with concern and without blame."
         ),
         fields=(
-            F("setback_on", "Date of the setback", "date", required=True),
+            F("setback_on", "Date of the setback", DATE, required=True),
             F("before", "What was different in the days or hours before"),
             F("missed_signs", "Warning signs that were missed or minimised"),
             F("plan_fit", "Did the safety plan still fit?"),
@@ -424,14 +409,14 @@ _register(
             "even before self-harm stops."
         ),
         fields=(
-            F("checked_on", "Week of", "date", required=True),
-            F("episodes", "Episodes since the last check-in", "int", required=True, minimum=0, maximum=100),
-            F("severity", "The most serious one", "choice", choices=SEVERITY),
-            F("urges", "Urges", "choice", choices=URGES),
-            F("urge_to_action", "Time between an urge and acting on it", "choice", choices=URGE_TO_ACTION),
-            F("sought_help_sooner", "Asked for help sooner", "choice", choices=YES_NO_UNSURE),
-            F("less_secrecy", "Less secrecy", "choice", choices=YES_NO_UNSURE),
-            F("sleep_hours", "Average sleep (hours a night)", "number", minimum=0, maximum=24),
+            F("checked_on", "Week of", DATE, required=True),
+            F("episodes", "Episodes since the last check-in", INT, required=True, minimum=0, maximum=100),
+            F("severity", "The most serious one", CHOICE, choices=SEVERITY),
+            F("urges", "Urges", CHOICE, choices=URGES),
+            F("urge_to_action", "Time between an urge and acting on it", CHOICE, choices=URGE_TO_ACTION),
+            F("sought_help_sooner", "Asked for help sooner", CHOICE, choices=YES_NO_UNSURE),
+            F("less_secrecy", "Less secrecy", CHOICE, choices=YES_NO_UNSURE),
+            F("sleep_hours", "Average sleep (hours a night)", NUMBER, minimum=0, maximum=24),
             F("notes", "Anything else", max_length=2000),
         ),
     )

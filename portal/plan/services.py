@@ -15,7 +15,6 @@ from portal.extensions import db
 from portal.notify import services as notify
 from portal.plan import queries
 from portal.plan.models import ConflictCopy, SectionVersion
-from portal.timezone import to_utc
 
 
 class Conflict(Exception):
@@ -32,16 +31,7 @@ def form_values(spec, form, fields: tuple[str, ...]) -> dict:
     values = {}
     for name in fields:
         field_spec = spec.field(name)
-        value = form[name].data
-        if field_spec.type == "datetime" and value is not None:
-            value = to_utc(value)
-        elif field_spec.type == "multi":
-            value = ",".join(code for code, _ in field_spec.choices if code in (value or []))
-        elif field_spec.type in ("line", "text"):
-            value = (value or "").strip()
-        elif field_spec.type == "choice":
-            value = value or ""
-        values[name] = value
+        values[name] = field_spec.field_type.from_form(field_spec, form[name].data)
     return values
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from portal.access import policy
 from portal.plan import services as plan_services
 from portal.plan.sections import SPECS
-from tests import factories
+from tests import factories, fieldsamples
 
 
 def add_item(circle, kind: str, author, marker: str, overrides: dict | None = None):
@@ -37,16 +37,7 @@ def form_data(kind: str, marker: str, base_version: int, role: str | None = None
         values[scope.field] = scope.value
     data = {"base_version": str(base_version), "direction": "up"}
     for field_spec in spec.fields:
-        value = values[field_spec.name]
-        if field_spec.type == "bool":
-            if value:
-                data[field_spec.name] = "y"
-        elif field_spec.type == "multi":
-            data[field_spec.name] = [code for code in value.split(",") if code]
-        elif field_spec.type == "date":
-            data[field_spec.name] = value.isoformat()
-        elif field_spec.type == "datetime":
-            data[field_spec.name] = value.strftime("%Y-%m-%dT%H:%M")
-        else:
-            data[field_spec.name] = str(value)
+        posted = fieldsamples.posted_back(field_spec, values[field_spec.name])
+        if posted is not None:
+            data[field_spec.name] = posted
     return data

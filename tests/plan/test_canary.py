@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -24,8 +23,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.plan import queries, services
 from portal.plan.sections import SPECS
-from portal.timezone import local_naive
-from tests import factories
+from tests import factories, fieldsamples
 
 MARKER = re.compile(r"CANARY\d{4}X")
 TEXT_TYPES = ("line", "text")
@@ -421,20 +419,12 @@ def form_data(spec, row, names, texts: dict[str, str], base_version: str) -> dic
     data = {"base_version": base_version}
     for name in names:
         field_spec = spec.field(name)
-        value = getattr(row, name)
         if field_spec.type in TEXT_TYPES:
             data[name] = texts[name]
-        elif field_spec.type == "bool":
-            if value:
-                data[name] = "y"
-        elif field_spec.type == "multi":
-            data[name] = [code for code in (value or "").split(",") if code]
-        elif field_spec.type == "datetime":
-            data[name] = local_naive(value).strftime("%Y-%m-%dT%H:%M")
-        elif field_spec.type == "date":
-            data[name] = (value or date.today()).isoformat()
-        elif value is not None:
-            data[name] = str(value)
+            continue
+        posted = fieldsamples.posted_back(field_spec, getattr(row, name))
+        if posted is not None:
+            data[name] = posted
     return data
 
 
