@@ -12,10 +12,7 @@ the link reaches.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,6 +33,7 @@ from portal.extensions import db
 from portal.invitations.models import PENDING, Invitation
 from portal.notify.outbox import queue_email
 from portal.timezone import to_local
+from portal.tokens import TOKEN_SHAPE, new_token, token_hash
 
 SUBJECT = "You are invited to Support Circle"
 
@@ -52,15 +50,6 @@ ORGANISATION_ROLES = frozenset({policy.CLINICIAN, policy.SCHOOL_CONTACT, policy.
 _missing = policy.CIRCLE_ACTIONS["invite"] - set(INVITER_PHRASES)
 if _missing:
     raise RuntimeError(f"roles that may invite but have no words for the email: {sorted(_missing)}")
-
-# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
-_TOKEN_BYTES = 32
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 def invitation_path(token: str) -> str:
     # Built from the URL map, not url_for, so that services also work outside a request.
@@ -103,7 +92,7 @@ def create_invitation(
     differ with it."""
     if not may_invite(inviter.role, role, roles_present(circle.id)):
         raise PermissionError(f"{inviter.role} may not invite a {role}")
-    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    token = new_token()
     now = clock.now()
     invitation = Invitation(
         circle_id=circle.id,
@@ -203,7 +192,7 @@ def _claim(invitation: Invitation, **values) -> bool:
 
 
 def find_by_token(token: str) -> Invitation | None:
-    if not _TOKEN_SHAPE.fullmatch(token or ""):
+    if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
     digest = token_hash(token)
     invitation = db.session.scalars(
