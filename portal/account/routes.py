@@ -16,7 +16,7 @@ from portal.auth import mfa
 from portal.auth import services as accounts
 from portal.auth.forms import ChangePasswordForm, CodeForm, SetUpAppForm
 from portal.auth.passwords import verify_password
-from portal.auth.routes import WRONG_CODE, code_limits, wrong_code
+from portal.auth.signin import WRONG_CODE, code_limits, wrong_code
 from portal.extensions import db, limiter
 from portal.forms import ConfirmForm
 from portal.sessions import services as sessions

@@ -11,17 +11,20 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, session, url_for
+from flask import current_app, redirect, request, session, url_for
+from flask_login import current_user
 
 from portal import clock
 from portal.audit.services import record, record_now
 from portal.auth import mfa
 from portal.auth.models import User
 from portal.auth.services import account_for
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.sessions import services as sessions
 
 PENDING_KEY = "signing_in"
+
+WRONG_CODE = "That code did not work. Codes change every 30 seconds: please type the one your app shows now."
 
 # A path of this site as a browser sends it: printable ASCII without a space or
 # a backslash, starting with one slash. Browsers drop tabs and newlines from a
@@ -105,3 +108,30 @@ def pending_user_id() -> str | None:
 
 def drop() -> None:
     session.pop(PENDING_KEY, None)
+
+
+# --- Throttling wrong codes, on the sign-in page and in one's account alike ---------------------------
+
+
+def code_limit_key() -> str:
+    """Wrong codes are counted per account, whichever page they are typed on."""
+    if current_user.is_authenticated:
+        return f"code:{current_user.id}"
+    user_id = pending_user_id()
+    return f"code:{user_id}" if user_id else f"code:nobody:{request.remote_addr}"
+
+
+def wrong_code(response) -> bool:
+    return response.status_code == 401
+
+
+def code_limits(view):
+    """Throttle wrong codes per account and per address; a 429 page past the limit."""
+    per_account = limiter.shared_limit(
+        lambda: current_app.config["CODE_LIMIT"], scope="code-entry", key_func=code_limit_key,
+        methods=["POST"], deduct_when=wrong_code,
+    )
+    per_address = limiter.shared_limit(
+        lambda: current_app.config["CODE_LIMIT_PER_IP"], scope="code-entry-ip", methods=["POST"], deduct_when=wrong_code,
+    )
+    return per_account(per_address(view))

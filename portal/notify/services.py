@@ -1,13 +1,17 @@
 """Who is told what, decided by the access policy, written in the caller's
 transaction. In-portal notices name the circle and the part of the plan;
-emails say only that there is something to see."""
+emails say only that there is something to see.
+
+The telling functions never commit: they join the use case that caused
+them. The reader's own use cases (opening a notice, marking all read,
+saving settings) are at the end, and each commits once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from portal import clock
 from portal.access import policy
@@ -295,3 +299,53 @@ def once(key: str) -> bool:
         return False
     db.session.add(NoticeSent(key=key, at=clock.now()))
     return True
+
+
+# --- The reader's own notices -------------------------------------------------------------------------
+
+
+def visible_notifications(user):
+    """The user's notices about circles they are still in (or about no circle)."""
+    still_member = select(Membership.circle_id).where(Membership.user_id == user.id, Membership.removed_at.is_(None))
+    return select(Notification).where(
+        Notification.user_id == user.id,
+        or_(Notification.circle_id.is_(None), Notification.circle_id.in_(still_member)),
+    )
+
+
+def visible_notification(user, notification_id: int) -> Notification | None:
+    return db.session.scalars(visible_notifications(user).where(Notification.id == notification_id)).first()
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        db.session.commit()
+
+
+def mark_all_read(user) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    db.session.commit()
+
+
+def preferences_of(user) -> dict[str, NotificationPreference]:
+    return {
+        preference.kind: preference
+        for preference in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+
+
+def save_preferences(user, modes: dict[str, str]) -> None:
+    """``modes``: a mode for every kind of notice."""
+    saved = preferences_of(user)
+    for kind in EVENT_KINDS:
+        preference = saved.get(kind) or NotificationPreference(user_id=user.id, kind=kind)
+        preference.mode = modes[kind]
+        db.session.add(preference)
+    db.session.commit()
