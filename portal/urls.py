@@ -10,6 +10,7 @@ outside TRUSTED_HOSTS is answered with the 400 page before any other hook runs.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, request
@@ -44,3 +45,22 @@ def is_this_site(url: str) -> bool:
     reached it: the request's scheme and host, already held to TRUSTED_HOSTS."""
     there = urlsplit(url)
     return (there.scheme, there.netloc) == (request.scheme, request.host)
+
+
+# A path of this site as a browser sends it: printable ASCII without a space or
+# a backslash, starting with one slash. Browsers drop tabs and newlines from a
+# URL and read backslashes as slashes, so "/\t/evil.example" or "/\\evil"
+# would take the person to another site; control characters in a Location
+# header make the response fail. Anything else goes to the dashboard.
+_SITE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+MAX_TARGET_LENGTH = 2000
+
+
+def safe_next(target: object) -> str | None:
+    """Where to go after signing in, when it is a path on this site; None otherwise."""
+    if not isinstance(target, str) or len(target) > MAX_TARGET_LENGTH or not _SITE_PATH.fullmatch(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

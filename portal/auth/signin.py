@@ -8,9 +8,6 @@ password was accepted, and where to go afterwards.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 
@@ -21,29 +18,11 @@ from portal.auth.models import User
 from portal.auth.services import account_for
 from portal.extensions import db, limiter
 from portal.sessions import services as sessions
+from portal.urls import safe_next
 
 PENDING_KEY = "signing_in"
 
 WRONG_CODE = "That code did not work. Codes change every 30 seconds: please type the one your app shows now."
-
-# A path of this site as a browser sends it: printable ASCII without a space or
-# a backslash, starting with one slash. Browsers drop tabs and newlines from a
-# URL and read backslashes as slashes, so "/\t/evil.example" or "/\\evil"
-# would take the person to another site; control characters in a Location
-# header make the response fail. Anything else goes to the dashboard.
-_SITE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
-MAX_TARGET_LENGTH = 2000
-
-
-def safe_next(target: object) -> str | None:
-    """Where to go after signing in, when it is a path on this site; None otherwise."""
-    if not isinstance(target, str) or len(target) > MAX_TARGET_LENGTH or not _SITE_PATH.fullmatch(target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
-
 
 def begin(user: User, target: str | None):
     """After the password (or a new account's first password): a session now,

@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.sessions.models import KeptDraft
 from portal.tokens import TOKEN_SHAPE, new_token
 from portal.tokens import token_hash as hash_token
-from portal.urls import is_this_site
+from portal.urls import is_this_site, safe_next
 
 NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code", "base_version_ignored"}
 # Fields a form sends by itself; a draft of only these holds nothing typed.
@@ -65,8 +65,6 @@ def page_url(path: str) -> str | None:
     header, or None. Rebuilt from its endpoint and arguments (url_for), never
     ``path`` itself: whatever a request's path held (a newline, a tab, a
     backslash, slashes) comes back percent-encoded, inside this site."""
-    from portal.auth.signin import safe_next  # portal.auth.signin imports the sessions package
-
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
         endpoint, args = adapter.match(path, method="GET")

@@ -8,9 +8,8 @@ from datetime import timedelta
 from flask import current_app, flash, g, request, session
 from flask_login import current_user, login_user, logout_user
 
-from portal import clock
+from portal import clock, outages
 from portal.extensions import db
-from portal.health import outages
 from portal.sessions import drafts, form_tokens
 
 # Kept drafts live in drafts.py; their callers import them from here.

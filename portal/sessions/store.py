@@ -71,7 +71,7 @@ class DatabaseStore:
     """Rows of user_session. end_all joins the caller's transaction (the
     caller commits, with its audit record); the rest commit at once."""
 
-    # What is down when this store does not answer (portal/health/outages.py).
+    # What is down when this store does not answer (portal/outages.py).
     component = "database"
 
     def create(self, user_id, *, ip, now):
