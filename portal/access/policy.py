@@ -41,6 +41,26 @@ SECTIONS: tuple[str, ...] = (
     "progress",
 )
 
+# Each section's short name, for sentences that name it ("the safety plan in
+# Sam's plan"). Kept with the list of sections, below the features, because
+# notices, the audit page and sharing name sections as well as the plan does;
+# portal/plan/sections.py gives the same names to its specs (a test keeps
+# them equal).
+SECTION_TITLES: dict[str, str] = {
+    "care_team": "Care team",
+    "school_plan": "In-school plan",
+    "adjustments": "Adjustments",
+    "safety_plan": "Safety plan",
+    "home_safety": "Home safety",
+    "clinical": "Assessment and treatment",
+    "follow_ups": "Follow-ups",
+    "episodes": "Episodes",
+    "setback_reviews": "Setback reviews",
+    "progress": "Progress",
+}
+if set(SECTION_TITLES) != set(SECTIONS):
+    raise RuntimeError("SECTION_TITLES must name every section, and only those")
+
 Mode = Literal["read", "edit"]
 READ: Mode = "read"
 EDIT: Mode = "edit"
@@ -230,6 +250,11 @@ def check_section(kind: str) -> str:
     if kind not in SECTIONS:
         raise UnknownName(f"unknown section {kind!r}")
     return kind
+
+
+def section_title(kind: str) -> str:
+    """The section's short name inside a sentence: "the safety plan"."""
+    return SECTION_TITLES[check_section(kind)].lower()
 
 
 def role_mode(role: str, kind: str) -> Mode | None:

@@ -13,7 +13,6 @@ from portal.audit.models import AuditEvent
 from portal.audit.services import ACTION_PHRASES, AUTOMATIC_ACTIONS
 from portal.auth.models import User
 from portal.extensions import db
-from portal.plan.sections import SPECS
 from portal.timezone import to_local
 
 PER_PAGE = 50
@@ -33,7 +32,7 @@ def _sentence(event: AuditEvent, name: str | None, subject: str | None) -> str:
     person = name or ("Support Circle, automatically," if event.action in AUTOMATIC_ACTIONS else "Someone without an account")
     if event.role:
         person = f"{person}, {policy.ROLE_LABELS[event.role].lower()},"
-    target = f"the {SPECS[event.section].short_title.lower()}" if event.section else "a part of the plan"
+    target = f"the {policy.section_title(event.section)}" if event.section else "a part of the plan"
     action = event.action
     if event.item_id is not None and f"{action}_item" in ACTION_PHRASES:
         action = f"{action}_item"

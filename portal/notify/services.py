@@ -145,12 +145,6 @@ def _circle_name(circle_id: int) -> str:
     return db.session.scalar(select(Circle.young_person_name).where(Circle.id == circle_id)) or "a"
 
 
-def _section_title(kind: str) -> str:
-    from portal.plan.sections import SPECS
-
-    return SPECS[kind].short_title.lower()
-
-
 def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
     if kind == "episodes":
         return  # told through episode_recorded / its own notice below
@@ -160,7 +154,7 @@ def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
         "section_changed",
         circle_id=circle_id,
         section=kind,
-        text=f"{actor.name} changed the {_section_title(kind)} in {name}'s plan.",
+        text=f"{actor.name} changed the {policy.section_title(kind)} in {name}'s plan.",
         link=f"/circles/{circle_id}/plan/{kind}",
     )
 
@@ -228,7 +222,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
 def agreement_changed(agreement, what: str, actor=None) -> None:
     """``what``: recorded, withdrawn, ending."""
     circle_id = agreement.circle_id
-    title = _section_title(agreement.section)
+    title = policy.section_title(agreement.section)
     role = policy.ROLE_LABELS[agreement.role].lower()
     sentences = {
         "recorded": f"The {title} in {_circle_name(circle_id)}'s plan is now shared with the {role}.",

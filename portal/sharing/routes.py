@@ -39,8 +39,7 @@ def _form(membership, shared):
 def _page(form, status=200):
     membership = g.membership
     shared = shared_for(membership.circle_id)
-    readable = [kind for kind in policy.SECTIONS if policy.can(membership.role, kind, policy.READ, shared)]
-    rows = services.agreements(g.circle.id, readable)
+    rows = services.agreements(g.circle.id, list(policy.readable_sections(membership.role, shared)))
     names = dict(
         db.session.execute(
             select(User.id, User.name).where(
@@ -85,7 +84,7 @@ def record(circle_id: int):
         form.share.errors.append("This is already shared with them. To change its end date, withdraw it and record it again.")
         return _page(form, 422)
     services.record(circle_id, section, role, form.agreed_by.data, form.ends_on.data, current_user)
-    flash(f"Recorded: the {SPECS[section].short_title.lower()} is shared with the {policy.ROLE_LABELS[role].lower()}.", "success")
+    flash(f"Recorded: the {policy.section_title(section)} is shared with the {policy.ROLE_LABELS[role].lower()}.", "success")
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 

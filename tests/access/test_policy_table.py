@@ -176,3 +176,9 @@ def test_sharing_rules_are_the_designed_ones():
     assert not policy.can("school_contact", "clinical", "read", shared)
     assert not policy.can("school_staff", "clinical", "read", shared)
     assert not policy.can("school_staff", "safety_plan", "read", shared)
+
+
+def test_section_titles_are_the_ones_the_plan_shows():
+    from portal.plan.sections import SPECS
+
+    assert {kind: SPECS[kind].short_title for kind in policy.SECTIONS} == policy.SECTION_TITLES
