@@ -43,9 +43,6 @@ INVITER_PHRASES = {
     policy.SCHOOL_CONTACT: "A school contact",
     policy.CAREGIVER: "A caregiver",
 }
-# A caregiver's account may belong to an organisation (a clinician who is also
-# a parent); naming it would introduce them in the wrong capacity.
-ORGANISATION_ROLES = frozenset({policy.CLINICIAN, policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF})
 
 _missing = policy.CIRCLE_ACTIONS["invite"] - set(INVITER_PHRASES)
 if _missing:
@@ -61,7 +58,9 @@ def inviter_phrase(invitation: Invitation) -> str:
     For the page behind the link only, never for the email."""
     phrase = INVITER_PHRASES[invitation.invited_as_role]
     organisation = invitation.invited_by.organisation
-    if invitation.invited_as_role in ORGANISATION_ROLES and organisation is not None:
+    # Only a role held for an organisation names it: a caregiver whose account
+    # belongs to a clinic is a parent here, and naming it would mislead.
+    if invitation.invited_as_role in policy.ORGANISATION_ROLES and organisation is not None:
         phrase += f" at {organisation.name}"
     return phrase
 
@@ -137,13 +136,6 @@ def pending(circle_id: int) -> list[Invitation]:
 
 def _pending_condition():
     return (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > clock.now())
-
-
-def in_circle(circle_id: int, invitation_id: int) -> Invitation | None:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.circle_id != circle_id:
-        return None
-    return invitation
 
 
 def may_invite(role: str, invited_role: str, present=frozenset()) -> bool:

@@ -34,8 +34,8 @@ MODE_LABELS = {
     "digest": "One email a day",
     "portal": "Only in Support Circle, no email",
 }
-# Caregivers and clinicians hear of an in-school episode at once, always.
-ALWAYS_AT_ONCE = {("episode_recorded", policy.CAREGIVER), ("episode_recorded", policy.CLINICIAN)}
+# Who hears of what at once, whatever their settings: the policy's.
+ALWAYS_AT_ONCE = policy.ALWAYS_AT_ONCE
 
 EMAIL_SUBJECT = "Something new in Support Circle"
 
@@ -207,7 +207,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     watchers = [
         Recipient(m.user, m.role)
         for m in _members(circle_id)
-        if m.role in (policy.CLINICIAN, policy.CAREGIVER) and m.user_id not in (member_user.id, actor.id)
+        if policy.told_of_role_changes(m.role) and m.user_id not in (member_user.id, actor.id)
     ]
     _tell(
         watchers,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import clock
 from portal.access import policy
-from portal.access.guard import CircleAction, guard
+from portal.access.guard import CircleAction, deny, guard, in_circle_or_404
 from portal.access.queries import shared_for
 from portal.auth.models import User
 from portal.extensions import db
@@ -31,7 +31,7 @@ def _form(membership, shared):
     )
     form.agreed_by.choices = choose_first(
         AGREED_BY_PLACEHOLDER,
-        ((value, AGREED_BY_LABELS[value]) for value in services.AGREED_BY_FOR_ROLE.get(membership.role, ())),
+        ((value, AGREED_BY_LABELS[value]) for value in policy.agreed_by_choices(membership.role)),
     )
     return form
 
@@ -91,11 +91,9 @@ def record(circle_id: int):
 @bp.post("/circles/<int:circle_id>/sharing/<int:agreement_id>/withdraw")
 @guard(CircleAction("record_agreement"))
 def withdraw(circle_id: int, agreement_id: int):
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None or agreement.circle_id != circle_id:
-        abort(404)
+    agreement = in_circle_or_404(Agreement, agreement_id, circle_id)
     if not policy.can(g.membership.role, agreement.section, policy.READ, shared_for(circle_id)):
-        abort(403)
+        deny(403, section=agreement.section)
     if ConfirmForm().validate_on_submit():
         services.withdraw(agreement, current_user)
         flash("Sharing was withdrawn. It stops at once.", "success")
