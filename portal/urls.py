@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
 from werkzeug.routing import MapAdapter
 
 
@@ -33,6 +33,18 @@ class Portal(Flask):
         adapter = self.url_map.bind_to_environ(request.environ, server_name=base.netloc, subdomain="")
         adapter.url_scheme = base.scheme
         return adapter
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A page's path, built from the URL map in a request or outside one
+    (emails from `flask notify`, notices the scheduler writes). The path
+    alone, as a notice keeps it for its link; absolute_url adds BASE_URL."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A page's address for an email: BASE_URL, path included, then the page's path."""
+    return current_app.config["BASE_URL"].rstrip("/") + path_for(endpoint, **values)
 
 
 def refuse_untrusted_hosts() -> None:

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.notify.outbox import Composed, composer, queue_composed, queue_email
 from portal.sessions import services as sessions
 from portal.tokens import TOKEN_SHAPE, new_token, token_hash
+from portal.urls import absolute_url
 
 
 def normalise_email(email: str) -> str:
@@ -122,12 +123,6 @@ def end_sessions(user: User) -> None:
 RESET_SUBJECT = "Reset your Support Circle password"
 
 
-def _link(endpoint: str, **values) -> str:
-    # Built from the URL map, not url_for, so that it works outside a request too.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
 def reset_email_body(token: str) -> str:
     """The link and what to do; no name, nothing about any plan."""
     minutes = current_app.config["RESET_LINK_MINUTES"]
@@ -136,7 +131,7 @@ def reset_email_body(token: str) -> str:
         "Hello,\n\n"
         "Someone asked to reset the password of the Support Circle account that uses this email address.\n\n"
         f"To choose a new password, open this link within {within}:\n"
-        f"{_link('auth.reset_password', token=token)}\n\n"
+        f"{absolute_url('auth.reset_password', token=token)}\n\n"
         "The link works once. Signing in afterwards still asks for the code from your authenticator app, "
         "if your account uses one.\n\n"
         "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
@@ -169,7 +164,7 @@ def tell_owner(user: User, what: str) -> None:
         f"{SECURITY_NOTICES[what]}\n\n"
         "If this was you, or you asked for it, there is nothing more to do.\n\n"
         "If not, please choose a new password now with \"Forgot your password?\" on the sign-in page:\n"
-        f"{_link('auth.reset_request')}\n"
+        f"{absolute_url('auth.reset_request')}\n"
         "and tell your organisation's Support Circle admin.\n",
     )
 

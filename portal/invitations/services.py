@@ -34,6 +34,7 @@ from portal.invitations.models import PENDING, Invitation
 from portal.notify.outbox import queue_email
 from portal.timezone import to_local
 from portal.tokens import TOKEN_SHAPE, new_token, token_hash
+from portal.urls import absolute_url, path_for
 
 SUBJECT = "You are invited to Support Circle"
 
@@ -49,8 +50,7 @@ if _missing:
     raise RuntimeError(f"roles that may invite but have no words for the email: {sorted(_missing)}")
 
 def invitation_path(token: str) -> str:
-    # Built from the URL map, not url_for, so that services also work outside a request.
-    return current_app.url_map.bind("localhost").build("invitations.accept", {"token": token})
+    return path_for("invitations.accept", token=token)
 
 
 def inviter_phrase(invitation: Invitation) -> str:
@@ -70,7 +70,7 @@ def _expiry_words(invitation: Invitation) -> str:
 
 
 def email_body(invitation: Invitation, token: str) -> str:
-    link = current_app.config["BASE_URL"].rstrip("/") + invitation_path(token)
+    link = absolute_url("invitations.accept", token=token)
     # The same words for every invitation: nothing here depends on who invites,
     # from where, to which circle or as what.
     return (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 
 from portal import clock
@@ -21,6 +20,7 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.notify.models import EVENT_KINDS, NoticeSent, Notification, NotificationPreference, OutboxMessage
 from portal.notify.outbox import queue_email
+from portal.urls import absolute_url, path_for
 
 EVENT_LABELS = {
     "section_changed": "A part of a plan you can read changed",
@@ -55,10 +55,6 @@ def email_body(link: str) -> str:
 class Recipient:
     user: User
     role: str | None
-
-
-def _absolute(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def _preferences(user_ids) -> dict[tuple[int, str], str]:
@@ -112,7 +108,7 @@ def _tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, sect
         )
         db.session.add(notification)
         if mode == "immediate" and recipient.user.active and recipient.user.email not in pending:
-            queue_email(recipient.user.email, EMAIL_SUBJECT, email_body(_absolute("/notifications")))
+            queue_email(recipient.user.email, EMAIL_SUBJECT, email_body(absolute_url("notify.index")))
             pending.add(recipient.user.email)
 
 
@@ -155,7 +151,7 @@ def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
         circle_id=circle_id,
         section=kind,
         text=f"{actor.name} changed the {policy.section_title(kind)} in {name}'s plan.",
-        link=f"/circles/{circle_id}/plan/{kind}",
+        link=path_for("plan.section", circle_id=circle_id, kind=kind),
     )
 
 
@@ -168,18 +164,18 @@ def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
         circle_id=circle_id,
         section="episodes",
         text=f"{actor.name} {verb} for {name}.",
-        link=f"/circles/{circle_id}/plan/episodes",
+        link=path_for("plan.section", circle_id=circle_id, kind="episodes"),
     )
 
 
 def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
     if added:
         text = f"You were added to {_circle_name(circle_id)}'s circle."
-        link = f"/circles/{circle_id}"
+        link = path_for("plan.overview", circle_id=circle_id)
     else:
         # They can no longer see the circle, so the notice does not name it.
         text = "You were removed from a circle. You no longer see its plan."
-        link = "/dashboard"
+        link = path_for("dashboard.index")
     _tell(
         [Recipient(member_user, None)],
         "membership_changed",
@@ -195,7 +191,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     caregivers, who answer for who sees the plan, are told that a role changed."""
     old_label, new_label = policy.ROLE_LABELS[old_role].lower(), policy.ROLE_LABELS[new_role].lower()
     name = _circle_name(circle_id)
-    link = f"/circles/{circle_id}/members"
+    link = path_for("circles.members", circle_id=circle_id)
     _tell(
         [Recipient(member_user, new_role)],
         "membership_changed",
@@ -242,7 +238,7 @@ def agreement_changed(agreement, what: str, actor=None) -> None:
         circle_id=circle_id,
         section=agreement.section,
         text=sentences[what],
-        link=f"/circles/{circle_id}/sharing",
+        link=path_for("sharing.index", circle_id=circle_id),
     )
 
 
@@ -263,7 +259,7 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
         circle_id=circle_id,
         section=None,
         text=f"{_short(actor.name)} agreed to {_short(_circle_name(circle_id))}'s move to {_short(to_school_name)}.",
-        link=f"/circles/{circle_id}/school",
+        link=path_for("school.circle_school", circle_id=circle_id),
     )
 
 
@@ -283,7 +279,7 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
             f"{_short(_circle_name(circle_id), 60)}'s in-school plan moved from {_short(from_school, 60)} "
             f"to {_short(to_school, 60)}. {_short(new_contact.name, 60)} is the school contact now."
         ),
-        link=f"/circles/{circle_id}",
+        link=path_for("plan.overview", circle_id=circle_id),
     )
 
 
