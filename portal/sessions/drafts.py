@@ -31,7 +31,7 @@ from portal.tokens import TOKEN_SHAPE, new_token
 from portal.tokens import token_hash as hash_token
 from portal.urls import is_this_site, safe_next
 
-NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code", "base_version_ignored"}
+NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code"}
 # Fields a form sends by itself; a draft of only these holds nothing typed.
 NOT_TYPED = {"base_version"}
 DEFAULT_KEPT_HOURS = 24
