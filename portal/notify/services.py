@@ -137,14 +137,19 @@ def readers(circle_id: int, kind: str, row=None, *, exclude=None) -> list[Recipi
     return chosen
 
 
-def _circle_name(circle_id: int) -> str:
+def circle_name(circle_id: int) -> str:
+    """The young person's name, as notices name a circle ("Sam's plan")."""
     return db.session.scalar(select(Circle.young_person_name).where(Circle.id == circle_id)) or "a"
+
+
+# The scheduler's overdue notices still call it by its old name.
+_circle_name = circle_name
 
 
 def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
     if kind == "episodes":
         return  # told through episode_recorded / its own notice below
-    name = _circle_name(circle_id)
+    name = circle_name(circle_id)
     _tell(
         readers(circle_id, kind, row, exclude=actor),
         "section_changed",
@@ -156,7 +161,7 @@ def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
 
 
 def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
-    name = _circle_name(circle_id)
+    name = circle_name(circle_id)
     verb = "recorded an in-school episode" if new else "updated an in-school episode"
     _tell(
         readers(circle_id, "episodes", episode, exclude=actor),
@@ -170,7 +175,7 @@ def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
 
 def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
     if added:
-        text = f"You were added to {_circle_name(circle_id)}'s circle."
+        text = f"You were added to {circle_name(circle_id)}'s circle."
         link = path_for("plan.overview", circle_id=circle_id)
     else:
         # They can no longer see the circle, so the notice does not name it.
@@ -190,7 +195,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     """The person is told what their role is now; the circle's clinicians and
     caregivers, who answer for who sees the plan, are told that a role changed."""
     old_label, new_label = policy.ROLE_LABELS[old_role].lower(), policy.ROLE_LABELS[new_role].lower()
-    name = _circle_name(circle_id)
+    name = circle_name(circle_id)
     link = path_for("circles.members", circle_id=circle_id)
     _tell(
         [Recipient(member_user, new_role)],
@@ -221,9 +226,9 @@ def agreement_changed(agreement, what: str, actor=None) -> None:
     title = policy.section_title(agreement.section)
     role = policy.ROLE_LABELS[agreement.role].lower()
     sentences = {
-        "recorded": f"The {title} in {_circle_name(circle_id)}'s plan is now shared with the {role}.",
-        "withdrawn": f"The {title} in {_circle_name(circle_id)}'s plan is no longer shared with the {role}.",
-        "ending": f"Sharing the {title} in {_circle_name(circle_id)}'s plan with the {role} ends soon.",
+        "recorded": f"The {title} in {circle_name(circle_id)}'s plan is now shared with the {role}.",
+        "withdrawn": f"The {title} in {circle_name(circle_id)}'s plan is no longer shared with the {role}.",
+        "ending": f"Sharing the {title} in {circle_name(circle_id)}'s plan with the {role} ends soon.",
     }
     recipients = {}
     for membership in _members(circle_id):
@@ -258,7 +263,7 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
         "agreement_changed",
         circle_id=circle_id,
         section=None,
-        text=f"{_short(actor.name)} agreed to {_short(_circle_name(circle_id))}'s move to {_short(to_school_name)}.",
+        text=f"{_short(actor.name)} agreed to {_short(circle_name(circle_id))}'s move to {_short(to_school_name)}.",
         link=path_for("school.circle_school", circle_id=circle_id),
     )
 
@@ -276,7 +281,7 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
         circle_id=circle_id,
         section="school_plan",
         text=(
-            f"{_short(_circle_name(circle_id), 60)}'s in-school plan moved from {_short(from_school, 60)} "
+            f"{_short(circle_name(circle_id), 60)}'s in-school plan moved from {_short(from_school, 60)} "
             f"to {_short(to_school, 60)}. {_short(new_contact.name, 60)} is the school contact now."
         ),
         link=path_for("plan.overview", circle_id=circle_id),
