@@ -8,12 +8,12 @@ from sqlalchemy.orm import aliased
 
 from portal.access import policy
 from portal.access.guard import CircleAction, guard
-from portal.audit import bp
 from portal.audit.models import AuditEvent
 from portal.audit.services import ACTION_PHRASES, AUTOMATIC_ACTIONS
 from portal.auth.models import User
 from portal.extensions import db
 from portal.timezone import to_local
+from portal.who_has_seen import bp
 
 PER_PAGE = 50
 MAX_PAGE = 1_000_000
