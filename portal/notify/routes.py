@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.access.guard import SignedIn, guard
+from portal.access.guard import SignedIn, deny, guard
 from portal.access.queries import memberships_for
 from portal.audit.services import View, record_views
 from portal.extensions import db
@@ -50,7 +50,7 @@ def index():
 def open_notification(notification_id: int):
     notification = services.visible_notification(current_user, notification_id)
     if notification is None:
-        abort(404)
+        deny(404)
     if ConfirmForm().validate_on_submit():
         services.mark_read(notification)
     return redirect(notification.link or url_for("dashboard.index"))
