@@ -142,7 +142,6 @@ def use_write_ahead_log(app: Flask, db) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.account import bp as account_bp
     from portal.admin import bp as admin_bp
-    from portal.audit import bp as audit_bp
     from portal.auth import bp as auth_bp
     from portal.circles import bp as circles_bp
     from portal.dashboard import bp as dashboard_bp
@@ -156,12 +155,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.sessions import bp as sessions_bp
     from portal.sharing import bp as sharing_bp
     from portal.urgent import bp as urgent_bp
+    from portal.who_has_seen import bp as audit_bp
 
     app.url_map.converters.update(CONVERTERS)
     # The views attach themselves to the blueprints when their modules load.
     import portal.account.routes
     import portal.admin.routes
-    import portal.audit.routes
     import portal.auth.routes
     import portal.circles.routes
     import portal.dashboard.routes
@@ -173,7 +172,8 @@ def register_blueprints(app: Flask) -> None:
     import portal.school.routes
     import portal.sessions.routes
     import portal.sharing.routes
-    import portal.urgent.routes  # noqa: F401
+    import portal.urgent.routes
+    import portal.who_has_seen.routes  # noqa: F401
 
     for blueprint in (auth_bp, dashboard_bp, circles_bp, invitations_bp, plan_bp, admin_bp, urgent_bp, health_bp, audit_bp, notify_bp, sharing_bp, sessions_bp, account_bp):
         app.register_blueprint(blueprint)

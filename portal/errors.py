@@ -7,9 +7,9 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal import outages
 from portal.access.guard import record_refusal
 from portal.extensions import db
-from portal.health import outages
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back, reload the page and try again."),

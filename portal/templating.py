@@ -38,9 +38,9 @@ def _unread_count() -> int:
 
     if not _signed_in():
         return 0
-    from portal.notify.routes import visible_notifications
+    from portal.notify.services import visible_notifications
 
-    unread = visible_notifications().where(Notification.read_at.is_(None)).subquery()
+    unread = visible_notifications(current_user).where(Notification.read_at.is_(None)).subquery()
     return db.session.scalar(select(func.count()).select_from(unread)) or 0
 
 

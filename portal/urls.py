@@ -10,9 +10,10 @@ outside TRUSTED_HOSTS is answered with the 400 page before any other hook runs.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, request, url_for
+from flask import Flask, Request, current_app, request, url_for
 from werkzeug.routing import MapAdapter
 
 
@@ -32,6 +33,18 @@ class Portal(Flask):
         adapter = self.url_map.bind_to_environ(request.environ, server_name=base.netloc, subdomain="")
         adapter.url_scheme = base.scheme
         return adapter
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A page's path, built from the URL map in a request or outside one
+    (emails from `flask notify`, notices the scheduler writes). The path
+    alone, as a notice keeps it for its link; absolute_url adds BASE_URL."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A page's address for an email: BASE_URL, path included, then the page's path."""
+    return current_app.config["BASE_URL"].rstrip("/") + path_for(endpoint, **values)
 
 
 def refuse_untrusted_hosts() -> None:
@@ -64,3 +77,22 @@ class SectionLinks:
             self._templates[kind] = (before, after)
         before, after = self._templates[kind]
         return f"{before}{int(membership.circle_id)}{after}"
+
+
+# A path of this site as a browser sends it: printable ASCII without a space or
+# a backslash, starting with one slash. Browsers drop tabs and newlines from a
+# URL and read backslashes as slashes, so "/\t/evil.example" or "/\\evil"
+# would take the person to another site; control characters in a Location
+# header make the response fail. Anything else goes to the dashboard.
+_SITE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+MAX_TARGET_LENGTH = 2000
+
+
+def safe_next(target: object) -> str | None:
+    """Where to go after signing in, when it is a path on this site; None otherwise."""
+    if not isinstance(target, str) or len(target) > MAX_TARGET_LENGTH or not _SITE_PATH.fullmatch(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 from flask import abort, g, request
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from portal.access import policy
 from portal.access.queries import find_membership, member_can
 from portal.audit.services import record_now
+from portal.extensions import db
 
 
-def deny(status: int, *, membership=None, section: str | None = None):
+def deny(status: int, *, section: str | None = None):
     """Refuse; the error handler records the refusal (see record_refusal)."""
     g.denied_section = section
     abort(status)
@@ -47,6 +49,24 @@ def load_membership(view_args: dict):
     g.membership = membership
     g.circle = membership.circle
     return membership
+
+
+def in_circle_or_404(model, row_id: int, circle_id: int | None = None, *, section: str | None = None,
+                     options=()):
+    """The row of ``model`` with this id in the circle (the one the guard
+    loaded, unless given), or a 404. Loaded by id and circle together, as
+    flaskr's get_post loads a post by id and author, so a row of another
+    circle is never in hand; refused through deny(), so the refusal is
+    audited with its section like the guard's own."""
+    if circle_id is None:
+        circle_id = g.circle.id
+    stmt = select(model).where(model.id == row_id, model.circle_id == circle_id)
+    if options:
+        stmt = stmt.options(*options)
+    row = db.session.scalars(stmt).first()
+    if row is None:
+        deny(404, section=section)
+    return row
 
 
 class Rule:
@@ -100,7 +120,7 @@ class CircleAction(Rule):
     def enforce(self, view_args: dict) -> None:
         membership = load_membership(view_args)
         if not policy.can_act(membership.role, self.action):
-            deny(403, membership=membership)
+            deny(403)
 
 
 @dataclass(frozen=True)
@@ -128,9 +148,9 @@ class Section(Rule):
         membership = load_membership(view_args)
         kind = self.section_kind(view_args)
         if not member_can(membership, kind, self.mode):
-            deny(403, membership=membership, section=kind)
+            deny(403, section=kind)
         if self.action is not None and not policy.can_act(membership.role, self.action):
-            deny(403, membership=membership, section=kind)
+            deny(403, section=kind)
 
 
 def guard(rule: Rule):

@@ -41,6 +41,26 @@ SECTIONS: tuple[str, ...] = (
     "progress",
 )
 
+# Each section's short name, for sentences that name it ("the safety plan in
+# Sam's plan"). Kept with the list of sections, below the features, because
+# notices, the audit page and sharing name sections as well as the plan does;
+# portal/plan/sections.py gives the same names to its specs (a test keeps
+# them equal).
+SECTION_TITLES: dict[str, str] = {
+    "care_team": "Care team",
+    "school_plan": "In-school plan",
+    "adjustments": "Adjustments",
+    "safety_plan": "Safety plan",
+    "home_safety": "Home safety",
+    "clinical": "Assessment and treatment",
+    "follow_ups": "Follow-ups",
+    "episodes": "Episodes",
+    "setback_reviews": "Setback reviews",
+    "progress": "Progress",
+}
+if set(SECTION_TITLES) != set(SECTIONS):
+    raise RuntimeError("SECTION_TITLES must name every section, and only those")
+
 Mode = Literal["read", "edit"]
 READ: Mode = "read"
 EDIT: Mode = "edit"
@@ -180,6 +200,14 @@ for _kind, _role in SHAREABLE:
 # Who agreed to a share: the young person, a guardian, or both.
 AGREED_BY = ("young_person", "guardian", "both")
 
+# Who may say who agreed: a young person speaks for themselves; a caregiver as
+# a guardian (or with the young person); a clinician records either.
+AGREED_BY_FOR_ROLE: dict[str, tuple[str, ...]] = {
+    YOUNG_PERSON: ("young_person", "both"),
+    CAREGIVER: ("guardian", "both"),
+    CLINICIAN: AGREED_BY,
+}
+
 # Actions on the circle itself, by role.
 CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     "view_circle": frozenset(ROLES),
@@ -215,8 +243,27 @@ FOLLOW_UP_RESPONSIBLE_ROLES = frozenset({CLINICIAN})
 # role they take in it.
 CIRCLE_CREATOR_ROLES = frozenset({CLINICIAN, SCHOOL_CONTACT})
 
-# The school's caseload (portal/school/) lists the circles where one holds this role.
+# Circle roles held in the capacity of one's organisation (a clinic, a
+# school). A caregiver's account may belong to an organisation too (a
+# clinician who is also a parent), but they are in the circle as a parent.
+ORGANISATION_ROLES = frozenset({CLINICIAN, SCHOOL_CONTACT, SCHOOL_STAFF})
+
+# The staff roles an organisation of each kind may give its accounts.
+STAFF_ROLES_BY_ORGANISATION: dict[str, frozenset[str]] = {
+    "clinic": frozenset({CLINICIAN}),
+    "school": frozenset({SCHOOL_CONTACT, SCHOOL_STAFF}),
+}
+
+# The member a school's caseload lists circles for.
 SCHOOL_CASELOAD_ROLE = SCHOOL_CONTACT
+
+# Who answers for who sees the plan, and so hears when a member's role in the
+# circle changes.
+TOLD_OF_ROLE_CHANGES = frozenset({CLINICIAN, CAREGIVER})
+
+# Notices that reach these roles by email at once, whatever their settings:
+# caregivers and clinicians hear of an in-school episode at once, always.
+ALWAYS_AT_ONCE: frozenset[tuple[str, str]] = frozenset({("episode_recorded", CAREGIVER), ("episode_recorded", CLINICIAN)})
 
 
 class UnknownName(LookupError):
@@ -233,6 +280,11 @@ def check_section(kind: str) -> str:
     if kind not in SECTIONS:
         raise UnknownName(f"unknown section {kind!r}")
     return kind
+
+
+def section_title(kind: str) -> str:
+    """The section's short name inside a sentence: "the safety plan"."""
+    return SECTION_TITLES[check_section(kind)].lower()
 
 
 def role_mode(role: str, kind: str) -> Mode | None:
@@ -296,6 +348,20 @@ def can_act(role: str, action: str) -> bool:
     return check_role(role) in allowed
 
 
+def creates_circles(staff_role: str | None) -> bool:
+    """Whether an account's staff role lets it start a circle (CIRCLE_CREATOR_ROLES)."""
+    return staff_role in CIRCLE_CREATOR_ROLES
+
+
+def agreed_by_choices(role: str) -> tuple[str, ...]:
+    """Whom this role may record as having agreed to a share; none for most roles."""
+    return AGREED_BY_FOR_ROLE.get(check_role(role), ())
+
+
+def told_of_role_changes(role: str) -> bool:
+    return check_role(role) in TOLD_OF_ROLE_CHANGES
+
+
 def answers_for_follow_ups(role: str, holds_monitoring: bool) -> bool:
     """Whether this member is told that a follow-up is due, or was missed.
 
@@ -306,8 +372,3 @@ def answers_for_follow_ups(role: str, holds_monitoring: bool) -> bool:
     if not (check_role(role) in FOLLOW_UP_RESPONSIBLE_ROLES or holds_monitoring):
         return False
     return can(role, "follow_ups", READ) and row_scope(role, "follow_ups") is None
-
-
-def creates_circles(staff_role: str | None) -> bool:
-    """Whether an account's organisation role lets it start a circle."""
-    return staff_role in CIRCLE_CREATOR_ROLES

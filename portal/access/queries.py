@@ -5,7 +5,7 @@ A circle the user has no active membership in does not exist for them (404).
 
 from __future__ import annotations
 
-from flask import abort, g, has_app_context
+from flask import g, has_app_context
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -59,13 +59,6 @@ def memberships_for(user) -> list[Membership]:
         .order_by(Circle.young_person_name, Circle.id)
     )
     return list(db.session.scalars(stmt))
-
-
-def get_membership_or_404(circle_id: int, user) -> Membership:
-    membership = find_membership(circle_id, user)
-    if membership is None:
-        abort(404)
-    return membership
 
 
 def find_membership(circle_id: int, user) -> Membership | None:

@@ -10,14 +10,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from portal.access.guard import SignedIn, guard
-from portal.account import bp
-from portal.audit.services import record, record_now
+from portal.account import bp, services
+from portal.audit.services import record_now
 from portal.auth import mfa
 from portal.auth import services as accounts
 from portal.auth.forms import ChangePasswordForm, CodeForm, SetUpAppForm
 from portal.auth.passwords import verify_password
-from portal.auth.routes import WRONG_CODE, code_limits, wrong_code
-from portal.extensions import db, limiter
+from portal.auth.signin import WRONG_CODE, code_limits, wrong_code
+from portal.extensions import limiter
 from portal.forms import ConfirmForm
 from portal.sessions import services as sessions
 
@@ -69,8 +69,7 @@ def change_password():
 @guard(SignedIn())
 def start_two_factor():
     if ConfirmForm().validate_on_submit():
-        mfa.prepare_enrolment(current_user._get_current_object())
-        db.session.commit()
+        services.start_two_factor(current_user._get_current_object())
         return redirect(url_for("account.two_factor"))
     return redirect(url_for("account.index"))
 
@@ -93,15 +92,9 @@ def two_factor():
             record_now("reauthentication", user=user, outcome="failed")
             status = 401
         else:
-            replacing = mfa.enrolled(user)
-            codes = mfa.confirm_enrolment(user, form.code.data)
+            codes = services.confirm_app(user, form.code.data)
             if codes is not None:
-                record("mfa_enrolled", user=user)
-                if replacing:
-                    accounts.tell_owner(user, "app_changed")
-                db.session.commit()
                 return render_template("auth/recovery_codes.html", codes=codes, continue_to=url_for("account.index"))
-            record_now("mfa_failed", user=user)
             form.code.errors.append(WRONG_CODE)
             status = 401
         form.code.data = ""
@@ -127,12 +120,9 @@ def recovery_codes():
     form.code.render_kw = {**form.code.render_kw, "inputmode": "numeric"}
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
-        if mfa.check_totp(user, form.code.data):
-            codes = mfa.new_recovery_codes(user)
-            record("recovery_codes_renewed", user=user)
-            db.session.commit()
+        codes = services.renew_recovery_codes(user, form.code.data)
+        if codes is not None:
             return render_template("auth/recovery_codes.html", codes=codes, continue_to=url_for("account.index"))
-        record_now("mfa_failed", user=user)
         form.code.errors.append(WRONG_CODE)
         form.code.data = ""
         status = 401
@@ -143,11 +133,7 @@ def recovery_codes():
 @guard(SignedIn())
 def end_other_sessions():
     if ConfirmForm().validate_on_submit():
-        user = current_user._get_current_object()
-        ended = sessions.end_all(user, "ended_elsewhere", keep=sessions.current())
-        record("sessions_ended", user=user)
-        db.session.commit()
-        if ended:
+        if services.end_other_sessions(current_user._get_current_object()):
             flash("You are signed out everywhere else. This browser stays signed in.", "success")
         else:
             flash("You were not signed in anywhere else.", "info")

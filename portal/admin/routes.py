@@ -3,19 +3,15 @@ content: nothing here reads a circle or a section."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.access.guard import OrgAdmin, guard
+from portal.access.guard import OrgAdmin, deny, guard
 from portal.admin import bp, services
-from portal.audit.services import record
 from portal.auth import services as accounts
 from portal.auth.forms import AccountForm
 from portal.auth.models import User
-from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.sessions import services as sessions
 
 # The same words whoever holds the address, in whichever organisation: an
 # admin may need to add someone who has an account elsewhere (a teacher who
@@ -29,11 +25,9 @@ SAME_EMAIL = (
 
 
 def _own_account_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    # Accounts of no organisation (a parent's, a young person's) are nobody's
-    # to manage here, even for an admin somehow without an organisation.
-    if user is None or user.organisation_id is None or user.organisation_id != current_user.organisation_id:
-        abort(404)
+    user = services.account_in_organisation(current_user.organisation_id, user_id)
+    if user is None:
+        deny(404)
     return user
 
 
@@ -41,16 +35,14 @@ def _someone_else_in_own_organisation(user_id: int) -> User:
     """Admins act on others; their own sessions and app are on their account page."""
     user = _own_account_or_404(user_id)
     if user.id == current_user.id:
-        abort(403)
+        deny(403)
     return user
 
 
 @bp.get("/")
 @guard(OrgAdmin())
 def accounts_list():
-    users = db.session.scalars(
-        select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
-    ).all()
+    users = services.accounts_of(current_user.organisation_id)
     return render_template(
         "admin/accounts.html",
         users=users,
@@ -87,9 +79,7 @@ def new_account():
 @bp.post("/accounts/<int:user_id>/deactivate")
 @guard(OrgAdmin())
 def deactivate(user_id: int):
-    user = _own_account_or_404(user_id)
-    if user.id == current_user.id:
-        abort(403)
+    user = _someone_else_in_own_organisation(user_id)
     if ConfirmForm().validate_on_submit():
         services.deactivate(current_user._get_current_object(), user)
         flash(f"{user.name} can no longer sign in; their sessions have ended.", "success")
@@ -111,10 +101,7 @@ def reactivate(user_id: int):
 def end_sessions(user_id: int):
     user = _someone_else_in_own_organisation(user_id)
     if ConfirmForm().validate_on_submit():
-        sessions.end_all(user, "ended_by_admin")
-        accounts.end_sessions(user)
-        record("sessions_ended_by_admin", subject=user)
-        db.session.commit()
+        services.end_sessions(user)
         flash(f"{user.name} is signed out everywhere. They can sign in again.", "success")
     return redirect(url_for("admin.accounts_list"))
 

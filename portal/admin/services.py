@@ -3,6 +3,7 @@ each audited with the account it concerns (never its address or password)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record
@@ -62,3 +63,25 @@ def reactivate(admin: User, user: User) -> None:
     user.active = True
     record("account_reactivated", user=admin, subject=user)
     db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Sign someone out everywhere, as their organisation's admin."""
+    sessions.end_all(user, "ended_by_admin")
+    accounts.end_sessions(user)
+    record("sessions_ended_by_admin", subject=user)
+    db.session.commit()
+
+
+def accounts_of(organisation_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.organisation_id == organisation_id).order_by(User.name)))
+
+
+def account_in_organisation(organisation_id: int | None, user_id: int) -> User | None:
+    """An account of this organisation, or None. Accounts of no organisation
+    (a parent's, a young person's) are nobody's to manage here, even for an
+    admin somehow without an organisation."""
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id is None or user.organisation_id != organisation_id:
+        return None
+    return user

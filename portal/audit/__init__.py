@@ -1,3 +1,3 @@
-from flask import Blueprint
-
-bp = Blueprint("audit", __name__)
+"""The audit trail: every view and change, who and when, never what (models,
+services, the chain and its CLI). Its page for the people it concerns is in
+portal/who_has_seen/."""

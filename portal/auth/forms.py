@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
+from portal.access import policy
 from portal.auth.models import ORGANISATION_KINDS
 from portal.auth.passwords import MAX_LENGTH, password_problem
 from portal.forms import choose_first
@@ -100,9 +101,9 @@ STAFF_ROLES = (
     ("school_staff", "Teacher / school staff"),
     (NO_STAFF_ROLE, "None (administration only)"),
 )
+# Which staff roles each kind of organisation gives is the policy's.
 ROLES_BY_ORGANISATION = {
-    "clinic": ("clinician", NO_STAFF_ROLE),
-    "school": ("school_contact", "school_staff", NO_STAFF_ROLE),
+    kind: (*sorted(roles), NO_STAFF_ROLE) for kind, roles in policy.STAFF_ROLES_BY_ORGANISATION.items()
 }
 if set(ROLES_BY_ORGANISATION) != set(ORGANISATION_KINDS):
     raise RuntimeError("every kind of organisation needs the staff roles it may give")

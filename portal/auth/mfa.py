@@ -7,7 +7,6 @@ Every write here joins the caller's transaction; the caller commits.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import logging
 import re
@@ -26,6 +25,7 @@ from portal import clock
 from portal.access import policy
 from portal.auth.models import RecoveryCode, User
 from portal.extensions import db
+from portal.tokens import token_hash
 
 ISSUER = "Support Circle"
 RECOVERY_CODE_COUNT = 10
@@ -212,7 +212,7 @@ def _canonical(code: str) -> str:
 
 
 def _hash(code: str) -> str:
-    return hashlib.sha256(_canonical(code).encode()).hexdigest()
+    return token_hash(_canonical(code))
 
 
 def _shown(code: str) -> str:

@@ -7,14 +7,13 @@ from portal.access.guard import Public, SignedIn, guard
 from portal.audit.services import record, record_now
 from portal.auth import bp, mfa, services, signin
 from portal.auth.forms import CodeForm, NewPasswordTwiceForm, ResetRequestForm, SignInForm
-from portal.auth.signin import safe_next
+from portal.auth.signin import WRONG_CODE, code_limits, safe_next
 from portal.extensions import limiter
 from portal.forms import ConfirmForm
 from portal.sessions import services as sessions
 from portal.sessions.expired_forms import reshown_when_expired
 
 FAILED_SIGN_IN = "We could not sign you in with that email and password. Please check them and try again."
-WRONG_CODE = "That code did not work. Codes change every 30 seconds: please type the one your app shows now."
 WRONG_CODE_OR_RECOVERY = (
     "That code did not work. Please type the code your app shows now, or one of your recovery codes "
     "that you have not used before."
@@ -70,30 +69,6 @@ def logout():
 
 
 # --- The second factor -------------------------------------------------------------------------------
-
-
-def code_limit_key() -> str:
-    """Wrong codes are counted per account, whichever page they are typed on."""
-    if current_user.is_authenticated:
-        return f"code:{current_user.id}"
-    user_id = signin.pending_user_id()
-    return f"code:{user_id}" if user_id else f"code:nobody:{request.remote_addr}"
-
-
-def wrong_code(response) -> bool:
-    return response.status_code == 401
-
-
-def code_limits(view):
-    """Throttle wrong codes per account and per address; a 429 page past the limit."""
-    per_account = limiter.shared_limit(
-        lambda: current_app.config["CODE_LIMIT"], scope="code-entry", key_func=code_limit_key,
-        methods=["POST"], deduct_when=wrong_code,
-    )
-    per_address = limiter.shared_limit(
-        lambda: current_app.config["CODE_LIMIT_PER_IP"], scope="code-entry-ip", methods=["POST"], deduct_when=wrong_code,
-    )
-    return per_account(per_address(view))
 
 
 def _pending_or_sign_in_again():

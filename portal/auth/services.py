@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -17,6 +14,8 @@ from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
 from portal.notify.outbox import Composed, composer, queue_composed, queue_email
 from portal.sessions import services as sessions
+from portal.tokens import TOKEN_SHAPE, new_token, token_hash
+from portal.urls import absolute_url
 
 
 def normalise_email(email: str) -> str:
@@ -122,17 +121,6 @@ def end_sessions(user: User) -> None:
 # --- Changing and resetting a password ---------------------------------------------------------------
 
 RESET_SUBJECT = "Reset your Support Circle password"
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _link(endpoint: str, **values) -> str:
-    # Built from the URL map, not url_for, so that it works outside a request too.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def reset_email_body(token: str) -> str:
@@ -143,7 +131,7 @@ def reset_email_body(token: str) -> str:
         "Hello,\n\n"
         "Someone asked to reset the password of the Support Circle account that uses this email address.\n\n"
         f"To choose a new password, open this link within {within}:\n"
-        f"{_link('auth.reset_password', token=token)}\n\n"
+        f"{absolute_url('auth.reset_password', token=token)}\n\n"
         "The link works once. Signing in afterwards still asks for the code from your authenticator app, "
         "if your account uses one.\n\n"
         "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
@@ -176,7 +164,7 @@ def tell_owner(user: User, what: str) -> None:
         f"{SECURITY_NOTICES[what]}\n\n"
         "If this was you, or you asked for it, there is nothing more to do.\n\n"
         "If not, please choose a new password now with \"Forgot your password?\" on the sign-in page:\n"
-        f"{_link('auth.reset_request')}\n"
+        f"{absolute_url('auth.reset_request')}\n"
         "and tell your organisation's Support Circle admin.\n",
     )
 
@@ -216,10 +204,10 @@ def reset_email(address: str) -> Composed | None:
     user = find_user(address)
     if user is None or not user.active:
         return None
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = clock.now()
     expires = now + timedelta(minutes=current_app.config["RESET_LINK_MINUTES"])
-    db.session.add(PasswordReset(user_id=user.id, token_hash=_token_hash(token), created_at=now, expires_at=expires))
+    db.session.add(PasswordReset(user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=expires))
     record("password_reset_requested", user=user)
     return Composed(RESET_SUBJECT, reset_email_body(token))
 
@@ -227,9 +215,9 @@ def reset_email(address: str) -> Composed | None:
 def usable_reset(token: str) -> PasswordReset | None:
     """The reset for this link if it can still be used; used, expired,
     unknown and mangled links alike give None."""
-    if not _TOKEN_SHAPE.fullmatch(token or ""):
+    if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
-    reset = db.session.scalars(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))).first()
+    reset = db.session.scalars(select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))).first()
     if reset is None or reset.used_at is not None or reset.expires_at <= clock.now():
         return None
     user = db.session.get(User, reset.user_id)

@@ -8,39 +8,21 @@ password was accepted, and where to go afterwards.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
-from flask import current_app, redirect, session, url_for
+from flask import current_app, redirect, request, session, url_for
+from flask_login import current_user
 
 from portal import clock
 from portal.audit.services import record, record_now
 from portal.auth import mfa
 from portal.auth.models import User
 from portal.auth.services import account_for
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.sessions import services as sessions
+from portal.urls import safe_next
 
 PENDING_KEY = "signing_in"
 
-# A path of this site as a browser sends it: printable ASCII without a space or
-# a backslash, starting with one slash. Browsers drop tabs and newlines from a
-# URL and read backslashes as slashes, so "/\t/evil.example" or "/\\evil"
-# would take the person to another site; control characters in a Location
-# header make the response fail. Anything else goes to the dashboard.
-_SITE_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
-MAX_TARGET_LENGTH = 2000
-
-
-def safe_next(target: object) -> str | None:
-    """Where to go after signing in, when it is a path on this site; None otherwise."""
-    if not isinstance(target, str) or len(target) > MAX_TARGET_LENGTH or not _SITE_PATH.fullmatch(target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
-
+WRONG_CODE = "That code did not work. Codes change every 30 seconds: please type the one your app shows now."
 
 def begin(user: User, target: str | None):
     """After the password (or a new account's first password): a session now,
@@ -105,3 +87,30 @@ def pending_user_id() -> str | None:
 
 def drop() -> None:
     session.pop(PENDING_KEY, None)
+
+
+# --- Throttling wrong codes, on the sign-in page and in one's account alike ---------------------------
+
+
+def code_limit_key() -> str:
+    """Wrong codes are counted per account, whichever page they are typed on."""
+    if current_user.is_authenticated:
+        return f"code:{current_user.id}"
+    user_id = pending_user_id()
+    return f"code:{user_id}" if user_id else f"code:nobody:{request.remote_addr}"
+
+
+def wrong_code(response) -> bool:
+    return response.status_code == 401
+
+
+def code_limits(view):
+    """Throttle wrong codes per account and per address; a 429 page past the limit."""
+    per_account = limiter.shared_limit(
+        lambda: current_app.config["CODE_LIMIT"], scope="code-entry", key_func=code_limit_key,
+        methods=["POST"], deduct_when=wrong_code,
+    )
+    per_address = limiter.shared_limit(
+        lambda: current_app.config["CODE_LIMIT_PER_IP"], scope="code-entry-ip", methods=["POST"], deduct_when=wrong_code,
+    )
+    return per_account(per_address(view))

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal.access import policy, transitions
-from portal.access.guard import CircleAction, CreatesCircles, SignedIn, guard
+from portal.access.guard import CircleAction, CreatesCircles, SignedIn, deny, guard, in_circle_or_404
 from portal.access.queries import memberships_for
 from portal.audit.services import record_now
 from portal.circles import bp, services
@@ -21,7 +21,7 @@ def index():
     return render_template(
         "circles/index.html",
         memberships=memberships_for(current_user),
-        can_create=current_user.staff_role in policy.CIRCLE_CREATOR_ROLES,
+        can_create=policy.creates_circles(current_user.staff_role),
     )
 
 
@@ -123,10 +123,7 @@ def add_member(circle_id: int):
 
 
 def _member_or_404(circle_id: int, membership_id: int) -> Membership:
-    member = db.session.get(Membership, membership_id, options=[joinedload(Membership.user)])
-    if member is None or member.circle_id != circle_id:
-        abort(404)
-    return member
+    return in_circle_or_404(Membership, membership_id, circle_id, options=[joinedload(Membership.user)])
 
 
 def _what_changes(old_role: str, new_role: str) -> tuple[list[str], list[str]]:
@@ -156,7 +153,7 @@ def change_role(circle_id: int, membership_id: int):
     if not choices:
         if request.method == "POST":
             record_now("membership_refused", circle_id=circle_id, outcome="refused")
-        abort(403 if member.active else 404)
+        deny(403 if member.active else 404)
     form = ChangeRoleForm()
     form.limit_roles(choices)
     status = 200
@@ -194,10 +191,10 @@ def change_role(circle_id: int, membership_id: int):
 def remove_member(circle_id: int, membership_id: int):
     member = _member_or_404(circle_id, membership_id)
     if not member.active:
-        abort(404)
+        deny(404)
     if not _actions_for(member)["remove"]:
         record_now("membership_refused", circle_id=circle_id, outcome="refused")
-        abort(403)
+        deny(403)
     if ConfirmForm().validate_on_submit():
         try:
             services.remove_member(member, current_user, g.membership.role)
@@ -212,10 +209,10 @@ def remove_member(circle_id: int, membership_id: int):
 def restore_member(circle_id: int, membership_id: int):
     member = _member_or_404(circle_id, membership_id)
     if member.active:
-        abort(404)
+        deny(404)
     if not _actions_for(member)["restore"]:
         record_now("membership_refused", circle_id=circle_id, outcome="refused")
-        abort(403)
+        deny(403)
     if ConfirmForm().validate_on_submit():
         try:
             services.restore_member(member, g.membership)

@@ -2,9 +2,10 @@ from flask import current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import outages
 from portal.access.guard import Public, guard
 from portal.extensions import db, limiter
-from portal.health import bp, outages
+from portal.health import bp
 from portal.sessions.store import get_store
 
 

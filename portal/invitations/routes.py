@@ -7,15 +7,16 @@ offers both "create an account" and "sign in" to everyone.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.access.guard import CircleAction, Public, guard
+from portal.access.guard import CircleAction, Public, deny, guard, in_circle_or_404
 from portal.auth import mfa, signin
 from portal.extensions import limiter
 from portal.forms import ConfirmForm
 from portal.invitations import bp, services
 from portal.invitations.forms import InviteForm, NewAccountForm
+from portal.invitations.models import Invitation
 from portal.sessions import services as sessions
 
 SENT = (
@@ -64,11 +65,9 @@ def manage(circle_id: int):
 @bp.post("/circles/<int:circle_id>/invitations/<int:invitation_id>/revoke")
 @guard(CircleAction("invite"))
 def revoke(circle_id: int, invitation_id: int):
-    invitation = services.in_circle(circle_id, invitation_id)
-    if invitation is None:
-        abort(404)
+    invitation = in_circle_or_404(Invitation, invitation_id, circle_id)
     if not services.may_revoke(g.membership, invitation):
-        abort(403)
+        deny(403)
     if ConfirmForm().validate_on_submit():
         email = invitation.email
         if services.revoke(invitation, current_user):

@@ -12,10 +12,7 @@ the link reaches.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,6 +33,8 @@ from portal.extensions import db
 from portal.invitations.models import PENDING, Invitation
 from portal.notify.outbox import queue_email
 from portal.timezone import to_local
+from portal.tokens import TOKEN_SHAPE, new_token, token_hash
+from portal.urls import absolute_url, path_for
 
 SUBJECT = "You are invited to Support Circle"
 
@@ -45,26 +44,13 @@ INVITER_PHRASES = {
     policy.SCHOOL_CONTACT: "A school contact",
     policy.CAREGIVER: "A caregiver",
 }
-# A caregiver's account may belong to an organisation (a clinician who is also
-# a parent); naming it would introduce them in the wrong capacity.
-ORGANISATION_ROLES = frozenset({policy.CLINICIAN, policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF})
 
 _missing = policy.CIRCLE_ACTIONS["invite"] - set(INVITER_PHRASES)
 if _missing:
     raise RuntimeError(f"roles that may invite but have no words for the email: {sorted(_missing)}")
 
-# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
-_TOKEN_BYTES = 32
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invitation_path(token: str) -> str:
-    # Built from the URL map, not url_for, so that services also work outside a request.
-    return current_app.url_map.bind("localhost").build("invitations.accept", {"token": token})
+    return path_for("invitations.accept", token=token)
 
 
 def inviter_phrase(invitation: Invitation) -> str:
@@ -72,7 +58,9 @@ def inviter_phrase(invitation: Invitation) -> str:
     For the page behind the link only, never for the email."""
     phrase = INVITER_PHRASES[invitation.invited_as_role]
     organisation = invitation.invited_by.organisation
-    if invitation.invited_as_role in ORGANISATION_ROLES and organisation is not None:
+    # Only a role held for an organisation names it: a caregiver whose account
+    # belongs to a clinic is a parent here, and naming it would mislead.
+    if invitation.invited_as_role in policy.ORGANISATION_ROLES and organisation is not None:
         phrase += f" at {organisation.name}"
     return phrase
 
@@ -82,7 +70,7 @@ def _expiry_words(invitation: Invitation) -> str:
 
 
 def email_body(invitation: Invitation, token: str) -> str:
-    link = current_app.config["BASE_URL"].rstrip("/") + invitation_path(token)
+    link = absolute_url("invitations.accept", token=token)
     # The same words for every invitation: nothing here depends on who invites,
     # from where, to which circle or as what.
     return (
@@ -103,7 +91,7 @@ def create_invitation(
     differ with it."""
     if not may_invite(inviter.role, role, roles_present(circle.id)):
         raise PermissionError(f"{inviter.role} may not invite a {role}")
-    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    token = new_token()
     now = clock.now()
     invitation = Invitation(
         circle_id=circle.id,
@@ -148,13 +136,6 @@ def pending(circle_id: int) -> list[Invitation]:
 
 def _pending_condition():
     return (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > clock.now())
-
-
-def in_circle(circle_id: int, invitation_id: int) -> Invitation | None:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.circle_id != circle_id:
-        return None
-    return invitation
 
 
 def may_invite(role: str, invited_role: str, present=frozenset()) -> bool:
@@ -203,7 +184,7 @@ def _claim(invitation: Invitation, **values) -> bool:
 
 
 def find_by_token(token: str) -> Invitation | None:
-    if not _TOKEN_SHAPE.fullmatch(token or ""):
+    if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
     digest = token_hash(token)
     invitation = db.session.scalars(

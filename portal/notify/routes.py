@@ -1,34 +1,20 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select, update
 
-from portal import clock
-from portal.access.guard import SignedIn, guard
+from portal.access.guard import SignedIn, deny, guard
 from portal.access.queries import memberships_for
 from portal.audit.services import View, record_views
-from portal.circles.models import Membership
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.notify import bp
+from portal.notify import bp, services
 from portal.notify.forms import PreferencesForm
-from portal.notify.models import EVENT_KINDS, Notification, NotificationPreference
+from portal.notify.models import EVENT_KINDS, Notification
 from portal.notify.services import ALWAYS_AT_ONCE, EVENT_LABELS
 
 PER_PAGE = 50
 MAX_PAGE = 1_000_000
-
-
-def visible_notifications():
-    """The user's notices about circles they are still in (or about no circle)."""
-    still_member = select(Membership.circle_id).where(
-        Membership.user_id == current_user.id, Membership.removed_at.is_(None)
-    )
-    return select(Notification).where(
-        Notification.user_id == current_user.id,
-        or_(Notification.circle_id.is_(None), Notification.circle_id.in_(still_member)),
-    )
 
 
 @bp.get("/notifications")
@@ -37,7 +23,7 @@ def index():
     # Bounded, so that a huge ?page= cannot overflow the OFFSET (a 500).
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     notifications = db.session.scalars(
-        visible_notifications()
+        services.visible_notifications(current_user)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(PER_PAGE + 1)
         .offset((page - 1) * PER_PAGE)
@@ -62,12 +48,11 @@ def index():
 @bp.post("/notifications/<int:notification_id>/open")
 @guard(SignedIn())
 def open_notification(notification_id: int):
-    notification = db.session.scalars(visible_notifications().where(Notification.id == notification_id)).first()
+    notification = services.visible_notification(current_user, notification_id)
     if notification is None:
-        abort(404)
-    if ConfirmForm().validate_on_submit() and notification.read_at is None:
-        notification.read_at = clock.now()
-        db.session.commit()
+        deny(404)
+    if ConfirmForm().validate_on_submit():
+        services.mark_read(notification)
     return redirect(notification.link or url_for("dashboard.index"))
 
 
@@ -75,12 +60,7 @@ def open_notification(notification_id: int):
 @guard(SignedIn())
 def mark_all_read():
     if ConfirmForm().validate_on_submit():
-        db.session.execute(
-            update(Notification)
-            .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-            .values(read_at=clock.now())
-        )
-        db.session.commit()
+        services.mark_all_read(current_user)
         flash("All notifications are marked as read.", "success")
     return redirect(url_for("notify.index"))
 
@@ -88,19 +68,12 @@ def mark_all_read():
 @bp.route("/notifications/settings", methods=["GET", "POST"])
 @guard(SignedIn())
 def settings():
-    saved = {
-        p.kind: p
-        for p in db.session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == current_user.id))
-    }
+    saved = services.preferences_of(current_user)
     form = PreferencesForm(data={kind: (saved[kind].mode if kind in saved else "immediate") for kind in EVENT_KINDS})
     if request.method == "POST":
         form = PreferencesForm()
     if form.validate_on_submit():
-        for kind in EVENT_KINDS:
-            preference = saved.get(kind) or NotificationPreference(user_id=current_user.id, kind=kind)
-            preference.mode = form[kind].data
-            db.session.add(preference)
-        db.session.commit()
+        services.save_preferences(current_user, {kind: form[kind].data for kind in EVENT_KINDS})
         flash("Your notification settings are saved.", "success")
         return redirect(url_for("notify.settings"))
     status = 422 if request.method == "POST" else 200

@@ -1,13 +1,16 @@
 """Who is told what, decided by the access policy, written in the caller's
 transaction. In-portal notices name the circle and the part of the plan;
-emails say only that there is something to see."""
+emails say only that there is something to see.
+
+The telling functions never commit: they join the use case that caused
+them. The reader's own use cases (opening a notice, marking all read,
+saving settings) are at the end, and each commits once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from portal import clock
 from portal.access import policy
@@ -17,6 +20,7 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.notify.models import EVENT_KINDS, NoticeSent, Notification, NotificationPreference, OutboxMessage
 from portal.notify.outbox import queue_email
+from portal.urls import absolute_url, path_for
 
 EVENT_LABELS = {
     "section_changed": "A part of a plan you can read changed",
@@ -30,8 +34,8 @@ MODE_LABELS = {
     "digest": "One email a day",
     "portal": "Only in Support Circle, no email",
 }
-# Caregivers and clinicians hear of an in-school episode at once, always.
-ALWAYS_AT_ONCE = {("episode_recorded", policy.CAREGIVER), ("episode_recorded", policy.CLINICIAN)}
+# Who hears of what at once, whatever their settings: the policy's.
+ALWAYS_AT_ONCE = policy.ALWAYS_AT_ONCE
 
 EMAIL_SUBJECT = "Something new in Support Circle"
 
@@ -51,10 +55,6 @@ def email_body(link: str) -> str:
 class Recipient:
     user: User
     role: str | None
-
-
-def _absolute(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def _preferences(user_ids) -> dict[tuple[int, str], str]:
@@ -108,7 +108,7 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
         )
         db.session.add(notification)
         if mode == "immediate" and recipient.user.active and recipient.user.email not in pending:
-            queue_email(recipient.user.email, EMAIL_SUBJECT, email_body(_absolute("/notifications")))
+            queue_email(recipient.user.email, EMAIL_SUBJECT, email_body(absolute_url("notify.index")))
             pending.add(recipient.user.email)
 
 
@@ -137,32 +137,31 @@ def readers(circle_id: int, kind: str, row=None, *, exclude=None) -> list[Recipi
     return chosen
 
 
-def _circle_name(circle_id: int) -> str:
+def circle_name(circle_id: int) -> str:
+    """The young person's name, as notices name a circle ("Sam's plan")."""
     return db.session.scalar(select(Circle.young_person_name).where(Circle.id == circle_id)) or "a"
 
 
-def _section_title(kind: str) -> str:
-    from portal.plan.sections import SPECS
-
-    return SPECS[kind].short_title.lower()
+# The scheduler's overdue notices still call it by its old name.
+_circle_name = circle_name
 
 
 def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
     if kind == "episodes":
         return  # told through episode_recorded / its own notice below
-    name = _circle_name(circle_id)
+    name = circle_name(circle_id)
     tell(
         readers(circle_id, kind, row, exclude=actor),
         "section_changed",
         circle_id=circle_id,
         section=kind,
-        text=f"{actor.name} changed the {_section_title(kind)} in {name}'s plan.",
-        link=f"/circles/{circle_id}/plan/{kind}",
+        text=f"{actor.name} changed the {policy.section_title(kind)} in {name}'s plan.",
+        link=path_for("plan.section", circle_id=circle_id, kind=kind),
     )
 
 
 def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
-    name = _circle_name(circle_id)
+    name = circle_name(circle_id)
     verb = "recorded an in-school episode" if new else "updated an in-school episode"
     tell(
         readers(circle_id, "episodes", episode, exclude=actor),
@@ -170,18 +169,18 @@ def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
         circle_id=circle_id,
         section="episodes",
         text=f"{actor.name} {verb} for {name}.",
-        link=f"/circles/{circle_id}/plan/episodes",
+        link=path_for("plan.section", circle_id=circle_id, kind="episodes"),
     )
 
 
 def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
     if added:
-        text = f"You were added to {_circle_name(circle_id)}'s circle."
-        link = f"/circles/{circle_id}"
+        text = f"You were added to {circle_name(circle_id)}'s circle."
+        link = path_for("plan.overview", circle_id=circle_id)
     else:
         # They can no longer see the circle, so the notice does not name it.
         text = "You were removed from a circle. You no longer see its plan."
-        link = "/dashboard"
+        link = path_for("dashboard.index")
     tell(
         [Recipient(member_user, None)],
         "membership_changed",
@@ -196,8 +195,8 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     """The person is told what their role is now; the circle's clinicians and
     caregivers, who answer for who sees the plan, are told that a role changed."""
     old_label, new_label = policy.ROLE_LABELS[old_role].lower(), policy.ROLE_LABELS[new_role].lower()
-    name = _circle_name(circle_id)
-    link = f"/circles/{circle_id}/members"
+    name = circle_name(circle_id)
+    link = path_for("circles.members", circle_id=circle_id)
     tell(
         [Recipient(member_user, new_role)],
         "membership_changed",
@@ -209,7 +208,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     watchers = [
         Recipient(m.user, m.role)
         for m in _members(circle_id)
-        if m.role in (policy.CLINICIAN, policy.CAREGIVER) and m.user_id not in (member_user.id, actor.id)
+        if policy.told_of_role_changes(m.role) and m.user_id not in (member_user.id, actor.id)
     ]
     tell(
         watchers,
@@ -224,12 +223,12 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
 def agreement_changed(agreement, what: str, actor=None) -> None:
     """``what``: recorded, withdrawn, ending."""
     circle_id = agreement.circle_id
-    title = _section_title(agreement.section)
+    title = policy.section_title(agreement.section)
     role = policy.ROLE_LABELS[agreement.role].lower()
     sentences = {
-        "recorded": f"The {title} in {_circle_name(circle_id)}'s plan is now shared with the {role}.",
-        "withdrawn": f"The {title} in {_circle_name(circle_id)}'s plan is no longer shared with the {role}.",
-        "ending": f"Sharing the {title} in {_circle_name(circle_id)}'s plan with the {role} ends soon.",
+        "recorded": f"The {title} in {circle_name(circle_id)}'s plan is now shared with the {role}.",
+        "withdrawn": f"The {title} in {circle_name(circle_id)}'s plan is no longer shared with the {role}.",
+        "ending": f"Sharing the {title} in {circle_name(circle_id)}'s plan with the {role} ends soon.",
     }
     recipients = {}
     for membership in _members(circle_id):
@@ -244,7 +243,7 @@ def agreement_changed(agreement, what: str, actor=None) -> None:
         circle_id=circle_id,
         section=agreement.section,
         text=sentences[what],
-        link=f"/circles/{circle_id}/sharing",
+        link=path_for("sharing.index", circle_id=circle_id),
     )
 
 
@@ -264,8 +263,8 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
         "agreement_changed",
         circle_id=circle_id,
         section=None,
-        text=f"{_short(actor.name)} agreed to {_short(_circle_name(circle_id))}'s move to {_short(to_school_name)}.",
-        link=f"/circles/{circle_id}/school",
+        text=f"{_short(actor.name)} agreed to {_short(circle_name(circle_id))}'s move to {_short(to_school_name)}.",
+        link=path_for("school.circle_school", circle_id=circle_id),
     )
 
 
@@ -282,10 +281,10 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
         circle_id=circle_id,
         section="school_plan",
         text=(
-            f"{_short(_circle_name(circle_id), 60)}'s in-school plan moved from {_short(from_school, 60)} "
+            f"{_short(circle_name(circle_id), 60)}'s in-school plan moved from {_short(from_school, 60)} "
             f"to {_short(to_school, 60)}. {_short(new_contact.name, 60)} is the school contact now."
         ),
-        link=f"/circles/{circle_id}",
+        link=path_for("plan.overview", circle_id=circle_id),
     )
 
 
@@ -295,3 +294,53 @@ def once(key: str) -> bool:
         return False
     db.session.add(NoticeSent(key=key, at=clock.now()))
     return True
+
+
+# --- The reader's own notices -------------------------------------------------------------------------
+
+
+def visible_notifications(user):
+    """The user's notices about circles they are still in (or about no circle)."""
+    still_member = select(Membership.circle_id).where(Membership.user_id == user.id, Membership.removed_at.is_(None))
+    return select(Notification).where(
+        Notification.user_id == user.id,
+        or_(Notification.circle_id.is_(None), Notification.circle_id.in_(still_member)),
+    )
+
+
+def visible_notification(user, notification_id: int) -> Notification | None:
+    return db.session.scalars(visible_notifications(user).where(Notification.id == notification_id)).first()
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        db.session.commit()
+
+
+def mark_all_read(user) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    db.session.commit()
+
+
+def preferences_of(user) -> dict[str, NotificationPreference]:
+    return {
+        preference.kind: preference
+        for preference in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+
+
+def save_preferences(user, modes: dict[str, str]) -> None:
+    """``modes``: a mode for every kind of notice."""
+    saved = preferences_of(user)
+    for kind in EVENT_KINDS:
+        preference = saved.get(kind) or NotificationPreference(user_id=user.id, kind=kind)
+        preference.mode = modes[kind]
+        db.session.add(preference)
+    db.session.commit()

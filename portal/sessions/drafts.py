@@ -15,8 +15,6 @@ told their text is kept when no page would give it back.
 
 from __future__ import annotations
 
-import re
-import secrets
 from datetime import timedelta
 
 from flask import current_app, flash, g, request, url_for
@@ -29,14 +27,15 @@ from portal import clock
 from portal.auth.models import User
 from portal.extensions import db
 from portal.sessions.models import KeptDraft
-from portal.sessions.store import hash_token
-from portal.urls import is_this_site
+from portal.tokens import TOKEN_SHAPE, new_token
+from portal.tokens import token_hash as hash_token
+from portal.urls import is_this_site, safe_next
 
-NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code", "base_version_ignored"}
+NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "current_password", "code"}
 # Fields a form sends by itself; a draft of only these holds nothing typed.
 NOT_TYPED = {"base_version"}
 DEFAULT_KEPT_HOURS = 24
-_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+_KEY_SHAPE = TOKEN_SHAPE
 OFFERED = "Here is what you had typed. Please check it, then save."
 
 
@@ -66,8 +65,6 @@ def page_url(path: str) -> str | None:
     header, or None. Rebuilt from its endpoint and arguments (url_for), never
     ``path`` itself: whatever a request's path held (a newline, a tab, a
     backslash, slashes) comes back percent-encoded, inside this site."""
-    from portal.auth.signin import safe_next  # portal.auth.signin imports the sessions package
-
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
         endpoint, args = adapter.match(path, method="GET")
@@ -115,7 +112,7 @@ def _browser_key(create: bool = False) -> str | None:
     if key is not None and not _KEY_SHAPE.fullmatch(key):
         key = None
     if key is None and create:
-        key = secrets.token_urlsafe(32)
+        key = new_token()
     if create:
         # Sent again with every draft kept, so the cookie lasts as long as
         # the newest draft it opens.

@@ -8,15 +8,14 @@ from datetime import timedelta
 from flask import current_app, flash, g, request, session
 from flask_login import current_user, login_user, logout_user
 
-from portal import clock
+from portal import clock, outages
 from portal.extensions import db
-from portal.health import outages
 from portal.sessions import drafts, form_tokens
 
 # Kept drafts live in drafts.py; their callers import them from here.
 from portal.sessions.drafts import NOT_KEPT, after_sign_in_target, offers_kept_text  # noqa: F401
 from portal.sessions.drafts import for_this_page as draft_for_this_page  # noqa: F401
-from portal.sessions.store import get_store, hash_token
+from portal.sessions.store import get_store
 
 SESSION_KEY = "sid"
 # Refreshing last-seen at most this often keeps a write off most requests.
@@ -30,10 +29,6 @@ ENDED_MESSAGES = {
         "Your role in a circle changed, and it needs a code from an authenticator app. Please sign in again."
     ),
 }
-
-# Kept for callers that hashed tokens themselves.
-_hash = hash_token
-
 
 def issue(user, ip: str | None = None) -> str:
     """A new live session for the account, in whichever store is configured;

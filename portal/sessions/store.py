@@ -10,8 +10,6 @@ up afterwards.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -20,14 +18,12 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.sessions.models import UserSession
+from portal.tokens import new_token
+from portal.tokens import token_hash as hash_token
 
 STORES = ("database", "redis")
 # Seconds to connect to Redis, and to wait for an answer (REDIS_SOCKET_TIMEOUT).
 DEFAULT_REDIS_TIMEOUT = 2.0
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -75,11 +71,11 @@ class DatabaseStore:
     """Rows of user_session. end_all joins the caller's transaction (the
     caller commits, with its audit record); the rest commit at once."""
 
-    # What is down when this store does not answer (portal/health/outages.py).
+    # What is down when this store does not answer (portal/outages.py).
     component = "database"
 
     def create(self, user_id, *, ip, now):
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         record = UserSession(user_id=user_id, token_hash=hash_token(token), created_at=now, last_seen_at=now, ip=ip)
         db.session.add(record)
         db.session.commit()
@@ -195,7 +191,7 @@ class RedisStore:
         )
 
     def create(self, user_id, *, ip, now):
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         token_hash = hash_token(token)
         fields = {"user_id": str(int(user_id)), "created_at": now.isoformat(), "last_seen_at": now.isoformat()}
         if ip:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import clock
 from portal.access import policy
-from portal.access.guard import CircleAction, guard
+from portal.access.guard import CircleAction, deny, guard, in_circle_or_404
 from portal.access.queries import shared_for
 from portal.auth.models import User
 from portal.extensions import db
@@ -31,7 +31,7 @@ def _form(membership, shared):
     )
     form.agreed_by.choices = choose_first(
         AGREED_BY_PLACEHOLDER,
-        ((value, AGREED_BY_LABELS[value]) for value in services.AGREED_BY_FOR_ROLE.get(membership.role, ())),
+        ((value, AGREED_BY_LABELS[value]) for value in policy.agreed_by_choices(membership.role)),
     )
     return form
 
@@ -39,8 +39,7 @@ def _form(membership, shared):
 def _page(form, status=200):
     membership = g.membership
     shared = shared_for(membership.circle_id)
-    readable = [kind for kind in policy.SECTIONS if policy.can(membership.role, kind, policy.READ, shared)]
-    rows = services.agreements(g.circle.id, readable)
+    rows = services.agreements(g.circle.id, list(policy.readable_sections(membership.role, shared)))
     names = dict(
         db.session.execute(
             select(User.id, User.name).where(
@@ -85,18 +84,16 @@ def record(circle_id: int):
         form.share.errors.append("This is already shared with them. To change its end date, withdraw it and record it again.")
         return _page(form, 422)
     services.record(circle_id, section, role, form.agreed_by.data, form.ends_on.data, current_user)
-    flash(f"Recorded: the {SPECS[section].short_title.lower()} is shared with the {policy.ROLE_LABELS[role].lower()}.", "success")
+    flash(f"Recorded: the {policy.section_title(section)} is shared with the {policy.ROLE_LABELS[role].lower()}.", "success")
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 
 @bp.post("/circles/<int:circle_id>/sharing/<int:agreement_id>/withdraw")
 @guard(CircleAction("record_agreement"))
 def withdraw(circle_id: int, agreement_id: int):
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None or agreement.circle_id != circle_id:
-        abort(404)
+    agreement = in_circle_or_404(Agreement, agreement_id, circle_id)
     if not policy.can(g.membership.role, agreement.section, policy.READ, shared_for(circle_id)):
-        abort(403)
+        deny(403, section=agreement.section)
     if ConfirmForm().validate_on_submit():
         services.withdraw(agreement, current_user)
         flash("Sharing was withdrawn. It stops at once.", "success")

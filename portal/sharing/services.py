@@ -12,13 +12,8 @@ from portal.notify import services as notify
 from portal.sharing.models import Agreement
 from portal.timezone import zone
 
-# Who may say who agreed: a young person speaks for themselves; a caregiver as
-# a guardian (or with the young person); a clinician records either.
-AGREED_BY_FOR_ROLE = {
-    policy.YOUNG_PERSON: ("young_person", "both"),
-    policy.CAREGIVER: ("guardian", "both"),
-    policy.CLINICIAN: policy.AGREED_BY,
-}
+# Who may say who agreed is the policy's (policy.AGREED_BY_FOR_ROLE).
+AGREED_BY_FOR_ROLE = policy.AGREED_BY_FOR_ROLE
 
 
 def shareable_for(membership, shared) -> list[tuple[str, str]]:

@@ -1,7 +1,7 @@
 from flask import render_template
 
 from portal.access.guard import Public, guard
-from portal.health.outages import works_when_down
+from portal.outages import works_when_down
 from portal.urgent import bp
 
 # When to get emergency help now, rather than wait for the next appointment.

@@ -176,3 +176,27 @@ def test_sharing_rules_are_the_designed_ones():
     assert not policy.can("school_contact", "clinical", "read", shared)
     assert not policy.can("school_staff", "clinical", "read", shared)
     assert not policy.can("school_staff", "safety_plan", "read", shared)
+
+
+def test_section_titles_are_the_ones_the_plan_shows():
+    from portal.plan.sections import SPECS
+
+    assert {kind: SPECS[kind].short_title for kind in policy.SECTIONS} == policy.SECTION_TITLES
+
+
+def test_role_rules_moved_into_the_policy_are_the_designed_ones():
+    assert policy.AGREED_BY_FOR_ROLE == {
+        "young_person": ("young_person", "both"),
+        "caregiver": ("guardian", "both"),
+        "clinician": ("young_person", "guardian", "both"),
+    }
+    assert policy.ORGANISATION_ROLES == {"clinician", "school_contact", "school_staff"}
+    assert policy.STAFF_ROLES_BY_ORGANISATION == {
+        "clinic": {"clinician"},
+        "school": {"school_contact", "school_staff"},
+    }
+    assert policy.SCHOOL_CASELOAD_ROLE == "school_contact"
+    assert policy.TOLD_OF_ROLE_CHANGES == {"clinician", "caregiver"}
+    assert policy.ALWAYS_AT_ONCE == {("episode_recorded", "caregiver"), ("episode_recorded", "clinician")}
+    assert [role for role in ROLE_ORDER if policy.creates_circles(role)] == ["clinician", "school_contact"]
+    assert not policy.creates_circles(None)

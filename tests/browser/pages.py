@@ -108,7 +108,7 @@ def prepare_tokens(live_server) -> None:
         db.session.add(
             PasswordReset(
                 user_id=parent.id,
-                token_hash=auth_services._token_hash(RESET_TOKEN),
+                token_hash=auth_services.token_hash(RESET_TOKEN),
                 created_at=now,
                 expires_at=now + timedelta(minutes=30),
             )

@@ -296,7 +296,7 @@ def test_a_mistake_in_sql_stays_a_500_and_a_database_file_that_cannot_be_opened_
     import sqlalchemy as sa
     from sqlalchemy.exc import DBAPIError
 
-    from portal.health.outages import component_of
+    from portal.outages import component_of
 
     with pytest.raises(DBAPIError) as mistake:
         db.session.execute(sa.text("SELECT * FROM no_such_table"))

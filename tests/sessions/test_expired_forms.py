@@ -278,7 +278,7 @@ def test_the_new_password_form_never_echoes_a_password(csrf, world):
     app = csrf
     # A usable link, as the reset email would carry (the email itself is composed by the worker).
     link = "expired-form-test-reset-link".ljust(43, "x")
-    db.session.add(PasswordReset(user_id=world.users[policy.CAREGIVER].id, token_hash=auth_services._token_hash(link),
+    db.session.add(PasswordReset(user_id=world.users[policy.CAREGIVER].id, token_hash=auth_services.token_hash(link),
                                  expires_at=clock.now() + timedelta(hours=1)))
     db.session.commit()
     assert auth_services.usable_reset(link) is not None

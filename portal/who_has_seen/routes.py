@@ -8,13 +8,12 @@ from sqlalchemy.orm import aliased
 
 from portal.access import policy
 from portal.access.guard import CircleAction, guard
-from portal.audit import bp
 from portal.audit.models import AuditEvent
 from portal.audit.services import ACTION_PHRASES, AUTOMATIC_ACTIONS
 from portal.auth.models import User
 from portal.extensions import db
-from portal.plan.sections import SPECS
 from portal.timezone import to_local
+from portal.who_has_seen import bp
 
 PER_PAGE = 50
 MAX_PAGE = 1_000_000
@@ -33,7 +32,7 @@ def _sentence(event: AuditEvent, name: str | None, subject: str | None) -> str:
     person = name or ("Support Circle, automatically," if event.action in AUTOMATIC_ACTIONS else "Someone without an account")
     if event.role:
         person = f"{person}, {policy.ROLE_LABELS[event.role].lower()},"
-    target = f"the {SPECS[event.section].short_title.lower()}" if event.section else "a part of the plan"
+    target = f"the {policy.section_title(event.section)}" if event.section else "a part of the plan"
     action = event.action
     if event.item_id is not None and f"{action}_item" in ACTION_PHRASES:
         action = f"{action}_item"
