@@ -1,4 +1,11 @@
-"""Support Circle: one shared support plan, each person seeing only their part."""
+"""Support Circle: one shared support plan, each person seeing only their part.
+
+The package is in layers whose imports point down: shared leaves (clock,
+timezone, urls, forms, hooks, paging, tokens), the models, audit, access,
+infrastructure (notify, sessions, rate limits, health), the features, the
+hosts that compose pages (the dashboard), and this wiring. The README's
+"How the code is shaped" draws them; tests/test_layers.py keeps them so.
+"""
 
 from __future__ import annotations
 

@@ -143,7 +143,6 @@ def circle_name(circle_id: int) -> str:
 
 
 # The scheduler's overdue notices still call it by its old name.
-_circle_name = circle_name
 
 
 def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
