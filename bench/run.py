@@ -237,7 +237,8 @@ def request(port: int, method: str, path: str, *, cookie: str = "", form: dict |
 
 
 def _session_cookie(headers: dict, cookie: str) -> str:
-    found = re.search(r"(session=[^;]*)", headers.get("Set-Cookie", ""))
+    # Production names it __Host-session (a name only a Secure, host-only cookie may take).
+    found = re.search(r"((?:__Host-)?session=[^;]*)", headers.get("Set-Cookie", ""))
     return found.group(1) if found else cookie
 
 

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from portal.access import policy
 from portal.auth import services as accounts
 from portal.auth.models import ORGANISATION_KINDS, Organisation
 from portal.auth.passwords import password_problem
@@ -33,7 +34,7 @@ def register(app) -> None:
     @click.option("--title", default="")
     @click.option("--org", "org_name", help="Organisation name; created if it does not exist.")
     @click.option("--org-kind", type=click.Choice(ORGANISATION_KINDS), default="school", show_default=True)
-    @click.option("--staff-role", type=click.Choice(["clinician", "school_contact", "school_staff"]))
+    @click.option("--staff-role", type=click.Choice(sorted(policy.ORGANISATION_ROLES)))
     @click.option("--admin", is_flag=True, help="Make the account an admin of the organisation.")
     @click.password_option(help="Prompted for, hidden, when not given.")
     def create_user(email, name, title, org_name, org_kind, staff_role, admin, password):

@@ -52,15 +52,16 @@ def load_membership(view_args: dict):
 
 
 def in_circle_or_404(model, row_id: int, circle_id: int | None = None, *, section: str | None = None,
-                     options=()):
+                     options=(), where=()):
     """The row of ``model`` with this id in the circle (the one the guard
     loaded, unless given), or a 404. Loaded by id and circle together, as
     flaskr's get_post loads a post by id and author, so a row of another
     circle is never in hand; refused through deny(), so the refusal is
-    audited with its section like the guard's own."""
+    audited with its section like the guard's own. ``where`` narrows it
+    further (a row scope, a role): a row outside it is refused the same way."""
     if circle_id is None:
         circle_id = g.circle.id
-    stmt = select(model).where(model.id == row_id, model.circle_id == circle_id)
+    stmt = select(model).where(model.id == row_id, model.circle_id == circle_id, *where)
     if options:
         stmt = stmt.options(*options)
     row = db.session.scalars(stmt).first()

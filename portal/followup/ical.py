@@ -20,6 +20,7 @@ from portal.access import policy
 from portal.access.queries import memberships_for, row_condition, shared_by_circle
 from portal.extensions import db
 from portal.plan.models import FollowUp
+from portal.urls import absolute_url
 
 SUMMARY = "Support Circle appointment"
 # Follow-ups keep a start time only; an hour shows as a block in every app.
@@ -35,7 +36,6 @@ class Feed:
 
 def feed_for(user) -> Feed:
     config = current_app.config
-    base = config["BASE_URL"].rstrip("/")
     calendar = Calendar()
     calendar.add("prodid", "-//Support Circle//Follow-ups//EN")
     calendar.add("version", "2.0")
@@ -51,7 +51,7 @@ def feed_for(user) -> Feed:
         event.add("dtstart", follow_up.due_at)
         event.add("duration", DURATION)
         event.add("summary", SUMMARY)
-        event.add("description", f"{base}/circles/{follow_up.circle_id}/plan/follow_ups")
+        event.add("description", absolute_url("plan.section", circle_id=follow_up.circle_id, kind="follow_ups"))
         calendar.add_component(event)
     shown = sorted({follow_up.circle_id for follow_up in follow_ups})
     return Feed(calendar.to_ical(), [(circle_id, roles[circle_id]) for circle_id in shown])

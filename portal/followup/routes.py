@@ -46,8 +46,7 @@ def caseload():
 
 
 def _readable_kinds(membership) -> list[str]:
-    shared = shared_for(membership.circle_id)
-    return [kind for kind in policy.SECTIONS if policy.can(membership.role, kind, READ, shared)]
+    return list(policy.readable_sections(membership.role, shared_for(membership.circle_id)))
 
 
 @bp.get("/circles/<int:circle_id>/reviews")

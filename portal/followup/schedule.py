@@ -27,6 +27,7 @@ from portal.plan import services as plan_services
 from portal.plan.models import FollowUp
 from portal.plan.sections import spec_for
 from portal.timezone import local_day_text
+from portal.urls import path_for
 
 FOLLOW_UP_LABELS = {
     "appointment": "A follow-up appointment",
@@ -92,7 +93,7 @@ def mark_missed_follow_ups() -> int:
                 section="follow_ups",
                 text=f"{FOLLOW_UP_LABELS.get(kind, 'A follow-up')} in {names.get(circle_id, 'a')}'s plan was missed: "
                 "nobody marked it attended.",
-                link=f"/circles/{circle_id}/plan/follow_ups",
+                link=path_for("plan.section", circle_id=circle_id, kind="follow_ups"),
             )
         db.session.commit()
         marked += 1
@@ -126,7 +127,7 @@ def follow_up_due_notices() -> int:
                 section="follow_ups",
                 text=f"A follow-up in {names.get(circle_id, 'a')}'s plan was due by "
                 f"{local_day_text(due.due_by(since))}, and none is booked yet.",
-                link=f"/circles/{circle_id}/plan/follow_ups",
+                link=path_for("plan.section", circle_id=circle_id, kind="follow_ups"),
             )
             made += 1
     db.session.commit()
@@ -161,7 +162,7 @@ def overdue_follow_ups() -> int:
             circle_id=row.circle_id,
             section="follow_ups",
             text=f"{_overdue_label(row.kind)} in {names.get(row.circle_id) or 'a'}'s plan is overdue.",
-            link=f"/circles/{row.circle_id}/plan/follow_ups",
+            link=path_for("plan.section", circle_id=row.circle_id, kind="follow_ups"),
         )
         made += 1
     db.session.commit()

@@ -4,9 +4,6 @@ making or stopping private calendar links. What the passing of time writes
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from sqlalchemy import select, update
 
 from portal import clock
@@ -16,6 +13,7 @@ from portal.followup import reviews
 from portal.followup.models import CalendarFeed, SectionReview
 from portal.plan import services as plan_services
 from portal.plan.sections import spec_for
+from portal.tokens import new_token, token_hash
 
 # -- plan reviews ------------------------------------------------------------
 
@@ -65,13 +63,6 @@ def record_review(circle_id: int, user, sections, *, held_at=None, next_review=N
 
 # -- private calendar links ------------------------------------------------------
 
-TOKEN_BYTES = 32
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def current_feed(user) -> CalendarFeed | None:
     return db.session.scalars(
         select(CalendarFeed)
@@ -94,7 +85,7 @@ def renew_feed(user) -> str:
     returned once, to show once: only its hash is kept."""
     now = clock.now()
     replaced = _revoke_all(user, now)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     db.session.add(CalendarFeed(user_id=user.id, token_hash=token_hash(token), created_at=now))
     audit("calendar_link_renewed" if replaced else "calendar_link_made", user=user)
     db.session.commit()

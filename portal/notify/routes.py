@@ -12,16 +12,15 @@ from portal.notify import bp, services
 from portal.notify.forms import PreferencesForm
 from portal.notify.models import EVENT_KINDS, Notification
 from portal.notify.services import ALWAYS_AT_ONCE, EVENT_LABELS
+from portal.paging import requested_page
 
 PER_PAGE = 50
-MAX_PAGE = 1_000_000
 
 
 @bp.get("/notifications")
 @guard(SignedIn())
 def index():
-    # Bounded, so that a huge ?page= cannot overflow the OFFSET (a 500).
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = requested_page()
     notifications = db.session.scalars(
         services.visible_notifications(current_user)
         .order_by(Notification.created_at.desc(), Notification.id.desc())

@@ -19,6 +19,7 @@ from portal.notify.models import Notification
 from portal.notify.outbox import queue_email
 from portal.sharing.models import Agreement
 from portal.timezone import to_local
+from portal.urls import absolute_url
 
 
 def agreements_ending() -> int:
@@ -58,7 +59,7 @@ def digests() -> int:
             "Hello,\n\n"
             f"You have {count} new {'thing' if count == 1 else 'things'} to see in Support Circle.\n\n"
             f"Sign in to see {'it' if count == 1 else 'them'}: "
-            f"{current_app.config['BASE_URL'].rstrip('/')}/notifications\n\n"
+            f"{absolute_url('notify.index')}\n\n"
             "This is your daily summary. To keep things private, it does not say more.\n"
         )
         if user.active and queue_email(

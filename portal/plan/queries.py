@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import func, select
 
+from portal.access.guard import in_circle_or_404
 from portal.access.queries import row_condition
 from portal.auth.models import User
 from portal.extensions import db
@@ -34,15 +34,10 @@ def items(circle_id: int, spec, membership, *, removed: bool = False) -> list:
 
 def item_or_404(circle_id: int, spec, membership, item_id: int):
     """A list item of this circle that the member's scope reaches; else 404."""
-    model = spec.model
-    stmt = select(model).where(model.circle_id == circle_id, model.id == item_id)
-    condition = row_condition(spec.kind, membership, model)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    row = db.session.scalars(stmt).first()
-    if row is None:
-        abort(404)
-    return row
+    condition = row_condition(spec.kind, membership, spec.model)
+    return in_circle_or_404(
+        spec.model, item_id, circle_id, section=spec.kind, where=() if condition is None else (condition,)
+    )
 
 
 def versions(circle_id: int, spec, membership) -> list[tuple[SectionVersion, str]]:
@@ -61,7 +56,7 @@ def versions(circle_id: int, spec, membership) -> list[tuple[SectionVersion, str
 
 
 # A version without an author was made by the passing of time (a follow-up
-# nobody marked attended becomes missed: portal/followup/services.py).
+# nobody marked attended becomes missed: portal/followup/schedule.py).
 BY_SCHEDULE = "Support Circle, automatically,"
 
 

@@ -6,14 +6,13 @@ from sqlalchemy.orm import joinedload
 
 from portal.access import policy, transitions
 from portal.access.audience import listed
-from portal.access.guard import CircleAction, Section, SignedIn, guard
+from portal.access.guard import CircleAction, Section, SignedIn, guard, in_circle_or_404
 from portal.access.queries import find_membership, shared_by_circle
 from portal.audit.services import View, record_now, record_views
 from portal.audit.services import record_views_at_once as audit_views
 from portal.circles import services as circle_services
 from portal.circles.models import Membership
 from portal.circles.services import active_members
-from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.paging import requested_page
 from portal.plan.presenters import reach_words
@@ -170,9 +169,10 @@ def add_teacher(circle_id: int):
 @bp.post("/circles/<int:circle_id>/school/teachers/<int:membership_id>/remove")
 @guard(CircleAction("manage_members"))
 def remove_teacher(circle_id: int, membership_id: int):
-    member = db.session.get(Membership, membership_id, options=[joinedload(Membership.user)])
-    if member is None or member.circle_id != circle_id or not member.active or member.role != policy.SCHOOL_STAFF:
-        abort(404)
+    member = in_circle_or_404(
+        Membership, membership_id, circle_id, options=[joinedload(Membership.user)],
+        where=(Membership.removed_at.is_(None), Membership.role == policy.SCHOOL_STAFF),
+    )
     if not transitions.decide(transitions.REMOVE, g.membership.role, member.role, transitions.REMOVED).allowed:
         record_now("membership_refused", circle_id=circle_id, outcome="refused")
         abort(403)
@@ -194,10 +194,7 @@ def agree_move(circle_id: int):
 
 
 def _move_or_404(circle_id: int, handover_id: int) -> SchoolHandover:
-    agreement = db.session.get(SchoolHandover, handover_id)
-    if agreement is None or agreement.circle_id != circle_id:
-        abort(404)
-    return agreement
+    return in_circle_or_404(SchoolHandover, handover_id, circle_id)
 
 
 @bp.post("/circles/<int:circle_id>/school/move/<int:handover_id>/withdraw")

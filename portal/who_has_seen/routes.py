@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, render_template, request
+from flask import g, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -12,11 +12,11 @@ from portal.audit.models import AuditEvent
 from portal.audit.services import ACTION_PHRASES, AUTOMATIC_ACTIONS
 from portal.auth.models import User
 from portal.extensions import db
+from portal.paging import requested_page
 from portal.timezone import to_local
 from portal.who_has_seen import bp
 
 PER_PAGE = 50
-MAX_PAGE = 1_000_000
 SHOWN_ACTIONS = tuple(a for a in ACTION_PHRASES if not a.endswith("_item"))
 
 
@@ -44,8 +44,7 @@ def _sentence(event: AuditEvent, name: str | None, subject: str | None) -> str:
 @bp.get("/circles/<int:circle_id>/who-has-seen")
 @guard(CircleAction("view_audit"))
 def who_has_seen(circle_id: int):
-    # Bounded, so that a huge ?page= cannot overflow the OFFSET (a 500).
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = requested_page()
     actor = aliased(User)
     subject = aliased(User)
     condition = (AuditEvent.circle_id == circle_id, AuditEvent.action.in_(SHOWN_ACTIONS))

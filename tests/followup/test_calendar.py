@@ -15,7 +15,7 @@ from portal.circles import services as circle_services
 from portal.circles.models import Membership
 from portal.extensions import db
 from portal.followup.models import CalendarFeed
-from portal.followup.services import token_hash
+from portal.tokens import token_hash
 from tests import factories
 from tests.followup.conftest import appointment
 
