@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.access import policy
-from portal.audit.models import AuditEvent
 from portal.auth import mfa
-from portal.auth.models import RecoveryCode, User
+from portal.auth.models import RecoveryCode
 from portal.extensions import db
-from portal.notify.models import OutboxMessage
 from portal.sessions import services as sessions
 from tests import factories, signing_in
 from tests.notify.conftest import Clock
+from tests.records import audited, emails_to, reload
 from tests.signing_in import TEST_TOTP_SECRET, code_at, wrong_code
 
 NEW_PASSWORD = "a brand new and unusual passphrase"
@@ -35,19 +34,6 @@ def signed_in(app, user, **kwargs):
     return client
 
 
-def reload(user) -> User:
-    db.session.expire_all()
-    return db.session.get(User, user.id)
-
-
-def audited(action: str) -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def emails_to(user) -> list[str]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == user.email)))
 
 
 # --- The page ------------------------------------------------------------------------------------------

@@ -19,17 +19,13 @@ from portal.auth import mfa
 from portal.auth.models import User
 from portal.auth.services import RESET_SUBJECT
 from portal.extensions import db
-from tests import factories, signing_in
+from tests import bad_input, factories, signing_in
 from tests.mailbox import deliver_now
 from tests.signing_in import TEST_TOTP_SECRET, code_at
 from tests.web import escaped
 
 HOSTILE = {
-    "script": "<script>alert(1)</script>",
-    "attribute": '"><img src=x onerror=alert(1)>',
-    "sql": "' OR 1=1 --",
-    "unicode": "Zoë 🙂 — 日本語 עברית \u202eevil\u202c",
-    "nul": "before\x00after",
+    **bad_input.HOSTILE,
     "digits of another script": "١٢٣٤٥٦",
     "full-width digits": "１２３４５６",
 }
