@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.access import policy
-from portal.access.queries import find_membership, member_can
+from portal.access.queries import find_membership, managed_account, member_can
 from portal.audit.services import record_now
 from portal.extensions import db
 
@@ -68,6 +68,18 @@ def in_circle_or_404(model, row_id: int, circle_id: int | None = None, *, sectio
     if row is None:
         deny(404, section=section)
     return row
+
+
+def managed_account_or_404(user_id: int, *, someone_else: bool = False):
+    """An account of the signed-in admin's organisation, or a 404 through
+    deny(). With ``someone_else``, their own account is refused (403): an
+    admin's own sessions and app are on their account page."""
+    user = managed_account(current_user, user_id)
+    if user is None:
+        deny(404)
+    if someone_else and user.id == current_user.id:
+        deny(403)
+    return user
 
 
 class Rule:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal import clock
 from portal.access import policy
+from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.sharing.models import Agreement
@@ -143,3 +144,21 @@ def scope_columns(model, kind: str, *names: str) -> list:
     if kind in policy.SCHOOL_RECORDS:
         names += (policy.SCHOOL_RECORD_FIELD,)
     return [getattr(model, name) for name in dict.fromkeys(names)]
+
+
+def managed_accounts(admin) -> list[User]:
+    """The accounts an organisation admin manages: their organisation's, by name."""
+    if admin.organisation_id is None:
+        return []
+    return list(db.session.scalars(select(User).where(User.organisation_id == admin.organisation_id).order_by(User.name)))
+
+
+def managed_account(admin, user_id: int) -> User | None:
+    """One account the admin manages, or None. Accounts of no organisation (a
+    parent's, a young person's) are nobody's to manage, even for an admin
+    somehow without an organisation."""
+    if admin.organisation_id is None:
+        return None
+    return db.session.scalars(
+        select(User).where(User.id == user_id, User.organisation_id == admin.organisation_id)
+    ).first()

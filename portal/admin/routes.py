@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.access.guard import OrgAdmin, deny, guard
+from portal.access.guard import OrgAdmin, guard, managed_account_or_404
+from portal.access.queries import managed_accounts
 from portal.admin import bp, services
 from portal.auth import services as accounts
 from portal.auth.forms import AccountForm
-from portal.auth.models import User
 from portal.forms import ConfirmForm
 
 # The same words whoever holds the address, in whichever organisation: an
@@ -24,25 +24,10 @@ SAME_EMAIL = (
 )
 
 
-def _own_account_or_404(user_id: int) -> User:
-    user = services.account_in_organisation(current_user.organisation_id, user_id)
-    if user is None:
-        deny(404)
-    return user
-
-
-def _someone_else_in_own_organisation(user_id: int) -> User:
-    """Admins act on others; their own sessions and app are on their account page."""
-    user = _own_account_or_404(user_id)
-    if user.id == current_user.id:
-        deny(403)
-    return user
-
-
 @bp.get("/")
 @guard(OrgAdmin())
 def accounts_list():
-    users = services.accounts_of(current_user.organisation_id)
+    users = managed_accounts(current_user)
     return render_template(
         "admin/accounts.html",
         users=users,
@@ -79,7 +64,7 @@ def new_account():
 @bp.post("/accounts/<int:user_id>/deactivate")
 @guard(OrgAdmin())
 def deactivate(user_id: int):
-    user = _someone_else_in_own_organisation(user_id)
+    user = managed_account_or_404(user_id, someone_else=True)
     if ConfirmForm().validate_on_submit():
         services.deactivate(current_user._get_current_object(), user)
         flash(f"{user.name} can no longer sign in; their sessions have ended.", "success")
@@ -89,7 +74,7 @@ def deactivate(user_id: int):
 @bp.post("/accounts/<int:user_id>/reactivate")
 @guard(OrgAdmin())
 def reactivate(user_id: int):
-    user = _own_account_or_404(user_id)
+    user = managed_account_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         services.reactivate(current_user._get_current_object(), user)
         flash(f"{user.name} can sign in again.", "success")
@@ -99,7 +84,7 @@ def reactivate(user_id: int):
 @bp.post("/accounts/<int:user_id>/end-sessions")
 @guard(OrgAdmin())
 def end_sessions(user_id: int):
-    user = _someone_else_in_own_organisation(user_id)
+    user = managed_account_or_404(user_id, someone_else=True)
     if ConfirmForm().validate_on_submit():
         services.end_sessions(user)
         flash(f"{user.name} is signed out everywhere. They can sign in again.", "success")
@@ -109,7 +94,7 @@ def end_sessions(user_id: int):
 @bp.post("/accounts/<int:user_id>/reset-two-factor")
 @guard(OrgAdmin())
 def reset_two_factor(user_id: int):
-    user = _someone_else_in_own_organisation(user_id)
+    user = managed_account_or_404(user_id, someone_else=True)
     if ConfirmForm().validate_on_submit():
         accounts.reset_two_factor(user, by=current_user)
         flash(

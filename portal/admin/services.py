@@ -3,7 +3,6 @@ each audited with the account it concerns (never its address or password)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record
@@ -71,17 +70,3 @@ def end_sessions(user: User) -> None:
     accounts.end_sessions(user)
     record("sessions_ended_by_admin", subject=user)
     db.session.commit()
-
-
-def accounts_of(organisation_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.organisation_id == organisation_id).order_by(User.name)))
-
-
-def account_in_organisation(organisation_id: int | None, user_id: int) -> User | None:
-    """An account of this organisation, or None. Accounts of no organisation
-    (a parent's, a young person's) are nobody's to manage here, even for an
-    admin somehow without an organisation."""
-    user = db.session.get(User, user_id)
-    if user is None or user.organisation_id is None or user.organisation_id != organisation_id:
-        return None
-    return user

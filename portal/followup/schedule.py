@@ -19,7 +19,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import clock, hooks
 from portal.access import policy
 from portal.access.queries import row_in_scope
-from portal.circles.models import Circle
 from portal.extensions import db
 from portal.followup import due
 from portal.notify import services as notify
@@ -34,13 +33,6 @@ FOLLOW_UP_LABELS = {
     "plan_review": "A plan review",
     "school_review": "A school review",
 }
-
-
-def _circle_names(circle_ids) -> dict[int, str]:
-    circle_ids = list(circle_ids)
-    if not circle_ids:
-        return {}
-    return dict(db.session.execute(select(Circle.id, Circle.young_person_name).where(Circle.id.in_(circle_ids))).all())
 
 
 def responsible_for(row, members, monitoring) -> list[notify.Recipient]:
@@ -75,7 +67,7 @@ def mark_missed_follow_ups() -> int:
     rows = list(db.session.scalars(select(FollowUp).where(FollowUp.id.in_(row_ids))))
     circle_ids = {row.circle_id for row in rows}
     members, monitoring = due.members_of(circle_ids)
-    names = _circle_names(circle_ids)
+    names = notify.circle_names(circle_ids)
     marked = 0
     for row in rows:
         row_id, circle_id, kind, due_at = row.id, row.circle_id, row.kind, row.due_at
@@ -109,7 +101,7 @@ def follow_up_due_notices() -> int:
     if not late:
         return 0
     members, monitoring = due.members_of(late)
-    names = _circle_names(late)
+    names = notify.circle_names(late)
     made = 0
     for circle_id, times in late.items():
         for membership in members[circle_id]:
@@ -151,7 +143,7 @@ def overdue_follow_ups() -> int:
     made = 0
     circle_ids = {row.circle_id for row in rows}
     members_by_circle, monitoring = due.members_of(circle_ids)
-    names = _circle_names(circle_ids)
+    names = notify.circle_names(circle_ids)
     for row in rows:
         # A rebooked follow-up that becomes overdue again is a new notice.
         if not notify.once(f"overdue:{row.id}:{row.due_at.isoformat()}"):

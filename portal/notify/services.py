@@ -142,7 +142,12 @@ def circle_name(circle_id: int) -> str:
     return db.session.scalar(select(Circle.young_person_name).where(Circle.id == circle_id)) or "a"
 
 
-# The scheduler's overdue notices still call it by its old name.
+def circle_names(circle_ids) -> dict[int, str]:
+    """circle_name for many circles in one statement, for the scheduler's runs."""
+    circle_ids = list(circle_ids)
+    if not circle_ids:
+        return {}
+    return dict(db.session.execute(select(Circle.id, Circle.young_person_name).where(Circle.id.in_(circle_ids))).all())
 
 
 def section_changed(circle_id: int, kind: str, actor, row=None) -> None:

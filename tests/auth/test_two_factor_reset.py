@@ -14,23 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.access import policy
-from portal.audit.models import AuditEvent
 from portal.auth import mfa
-from portal.auth.models import RecoveryCode, User
+from portal.auth.models import RecoveryCode
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from tests import factories, signing_in
+from tests.records import audited, reload
 from tests.signing_in import TEST_TOTP_SECRET
-
-
-def _reload(user) -> User:
-    db.session.expire_all()
-    return db.session.get(User, user.id)
-
-
-def _audited(action: str) -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
 def _codes(user) -> int:
@@ -68,14 +58,14 @@ def test_an_operator_resets_two_factor_for_a_caregiver_in_no_organisation(app, w
     assert TEST_TOTP_SECRET not in result.output and not any(code in result.output for code in codes)
     assert "http" not in result.output
 
-    stored = _reload(user)
+    stored = reload(user)
     assert stored.totp_secret is None and stored.totp_pending_secret is None and stored.totp_last_step is None
     assert not mfa.enrolled(stored) and _codes(user) == 0
     # Every session of the account has ended, on the server.
     for client in (here, there):
         response = client.get("/dashboard")
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
-    (entry,) = _audited("mfa_reset_by_operator")
+    (entry,) = audited("mfa_reset_by_operator")
     assert entry.user_id is None and entry.subject_user_id == user.id and entry.circle_id is None
     assert any("reset two-factor sign-in" in body for body in _emails_to(user))
     # A caregiver is not asked for a second factor: the password alone signs in now,
@@ -97,9 +87,9 @@ def test_the_operator_is_asked_to_confirm_and_a_no_changes_nothing(app, world, c
     user, _codes_kept = caregiver
     refused = _run(app, user.email, input="n\n")
     assert refused.exit_code != 0 and "Maria Lopez" in refused.output
-    assert mfa.enrolled(_reload(user)) and _codes(user) == 10 and _audited("mfa_reset_by_operator") == []
+    assert mfa.enrolled(reload(user)) and _codes(user) == 10 and audited("mfa_reset_by_operator") == []
     done = _run(app, user.email, input="y\n")
-    assert done.exit_code == 0 and not mfa.enrolled(_reload(user))
+    assert done.exit_code == 0 and not mfa.enrolled(reload(user))
 
 
 def test_unknown_accounts_and_accounts_without_two_factor_change_nothing(app, world):
@@ -107,8 +97,8 @@ def test_unknown_accounts_and_accounts_without_two_factor_change_nothing(app, wo
     for email in ("nobody@example.com", world.users[policy.YOUNG_PERSON].email):
         result = _run(app, email, "--yes")
         assert result.exit_code != 0 and "Nothing was changed" in result.output, result.output
-    assert _reload(world.users[policy.YOUNG_PERSON]).session_version == version
-    assert _audited("mfa_reset_by_operator") == []
+    assert reload(world.users[policy.YOUNG_PERSON]).session_version == version
+    assert audited("mfa_reset_by_operator") == []
 
 
 def test_an_admin_reset_goes_through_the_same_service_and_ends_sessions(app, world, login_as):
@@ -118,8 +108,8 @@ def test_an_admin_reset_goes_through_the_same_service_and_ends_sessions(app, wor
     admin = login_as(world.org_admin, app.test_client())
     assert admin.post(f"/admin/accounts/{contact.id}/reset-two-factor").status_code == 302
     assert signed_in.get("/dashboard").status_code == 302
-    assert not mfa.enrolled(_reload(contact))
-    (entry,) = _audited("mfa_reset_by_admin")
+    assert not mfa.enrolled(reload(contact))
+    (entry,) = audited("mfa_reset_by_admin")
     assert (entry.user_id, entry.subject_user_id) == (world.org_admin.id, contact.id)
 
 
@@ -132,6 +122,6 @@ def test_nobody_in_the_circle_nor_any_admin_can_reset_a_caregivers_second_factor
         client = login_as(actor, app.test_client())
         response = client.post(f"/admin/accounts/{user.id}/reset-two-factor")
         assert response.status_code in (403, 404), actor.name
-    stored = _reload(user)
+    stored = reload(user)
     assert mfa.enrolled(stored) and _codes(user) == 10
-    assert _audited("mfa_reset_by_admin") == []
+    assert audited("mfa_reset_by_admin") == []
