@@ -189,7 +189,7 @@ class Config:
     # Two-factor sign-in (TOTP) is required for accounts with one of these
     # roles, as a staff role or in any circle; others may turn it on. The
     # roles are those of portal/access/policy.py; an unknown one stops start-up.
-    MFA_REQUIRED_ROLES = _names("MFA_REQUIRED_ROLES", "clinician,school_contact")
+    MFA_REQUIRED_ROLES = _names("MFA_REQUIRED_ROLES", "clinician,primary_care,school_contact")
     # Between a right password and the code, or the first code of a new app.
     MFA_PENDING_MINUTES = _int("MFA_PENDING_MINUTES", 5)
     # How long a password-reset link works.

@@ -94,12 +94,45 @@ class AttentionItem:
     section: str  # the plan section it comes from, for the page's data-section
 
 
+@dataclass(frozen=True)
+class SavedChange:
+    """One save of the plan, as the features that follow from it see it.
+
+    ``before`` is the row's snapshot before the save (None for a new row);
+    ``actor`` is None for a change the passing of time made.
+    """
+
+    circle_id: int
+    kind: str
+    row: Any
+    actor: Any
+    action: str  # created, updated, removed, restored
+    before: dict | None
+
+    def changed(self, field: str) -> bool:
+        if self.before is None:
+            return True
+        return self.before.get(field) != _snapshot_of(self.row, field)
+
+
+def _snapshot_of(row, field: str):
+    value = getattr(row, field)
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 # The plan's pages (portal/plan/routes.py).
 plan_overview = Hook("plan_overview", "(circle_id, membership) -> extra context for the plan overview")
 plan_section = Hook("plan_section", "(circle_id, kind, membership, context) -> extra context for a section page")
 plan_new_item = Hook("plan_new_item", "(kind, membership) -> {'defaults': ..., 'reminders': ...} for a new item")
 plan_history = Hook("plan_history", "(circle_id, membership, versions) -> extra context for a section's history")
 plan_edit_addition = Hook("plan_edit_addition", "(circle_id, membership, kind) -> FormAddition or None")
+# Every save of the plan (portal/plan/services.py): providers run inside the
+# save's transaction, before it commits, so what follows from a save (an
+# aftercare follow-up after an emergency visit) lands with it or not at all.
+plan_saved = Hook("plan_saved", "(SavedChange) -> None")
+# Where the person goes after saving, when a feature has a page that must come
+# next (the check-in that asks for contact soon): the first URL answered wins.
+plan_after_save = Hook("plan_after_save", "(membership, kind, row) -> URL or None")
 
 # The dashboard (portal/dashboard/).
 dashboard_items = Hook("dashboard_items", "(memberships, shared) -> {circle_id: [AttentionItem, ...]}")

@@ -15,6 +15,7 @@ from portal.access import policy
 # Each role as a reader of a sentence "Seen by: ..." names them.
 AUDIENCE_WORDS: dict[str, str] = {
     policy.CLINICIAN: "clinicians",
+    policy.PRIMARY_CARE: "the family doctor",
     policy.CAREGIVER: "caregivers",
     policy.YOUNG_PERSON: "the young person",
     policy.SCHOOL_CONTACT: "the school contact",

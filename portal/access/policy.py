@@ -17,11 +17,15 @@ SCHOOL_CONTACT = "school_contact"
 SCHOOL_STAFF = "school_staff"
 CLINICIAN = "clinician"
 YOUNG_PERSON = "young_person"
+# The family doctor or paediatrician: physical health, wound care, a review
+# of medicines. Told of events outside school; never of school matters' why.
+PRIMARY_CARE = "primary_care"
 
-ROLES: tuple[str, ...] = (CLINICIAN, CAREGIVER, YOUNG_PERSON, SCHOOL_CONTACT, SCHOOL_STAFF)
+ROLES: tuple[str, ...] = (CLINICIAN, PRIMARY_CARE, CAREGIVER, YOUNG_PERSON, SCHOOL_CONTACT, SCHOOL_STAFF)
 
 ROLE_LABELS = {
     CLINICIAN: "Clinician",
+    PRIMARY_CARE: "Family doctor (primary care)",
     CAREGIVER: "Caregiver",
     YOUNG_PERSON: "Young person",
     SCHOOL_CONTACT: "School contact",
@@ -32,11 +36,13 @@ SECTIONS: tuple[str, ...] = (
     "care_team",
     "school_plan",
     "adjustments",
+    "return_to_school",
     "safety_plan",
     "home_safety",
     "clinical",
     "follow_ups",
     "episodes",
+    "events",
     "setback_reviews",
     "progress",
 )
@@ -50,11 +56,13 @@ SECTION_TITLES: dict[str, str] = {
     "care_team": "Care team",
     "school_plan": "In-school plan",
     "adjustments": "Adjustments",
+    "return_to_school": "Return to school",
     "safety_plan": "Safety plan",
     "home_safety": "Home safety",
     "clinical": "Assessment and treatment",
     "follow_ups": "Follow-ups",
     "episodes": "Episodes",
+    "events": "Events outside school",
     "setback_reviews": "Setback reviews",
     "progress": "Progress",
 }
@@ -69,6 +77,7 @@ EDIT: Mode = "edit"
 POLICY: dict[str, dict[str, Mode]] = {
     "care_team": {
         CLINICIAN: EDIT,
+        PRIMARY_CARE: READ,
         CAREGIVER: READ,
         YOUNG_PERSON: READ,
         SCHOOL_CONTACT: READ,
@@ -77,6 +86,7 @@ POLICY: dict[str, dict[str, Mode]] = {
     "school_plan": {
         CLINICIAN: EDIT,
         SCHOOL_CONTACT: EDIT,
+        PRIMARY_CARE: READ,
         CAREGIVER: READ,
         YOUNG_PERSON: READ,
         SCHOOL_STAFF: READ,
@@ -84,6 +94,17 @@ POLICY: dict[str, dict[str, Mode]] = {
     "adjustments": {
         SCHOOL_CONTACT: EDIT,
         CLINICIAN: READ,
+        PRIMARY_CARE: READ,
+        CAREGIVER: READ,
+        YOUNG_PERSON: READ,
+        SCHOOL_STAFF: READ,
+    },
+    # After hospital or a long absence: how the student comes back. It says
+    # what happens and what to allow, never why (DESIGN.md, principle 2).
+    "return_to_school": {
+        SCHOOL_CONTACT: EDIT,
+        CLINICIAN: EDIT,
+        PRIMARY_CARE: READ,
         CAREGIVER: READ,
         YOUNG_PERSON: READ,
         SCHOOL_STAFF: READ,
@@ -92,17 +113,23 @@ POLICY: dict[str, dict[str, Mode]] = {
         CLINICIAN: EDIT,
         YOUNG_PERSON: EDIT,
         CAREGIVER: EDIT,
+        PRIMARY_CARE: READ,
     },
     "home_safety": {
         CAREGIVER: EDIT,
         CLINICIAN: EDIT,
+        PRIMARY_CARE: READ,
     },
+    # Primary care reviews medicines and physical health, so reads what is
+    # prescribed and why; only the treating clinicians write it.
     "clinical": {
         CLINICIAN: EDIT,
+        PRIMARY_CARE: READ,
     },
     "follow_ups": {
         CLINICIAN: EDIT,
         SCHOOL_CONTACT: EDIT,  # school reviews only: see ROW_SCOPES
+        PRIMARY_CARE: READ,
         CAREGIVER: READ,
         YOUNG_PERSON: READ,
     },
@@ -111,6 +138,15 @@ POLICY: dict[str, dict[str, Mode]] = {
         SCHOOL_STAFF: EDIT,  # only the episodes they recorded: see ROW_SCOPES
         CAREGIVER: READ,
         CLINICIAN: READ,
+    },
+    # What happened at home, in hospital or on a crisis line. School roles
+    # never read these, by any route or agreement (DESIGN.md, principle 2):
+    # see NEVER_SHARED_WITH_SCHOOL and the check below.
+    "events": {
+        CLINICIAN: EDIT,
+        CAREGIVER: EDIT,
+        YOUNG_PERSON: EDIT,
+        PRIMARY_CARE: READ,
     },
     "setback_reviews": {
         CLINICIAN: EDIT,
@@ -130,6 +166,9 @@ HIDDEN_FIELDS: dict[tuple[str, str], frozenset[str]] = {
     ("school_plan", "staff_notes"): frozenset({SCHOOL_STAFF}),
     ("adjustments", "reason"): frozenset({SCHOOL_STAFF}),
     ("care_team", "responsibilities"): frozenset({SCHOOL_STAFF}),
+    # The direct question about thoughts of suicide is asked for the family
+    # and the clinicians; a progress share with school never carries it.
+    ("progress", "suicidal_thoughts"): frozenset({SCHOOL_CONTACT, SCHOOL_STAFF}),
 }
 
 # Fields that only some of the section's editors may change.
@@ -138,6 +177,9 @@ FIELD_EDITORS: dict[tuple[str, str], frozenset[str]] = {
     ("home_safety", "medication_safety"): frozenset({CLINICIAN}),
     # Clinicians assign who is responsible for what.
     ("care_team", "responsibilities"): frozenset({CLINICIAN}),
+    # The care team says when the young person is ready to go back; the
+    # school plans how.
+    ("return_to_school", "ready_from"): frozenset({CLINICIAN}),
 }
 
 
@@ -187,11 +229,15 @@ SHAREABLE: dict[tuple[str, str], Mode] = {
 }
 
 SCHOOL_ROLES = frozenset({SCHOOL_CONTACT, SCHOOL_STAFF})
-NEVER_SHARED_WITH_SCHOOL = frozenset({"clinical"})
+NEVER_SHARED_WITH_SCHOOL = frozenset({"clinical", "events"})
 
 for _kind in SCHOOL_RECORDS:
     if _kind not in SECTIONS:
         raise RuntimeError(f"SCHOOL_RECORDS names {_kind!r}, which is not a section")
+
+for _kind in NEVER_SHARED_WITH_SCHOOL:
+    if SCHOOL_ROLES & set(POLICY[_kind]):
+        raise RuntimeError(f"{_kind} is never for school roles, yet the policy gives them some")
 
 for _kind, _role in SHAREABLE:
     if _kind in NEVER_SHARED_WITH_SCHOOL and _role in SCHOOL_ROLES:
@@ -230,6 +276,7 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     "hand_over_school": frozenset({SCHOOL_CONTACT}),
     # A plan review: confirming, section by section, that the plan still fits.
     "record_review": frozenset({CLINICIAN}),
+
     # The circles listed together on a clinician's caseload.
     "caseload": frozenset({CLINICIAN}),
 }
@@ -246,11 +293,11 @@ CIRCLE_CREATOR_ROLES = frozenset({CLINICIAN, SCHOOL_CONTACT})
 # Circle roles held in the capacity of one's organisation (a clinic, a
 # school). A caregiver's account may belong to an organisation too (a
 # clinician who is also a parent), but they are in the circle as a parent.
-ORGANISATION_ROLES = frozenset({CLINICIAN, SCHOOL_CONTACT, SCHOOL_STAFF})
+ORGANISATION_ROLES = frozenset({CLINICIAN, PRIMARY_CARE, SCHOOL_CONTACT, SCHOOL_STAFF})
 
 # The staff roles an organisation of each kind may give its accounts.
 STAFF_ROLES_BY_ORGANISATION: dict[str, frozenset[str]] = {
-    "clinic": frozenset({CLINICIAN}),
+    "clinic": frozenset({CLINICIAN, PRIMARY_CARE}),
     "school": frozenset({SCHOOL_CONTACT, SCHOOL_STAFF}),
 }
 
@@ -262,8 +309,20 @@ SCHOOL_CASELOAD_ROLE = SCHOOL_CONTACT
 TOLD_OF_ROLE_CHANGES = frozenset({CLINICIAN, CAREGIVER})
 
 # Notices that reach these roles by email at once, whatever their settings:
-# caregivers and clinicians hear of an in-school episode at once, always.
-ALWAYS_AT_ONCE: frozenset[tuple[str, str]] = frozenset({("episode_recorded", CAREGIVER), ("episode_recorded", CLINICIAN)})
+# caregivers and clinicians hear of an in-school episode at once, always; of
+# an event outside school too, with primary care; the clinicians hear at once
+# that aftercare is due and that a check-in asks for contact soon, and the
+# school contact that a return to school needs planning.
+ALWAYS_AT_ONCE: frozenset[tuple[str, str]] = frozenset({
+    ("episode_recorded", CAREGIVER),
+    ("episode_recorded", CLINICIAN),
+    ("event_recorded", CAREGIVER),
+    ("event_recorded", CLINICIAN),
+    ("event_recorded", PRIMARY_CARE),
+    ("aftercare_due", CLINICIAN),
+    ("contact_soon", CLINICIAN),
+    ("return_to_plan", SCHOOL_CONTACT),
+})
 
 
 class UnknownName(LookupError):

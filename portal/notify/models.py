@@ -18,6 +18,10 @@ from portal.extensions import db
 EVENT_KINDS = (
     "section_changed",
     "episode_recorded",
+    "event_recorded",
+    "aftercare_due",
+    "contact_soon",
+    "return_to_plan",
     "follow_up_overdue",
     "membership_changed",
     "agreement_changed",

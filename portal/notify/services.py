@@ -25,6 +25,10 @@ from portal.urls import absolute_url, path_for
 EVENT_LABELS = {
     "section_changed": "A part of a plan you can read changed",
     "episode_recorded": "An in-school episode was recorded",
+    "event_recorded": "Something was recorded that happened outside school",
+    "aftercare_due": "Aftercare after an emergency visit or a discharge is due or overdue",
+    "contact_soon": "A check-in asks for contact soon",
+    "return_to_plan": "A return to school needs planning",
     "follow_up_overdue": "A follow-up or review you are responsible for is overdue",
     "membership_changed": "Who is in a circle, or someone's role in it, changed",
     "agreement_changed": "An agreement to share was recorded, withdrawn or is about to end",

@@ -84,6 +84,8 @@ class SafetyPlan(DocumentSection, db.Model):
     professionals: Mapped[str] = _text()
     safer_environment: Mapped[str] = _text()
     what_matters: Mapped[str] = _text()
+    if_suicidal_thoughts: Mapped[str] = _text()
+    what_helped: Mapped[str] = _text()
 
 
 class HomeSafety(DocumentSection, db.Model):
@@ -105,14 +107,37 @@ class ClinicalRecord(DocumentSection, db.Model):
     assessment_triggers: Mapped[str] = _text()
     frequency_change: Mapped[str] = _text()
     suicidal_thoughts: Mapped[str] = _text()
+    methods: Mapped[str] = _text()
+    medical_care_needed: Mapped[str] = _text()
+    wider_context: Mapped[str] = _text()
+    # Comma-separated codes from sections.COEXISTING_CONDITIONS; the notes beside them.
+    coexisting: Mapped[str] = mapped_column(String(200), default="")
     coexisting_conditions: Mapped[str] = _text()
-    therapy_modality: Mapped[str] = mapped_column(String(40), default="")
+    # Comma-separated codes from sections.THERAPY_MODALITIES: often more than one.
+    therapy_modality: Mapped[str] = mapped_column(String(200), default="")
     therapy_provider: Mapped[str] = _text()
     therapy_frequency: Mapped[str] = _text()
+    therapy_description: Mapped[str] = _text()
     medication: Mapped[str] = _text()
+    medication_for: Mapped[str] = _text()
     prescriber: Mapped[str] = _text()
     quantity_limits: Mapped[str] = _text()
     medication_monitoring: Mapped[str] = _text()
+    medication_review_on: Mapped[date | None] = mapped_column(Date)
+    harm_minimisation: Mapped[str] = _text()
+
+
+class ReturnToSchool(DocumentSection, db.Model):
+    """How the student comes back after hospital or a long absence; never why."""
+
+    __tablename__ = "return_to_school"
+    ready_from: Mapped[date | None] = mapped_column(Date)
+    meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    meeting_attendees: Mapped[str] = _text()
+    timetable: Mapped[str] = _text()
+    adjustments_needed: Mapped[str] = _text()
+    first_days: Mapped[str] = _text()
+    staff_steps: Mapped[str] = _text()
 
 
 class CareTeamContact(ListItem, db.Model):
@@ -124,6 +149,8 @@ class CareTeamContact(ListItem, db.Model):
     phone: Mapped[str] = mapped_column(String(60), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     availability: Mapped[str] = _text()
+    # Comma-separated codes from sections.REACHABLE: when they can be reached.
+    reachable: Mapped[str] = mapped_column(String(100), default="")
     # Comma-separated codes from sections.RESPONSIBILITIES.
     responsibilities: Mapped[str] = mapped_column(String(200), default="")
     # Set when the contact is a member's own entry, which they may edit.
@@ -149,6 +176,8 @@ class FollowUp(ListItem, db.Model):
     location: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     details: Mapped[str] = _text()
+    # The event outside school this aftercare answers (kind "aftercare").
+    outside_event_id: Mapped[int | None] = mapped_column(ForeignKey("outside_event.id"), index=True)
 
 
 class Episode(ListItem, db.Model):
@@ -167,6 +196,19 @@ class Episode(ListItem, db.Model):
     @declared_attr
     def recorded_by_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("user.id"), index=True)
+
+
+class OutsideEvent(ListItem, db.Model):
+    """Something that happened away from school: at home, in hospital, on a
+    crisis line. Never read by school roles (policy.NEVER_SHARED_WITH_SCHOOL)."""
+
+    __tablename__ = "outside_event"
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    what_was_done: Mapped[str] = _text()
+    medical_care: Mapped[str] = mapped_column(String(20), default="")
+    who_knows: Mapped[str] = _text()
 
 
 class SetbackReview(ListItem, db.Model):
@@ -190,6 +232,10 @@ class CheckIn(ListItem, db.Model):
     sought_help_sooner: Mapped[str] = mapped_column(String(20), default="")
     less_secrecy: Mapped[str] = mapped_column(String(20), default="")
     sleep_hours: Mapped[float | None] = mapped_column()
+    # The direct question, asked every time: yes, no or not sure. Nothing is
+    # computed from it (DESIGN.md, principle 5).
+    suicidal_thoughts: Mapped[str] = mapped_column(String(20), default="")
+    what_helped: Mapped[str] = _text()
     notes: Mapped[str] = _text()
 
 

@@ -35,6 +35,11 @@ def _chosen(addition, form):
     return addition.chosen(form) if addition is not None else None
 
 
+def _after_save(kind: str, row) -> str | None:
+    """A page a feature shows next instead of the section (hooks.plan_after_save)."""
+    return hooks.plan_after_save.first(g.membership, kind, row)
+
+
 def _form_data(spec, row, fields) -> dict:
     data = {}
     for name in fields:
@@ -153,13 +158,13 @@ def edit_document(circle_id: int, kind: str):
     if form.validate_on_submit():
         values = services.form_values(spec, form, fields)
         try:
-            services.save_document(
+            row = services.save_document(
                 circle_id, spec, values, form.base_version_number(), current_user, follows=_chosen(addition, form)
             )
         except services.Conflict as conflict:
             return _conflict_page(spec, access, conflict, fields, request.path, addition=addition)
         flash(f"{spec.title} saved.", "success")
-        return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+        return redirect(_after_save(kind, row) or url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
     return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=row), status
 
@@ -185,9 +190,9 @@ def new_item(circle_id: int, kind: str):
         values.update(scoped_values(kind, g.membership))
         if kind == "episodes":
             values["recorded_by_id"] = current_user.id
-        services.add_item(circle_id, spec, values, current_user, follows=_chosen(addition, form))
+        row = services.add_item(circle_id, spec, values, current_user, follows=_chosen(addition, form))
         flash(f"The {spec.item_noun} was added.", "success")
-        return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+        return redirect(_after_save(kind, row) or url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
     return render_template(
         "plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=None,
@@ -223,7 +228,7 @@ def edit_item(circle_id: int, kind: str, item_id: int):
         except services.Conflict as conflict:
             return _conflict_page(spec, access, conflict, fields, request.path, addition=addition)
         flash(f"The {spec.item_noun} was saved.", "success")
-        return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
+        return redirect(_after_save(kind, row) or url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
     return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=row), status
 

@@ -33,11 +33,13 @@ ADJUSTMENT_KINDS = (
 
 FOLLOW_UP_KINDS = (
     ("appointment", "Appointment"),
+    ("aftercare", "Aftercare after an emergency visit or a discharge"),
     ("plan_review", "Plan review"),
     ("school_review", "School review"),
 )
 
 FOLLOW_UP_STATUSES = (
+    ("to_arrange", "Being arranged"),
     ("scheduled", "Scheduled"),
     ("attended", "Attended"),
     ("missed", "Missed"),
@@ -52,9 +54,8 @@ EPISODE_OUTCOMES = (
 )
 
 THERAPY_MODALITIES = (
-    ("", "Not decided yet"),
     ("cbt", "CBT-informed therapy"),
-    ("dbt", "DBT or DBT-A"),
+    ("dbt", "DBT or DBT-A (often with family work)"),
     ("mbt", "Mentalization-based therapy"),
     ("trauma", "Trauma-focused therapy"),
     ("family", "Family-based work"),
@@ -82,6 +83,35 @@ URGE_TO_ACTION = (
 )
 
 YES_NO_UNSURE = (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
+
+# The direct question's answers, "no" first: it is the answer most weeks.
+NO_YES_UNSURE = (("no", "No"), ("yes", "Yes"), ("unsure", "Not sure"))
+
+COEXISTING_CONDITIONS = (
+    ("depression", "Depression"),
+    ("anxiety", "Anxiety"),
+    ("ptsd", "PTSD or trauma"),
+    ("adhd", "ADHD"),
+    ("eating", "An eating disorder"),
+    ("substance", "Substance use"),
+)
+
+# When someone can be reached, in the deployment's time zone (portal/plan/reach.py
+# says which of these is now).
+REACHABLE = (
+    ("school_hours", "School hours"),
+    ("evenings", "Evenings"),
+    ("nights", "Nights"),
+    ("weekends", "Weekends"),
+)
+
+EVENT_KINDS = (
+    ("self_harm", "Self-harm at home or elsewhere"),
+    ("emergency_visit", "A visit to an emergency department"),
+    ("admission", "A hospital admission"),
+    ("discharge", "A discharge from hospital"),
+    ("crisis_call", "A call to a crisis line"),
+)
 
 CONTACT_KINDS = (("person", "A person"), ("service", "A service (crisis line, after-hours, primary care)"))
 
@@ -181,6 +211,8 @@ _register(
             F("email", "Email", LINE, max_length=254),
             F("availability", "How and when to reach them", TEXT, max_length=1000,
               help="Hours, after-hours arrangements, the best way to get a message through."),
+            F("reachable", "Can be reached", MULTI, choices=REACHABLE,
+              help="The times this person or service answers, so the plan can show who to call right now."),
             F("responsibilities", "Responsible for", MULTI, choices=RESPONSIBILITIES),
         ),
     )
@@ -238,6 +270,36 @@ _register(
 
 _register(
     SectionSpec(
+        kind="return_to_school",
+        title="Return to school",
+        short_title="Return to school",
+        model=models.ReturnToSchool,
+        printable=True,
+        guidance=(
+            "After time in hospital or away from school: how the student comes back, step by step. "
+            "It says what happens and what to allow, never why."
+        ),
+        edit_note=(
+            "What to allow in lessons and with deadlines goes in ",
+            "adjustments",
+            "Adjustments",
+            ", so teachers see it with the dates it applies.",
+        ),
+        fields=(
+            F("ready_from", "Ready to go back from", DATE,
+              help="Set by the care team. The school contact is then asked to plan the return."),
+            F("meeting_at", "Return meeting", DATETIME),
+            F("meeting_attendees", "Who attends the meeting", max_length=1000),
+            F("timetable", "Phased timetable", help="For example: mornings only in the first week. One step a line."),
+            F("adjustments_needed", "Adjustments the return needs", max_length=2000),
+            F("first_days", "Who checks in on the first days, and when", max_length=2000),
+            F("staff_steps", "What staff do and allow", help="What teachers need to know to help, in plain words."),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
         kind="safety_plan",
         title="Safety plan",
         short_title="Safety plan",
@@ -256,6 +318,9 @@ _register(
             F("professionals", "Professionals and services, with after-hours numbers"),
             F("safer_environment", "Making my surroundings safer"),
             F("what_matters", "What matters most to me"),
+            F("if_suicidal_thoughts", "If thoughts of suicide come",
+              help="The first things to do and whom to call, written so they can be followed at a bad moment."),
+            F("what_helped", "What helped after a close call"),
         ),
     )
 )
@@ -307,15 +372,31 @@ _register(
             F("assessment_function", "What the behaviour does for the person"),
             F("assessment_triggers", "Triggers"),
             F("frequency_change", "Frequency and change over time"),
-            F("suicidal_thoughts", "Suicidal thoughts or intent"),
-            F("coexisting_conditions", "Coexisting conditions"),
-            F("therapy_modality", "Therapy", CHOICE, choices=THERAPY_MODALITIES),
+            F("methods", "Methods", help="What has been used, and whether it has changed."),
+            F("medical_care_needed", "Whether medical care has been needed"),
+            F("suicidal_thoughts", "Suicidal thoughts or intent",
+              help="Asked directly and recorded in the person's words; intent can shift, so ask again at each review."),
+            F("wider_context", "The wider context",
+              help="Sleep, school, relationships, bullying, abuse, losses, online life, and any safeguarding concern."),
+            F("coexisting", "Coexisting conditions", MULTI, choices=COEXISTING_CONDITIONS),
+            F("coexisting_conditions", "Notes on coexisting conditions",
+              help="How each one shows, and how it is being treated."),
+            F("therapy_modality", "Therapy", MULTI, choices=THERAPY_MODALITIES,
+              help="Choose every approach in use; DBT-A with family work is common."),
             F("therapy_provider", "Therapy provided by"),
             F("therapy_frequency", "How often"),
+            F("therapy_description", "What therapy looks like",
+              help="Individual, family or group sessions; skills practice between them."),
             F("medication", "Medication"),
+            F("medication_for", "The condition it treats",
+              help="Medication treats a coexisting condition, such as depression; it is not a treatment for self-harm itself."),
             F("prescriber", "Prescriber"),
             F("quantity_limits", "Quantity limits"),
             F("medication_monitoring", "Monitoring plan"),
+            F("medication_review_on", "Next medication review", DATE,
+              help="After a start or a change of dose; saving it books a follow-up for that day."),
+            F("harm_minimisation", "Harm-minimisation advice",
+              help="Only where the clinician judges it right, as part of the wider plan."),
         ),
     )
 )
@@ -363,6 +444,32 @@ _register(
             F("contacted", "Who was contacted, and when", max_length=2000),
             F("emergency_services", "Emergency services were called", BOOL),
             F("outcome", "Afterwards the student", CHOICE, required=True, choices=EPISODE_OUTCOMES),
+        ),
+    )
+)
+
+_register(
+    SectionSpec(
+        kind="events",
+        title="Events outside school",
+        short_title="Events outside school",
+        model=models.OutsideEvent,
+        is_list=True,
+        item_noun="event",
+        order_by="occurred_at",
+        headline=("kind", "occurred_at"),
+        guidance=(
+            "What happened away from school, and what was done: at home, at an emergency department, "
+            "in hospital or on a crisis line. Record what happened, not why. An emergency visit or a "
+            "discharge starts aftercare, due within two days."
+        ),
+        fields=(
+            F("kind", "What happened", CHOICE, required=True, choices=EVENT_KINDS),
+            F("occurred_at", "When", DATETIME, required=True),
+            F("place", "Where", LINE, max_length=200, help="For example: at home, or the hospital's name."),
+            F("what_was_done", "What was done", required=True, max_length=3000),
+            F("medical_care", "Medical care was needed", CHOICE, choices=YES_NO_UNSURE),
+            F("who_knows", "Who knows about it", max_length=1000),
         ),
     )
 )
@@ -417,6 +524,11 @@ _register(
             F("sought_help_sooner", "Asked for help sooner", CHOICE, choices=YES_NO_UNSURE),
             F("less_secrecy", "Less secrecy", CHOICE, choices=YES_NO_UNSURE),
             F("sleep_hours", "Average sleep (hours a night)", NUMBER, minimum=0, maximum=24),
+            F("suicidal_thoughts", "Since the last check-in, have there been thoughts of suicide?", CHOICE,
+              required=True, choices=NO_YES_UNSURE,
+              help="It is all right to answer yes or not sure. It does not change a score; it tells the care team "
+              "to be in touch soon."),
+            F("what_helped", "What helped after a close call", max_length=2000),
             F("notes", "Anything else", max_length=2000),
         ),
     )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock
+from portal import clock, hooks
 from portal.access import policy
 from portal.audit.services import record as audit
 from portal.circles.models import Circle
@@ -65,6 +65,11 @@ def _record(spec, row, user, action: str, *, follows: int | None = None, audit_a
     )
 
 
+def _saved(spec, row, user, action: str, before: dict | None) -> None:
+    """Let the features that follow from a save act, in the save's transaction."""
+    hooks.plan_saved.collect(hooks.SavedChange(row.circle_id, spec.kind, row, user, action, before))
+
+
 def _tell_change(spec, row, user, *, new: bool) -> None:
     if spec.kind == "episodes":
         notify.episode_recorded(row.circle_id, user, row, new=new)
@@ -107,14 +112,17 @@ def save_document(circle_id: int, spec, values: dict, base_version: int | None, 
     if (base_version or 0) != current_version:
         _keep_conflict(spec, circle_id, None, base_version, values, user)
     created = row is None
+    before = None if created else spec.snapshot(row)
     if created:
         row = spec.model(circle_id=circle_id)
         db.session.add(row)
     _apply(row, values, user)
     try:
         db.session.flush()
-        _record(spec, row, user, "created" if created else "updated", follows=follows)
+        action = "created" if created else "updated"
+        _record(spec, row, user, action, follows=follows)
         notify.section_changed(circle_id, spec.kind, user)
+        _saved(spec, row, user, action, before)
         db.session.commit()
     except (StaleDataError, IntegrityError):
         _keep_conflict(spec, circle_id, None, base_version, values, user)
@@ -135,6 +143,7 @@ def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = 
     db.session.flush()
     _record(spec, row, user, "created", follows=follows)
     _tell_change(spec, row, user, new=True)
+    _saved(spec, row, user, "created", None)
     if commit:
         db.session.commit()
     return row
@@ -148,11 +157,13 @@ def update_item(row, spec, values: dict, base_version: int | None, user, *, foll
     circle_id, item_id = row.circle_id, row.id
     if base_version != row.version:
         _keep_conflict(spec, circle_id, item_id, base_version, values, user)
+    before = spec.snapshot(row)
     _apply(row, values, user)
     try:
         db.session.flush()
         _record(spec, row, user, "updated", follows=follows)
         _tell_change(spec, row, user, new=False)
+        _saved(spec, row, user, "updated", before)
         if commit:
             db.session.commit()
     except StaleDataError:
@@ -176,13 +187,16 @@ def change_by_schedule(row, spec, values: dict, audit_action: str) -> None:
 def set_removed(row, spec, user, removed: bool) -> None:
     if (row.removed_at is not None) == removed:
         return
+    before = spec.snapshot(row)
     row.removed_at = clock.now() if removed else None
     row.removed_by_id = user.id if removed else None
     row.updated_by_id = user.id
     row.updated_at = clock.now()
     db.session.flush()
-    _record(spec, row, user, "removed" if removed else "restored")
+    action = "removed" if removed else "restored"
+    _record(spec, row, user, action)
     _tell_change(spec, row, user, new=False)
+    _saved(spec, row, user, action, before)
     db.session.commit()
 
 
