@@ -314,8 +314,10 @@ _register(
             F("triggers", "Things that can set it off"),
             F("coping_steps", "Things I can try first, on my own"),
             F("people_places", "People and places that help me feel better"),
-            F("people_to_ask", "People I can ask for help"),
-            F("professionals", "Professionals and services, with after-hours numbers"),
+            F("people_to_ask", "People I can ask for help",
+              help="With their number and when they can be reached: school hours, evenings, nights, weekends."),
+            F("professionals", "Professionals and services, with after-hours numbers",
+              help="With the hours each one answers. The care team's contacts say the same, for the right-now page."),
             F("safer_environment", "Making my surroundings safer"),
             F("what_matters", "What matters most to me"),
             F("if_suicidal_thoughts", "If thoughts of suicide come",
@@ -461,7 +463,7 @@ _register(
         guidance=(
             "What happened away from school, and what was done: at home, at an emergency department, "
             "in hospital or on a crisis line. Record what happened, not why. An emergency visit or a "
-            "discharge starts aftercare, due within two days."
+            "discharge starts aftercare, which the clinicians arrange within a day or two."
         ),
         fields=(
             F("kind", "What happened", CHOICE, required=True, choices=EVENT_KINDS),
