@@ -7,7 +7,7 @@ from portal.access import policy
 from portal.plan.sections import SPECS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-COLUMNS = ("clinician", "caregiver", "young_person", "school_contact", "school_staff")
+COLUMNS = ("clinician", "primary_care", "caregiver", "young_person", "school_contact", "school_staff")
 
 
 def test_readme_policy_table_matches_the_policy():
