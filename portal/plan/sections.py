@@ -276,7 +276,7 @@ _register(
         model=models.ReturnToSchool,
         printable=True,
         guidance=(
-            "After time in hospital or away from school: how the student comes back, step by step. "
+            "After time away from school: how the student comes back, step by step. "
             "It says what happens and what to allow, never why."
         ),
         edit_note=(
