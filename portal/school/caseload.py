@@ -24,7 +24,7 @@ from portal.paging import Page
 from portal.plan.models import Adjustment, Episode, FollowUp, ReturnToSchool, SchoolPlan
 from portal.school.flexibility import needs_flexibility_review
 from portal.school.models import FlexibilityReview
-from portal.school.returning import meeting_soon, planned, plans_the_return
+from portal.school.returning import has_timetable, meeting_soon, planned, plans_the_return
 from portal.school.scopes import all_of, reviews_of_the_current_school, scope_condition
 from portal.timezone import zone
 
@@ -188,10 +188,10 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
         conditions.append(reviews.c.next_review <= review_horizon)
     if "no_school_plan" in filters:
         conditions.append(SchoolPlan.id.is_(None))
-    has_timetable = func.length(func.trim(func.coalesce(ReturnToSchool.timetable, ""))) > 0
+    timetable_written = has_timetable()
     if "return_to_plan" in filters:
         conditions.append(and_(ReturnToSchool.ready_from.is_not(None),
-                               or_(ReturnToSchool.meeting_at.is_(None), ~has_timetable)))
+                               or_(ReturnToSchool.meeting_at.is_(None), ~timetable_written)))
 
     def joined(stmt):
         return (
@@ -232,12 +232,12 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
             SchoolPlan.id,
             ReturnToSchool.ready_from,
             ReturnToSchool.meeting_at,
-            has_timetable.label("has_timetable"),
+            timetable_written.label("has_timetable"),
         )
     ).order_by(*order).limit(PER_PAGE).offset(Page.offset(page, PER_PAGE))
     rows = []
     for (circle_id, name, last_episode, this_week_count, last_recorded, active_count, next_end, changed,
-         next_review, reviewed_at, plan_id, ready_from, meeting_at, timetable_written) in db.session.execute(stmt):
+         next_review, reviewed_at, plan_id, ready_from, meeting_at, written) in db.session.execute(stmt):
         rows.append(
             CaseloadRow(
                 circle_id=circle_id,
@@ -251,7 +251,7 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
                 review_due=next_review is not None and next_review <= review_horizon,
                 has_school_plan=plan_id is not None,
                 review_flexibility=needs_flexibility_review(last_recorded, changed, reviewed_at, recent),
-                return_to_plan=ready_from if ready_from and not planned(meeting_at, bool(timetable_written)) else None,
+                return_to_plan=ready_from if ready_from and not planned(meeting_at, bool(written)) else None,
                 return_meeting=meeting_soon(meeting_at, today),
             )
         )

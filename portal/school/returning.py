@@ -51,12 +51,12 @@ if not any(plans_the_return(role) for role in policy.ROLES):
     raise RuntimeError("nobody would be asked to plan a return to school: see policy.FIELD_EDITORS")
 
 
-def planned(meeting_at: datetime | None, has_timetable: bool) -> bool:
+def planned(meeting_at: datetime | None, timetable_written: bool) -> bool:
     """A return is planned once it has a meeting date and a timetable."""
-    return meeting_at is not None and has_timetable
+    return meeting_at is not None and timetable_written
 
 
-def _has_timetable():
+def has_timetable():
     """Whether the timetable holds more than blanks, as a column: the text itself is not read."""
     return func.length(func.trim(func.coalesce(ReturnToSchool.timetable, ""))) > 0
 
@@ -107,20 +107,20 @@ def return_items(memberships, shared) -> dict[int, list[AttentionItem]]:
     found: dict[int, list[AttentionItem]] = defaultdict(list)
     rows = db.session.execute(
         select(ReturnToSchool.circle_id, ReturnToSchool.ready_from, ReturnToSchool.meeting_at,
-               _has_timetable().label("has_timetable")).where(
+               has_timetable().label("has_timetable")).where(
             ReturnToSchool.circle_id.in_(circles),
             or_(ReturnToSchool.ready_from.is_not(None), ReturnToSchool.meeting_at.is_not(None)),
         )
     )
-    for circle_id, ready_from, meeting_at, has_timetable in rows:
+    for circle_id, ready_from, meeting_at, written in rows:
         membership = circles[circle_id]
         url = section_url(membership, KIND)
-        if (ready_from is not None and not planned(meeting_at, bool(has_timetable))
+        if (ready_from is not None and not planned(meeting_at, bool(written))
                 and plans_the_return(membership.role, shared[circle_id])):
             found[circle_id].append(AttentionItem(
                 "return_to_plan",
                 f"Plan {membership.circle.young_person_name}'s return to school (ready from {day_text(ready_from)})",
-                missing_words(meeting_at, bool(has_timetable)),
+                missing_words(meeting_at, bool(written)),
                 url,
                 (1.5, ready_from.toordinal()),
                 KIND,
@@ -134,8 +134,8 @@ def return_items(memberships, shared) -> dict[int, list[AttentionItem]]:
     return found
 
 
-def missing_words(meeting_at: datetime | None, has_timetable: bool) -> str:
-    missing = [what for what, there in (("a meeting date", meeting_at is not None), ("a timetable", has_timetable))
+def missing_words(meeting_at: datetime | None, timetable_written: bool) -> str:
+    missing = [what for what, there in (("a meeting date", meeting_at is not None), ("a timetable", timetable_written))
                if not there]
     return f"it needs {' and '.join(missing)}" if missing else ""
 

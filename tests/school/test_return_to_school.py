@@ -164,7 +164,8 @@ def test_the_school_contact_cannot_set_ready_from(app, returning, login_as):
     assert page.status_code == 200
     assert 'name="ready_from"' not in page.text and 'name="timetable"' in page.text
     # The edit page points to Adjustments, where what to allow is kept with its dates.
-    assert f'href="/circles/{world.circle.id}/plan/adjustments"' in page.text
+    note = re.search(r'<p class="edit-note">(.*?)</p>', page.text, re.S).group(1)
+    assert f'<a href="/circles/{world.circle.id}/plan/adjustments">Adjustments</a>' in note
     data = as_post_data(section_form(page.text)["fields"])
     data["timetable"] = "Mornings only in the first week"
     data["ready_from"] = "2027-01-04"  # not a field of this form: ignored
