@@ -181,6 +181,27 @@ def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
     )
 
 
+def return_to_plan(circle_id: int, planners, ready_from) -> None:
+    """Ask whoever plans the school's part of a return to school to plan it.
+
+    ``planners``: their memberships, which the school feature chooses through
+    the policy. The notice says that a return needs planning and from when,
+    and never why: no word of hospital, of an event or of a reason. The school
+    never reads those (policy.NEVER_SHARED_WITH_SCHOOL)."""
+    name = circle_name(circle_id)
+    tell(
+        [Recipient(membership.user, membership.role) for membership in planners],
+        "return_to_plan",
+        circle_id=circle_id,
+        section="return_to_school",
+        text=(
+            f"The care team says {name} is ready to go back to school from "
+            f"{ready_from:%A} {ready_from.day} {ready_from:%B}. Please plan the return."
+        ),
+        link=path_for("plan.section", circle_id=circle_id, kind="return_to_school"),
+    )
+
+
 def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
     if added:
         text = f"You were added to {circle_name(circle_id)}'s circle."

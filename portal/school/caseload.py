@@ -21,21 +21,25 @@ from portal.access import policy
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.paging import Page
-from portal.plan.models import Adjustment, Episode, FollowUp, SchoolPlan
+from portal.plan.models import Adjustment, Episode, FollowUp, ReturnToSchool, SchoolPlan
 from portal.school.flexibility import needs_flexibility_review
 from portal.school.models import FlexibilityReview
+from portal.school.returning import has_timetable, meeting_soon, planned, plans_the_return
 from portal.school.scopes import all_of, reviews_of_the_current_school, scope_condition
 from portal.timezone import zone
 
 # Whose caseload it is, the policy says (policy.SCHOOL_CASELOAD_ROLE); what it
 # summarises must stay within what that role may read.
-for _kind in ("episodes", "adjustments", "follow_ups", "school_plan"):
+for _kind in ("episodes", "adjustments", "follow_ups", "school_plan", "return_to_school"):
     if not policy.can(policy.SCHOOL_CASELOAD_ROLE, _kind, policy.READ):
         raise RuntimeError(f"the caseload summarises {_kind}, which the school contact may no longer read")
 # Only the episodes' summary joins each row's circle, to know which school it is at now.
-for _kind in ("adjustments", "follow_ups", "school_plan"):
+for _kind in ("adjustments", "follow_ups", "school_plan", "return_to_school"):
     if policy.held_to_current_school(policy.SCHOOL_CASELOAD_ROLE, _kind):
         raise RuntimeError(f"the caseload does not hold {_kind} to the current school")
+# It asks the school contact to plan a return: they must be the ones who plan it.
+if not plans_the_return(policy.SCHOOL_CASELOAD_ROLE):
+    raise RuntimeError("the caseload asks the school contact to plan returns to school, which they no longer plan")
 
 
 def local_midnight(day: date) -> datetime:
@@ -54,6 +58,7 @@ FILTERS = {
     "active_adjustments": "Active adjustments",
     "reviews_due": "Reviews due",
     "no_school_plan": "No in-school plan yet",
+    "return_to_plan": "A return to school to plan",
 }
 PER_PAGE = 25
 
@@ -71,6 +76,10 @@ class CaseloadRow:
     review_due: bool
     has_school_plan: bool
     review_flexibility: bool
+    # The day the student is ready to go back, while the return still needs a meeting or a timetable.
+    return_to_plan: date | None = None
+    # "today" or "tomorrow" when the return meeting is then; else "".
+    return_meeting: str = ""
 
     def sections_shown(self) -> list[str]:
         """The parts of the plan this row shows something of ("None" shows nothing)."""
@@ -79,6 +88,7 @@ class CaseloadRow:
             "adjustments": self.active_adjustments > 0 or self.next_end is not None,
             "follow_ups": self.next_review is not None,
             "school_plan": self.has_school_plan,
+            "return_to_school": self.return_to_plan is not None or bool(self.return_meeting),
         }
         return [section for section, is_shown in shown.items() if is_shown]
 
@@ -178,6 +188,10 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
         conditions.append(reviews.c.next_review <= review_horizon)
     if "no_school_plan" in filters:
         conditions.append(SchoolPlan.id.is_(None))
+    timetable_written = has_timetable()
+    if "return_to_plan" in filters:
+        conditions.append(and_(ReturnToSchool.ready_from.is_not(None),
+                               or_(ReturnToSchool.meeting_at.is_(None), ~timetable_written)))
 
     def joined(stmt):
         return (
@@ -187,6 +201,7 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
             .outerjoin(reviews, reviews.c.circle_id == Circle.id)
             .outerjoin(looked, looked.c.circle_id == Circle.id)
             .outerjoin(SchoolPlan, SchoolPlan.circle_id == Circle.id)
+            .outerjoin(ReturnToSchool, ReturnToSchool.circle_id == Circle.id)
             .where(*conditions)
         )
 
@@ -215,11 +230,14 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
             reviews.c.next_review,
             looked.c.at,
             SchoolPlan.id,
+            ReturnToSchool.ready_from,
+            ReturnToSchool.meeting_at,
+            timetable_written.label("has_timetable"),
         )
     ).order_by(*order).limit(PER_PAGE).offset(Page.offset(page, PER_PAGE))
     rows = []
     for (circle_id, name, last_episode, this_week_count, last_recorded, active_count, next_end, changed,
-         next_review, reviewed_at, plan_id) in db.session.execute(stmt):
+         next_review, reviewed_at, plan_id, ready_from, meeting_at, written) in db.session.execute(stmt):
         rows.append(
             CaseloadRow(
                 circle_id=circle_id,
@@ -233,6 +251,8 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
                 review_due=next_review is not None and next_review <= review_horizon,
                 has_school_plan=plan_id is not None,
                 review_flexibility=needs_flexibility_review(last_recorded, changed, reviewed_at, recent),
+                return_to_plan=ready_from if ready_from and not planned(meeting_at, bool(written)) else None,
+                return_meeting=meeting_soon(meeting_at, today),
             )
         )
     return CaseloadPage(rows, page, pages, total, PER_PAGE, in_caseload=in_caseload)

@@ -9,7 +9,6 @@ from portal.access.audience import listed
 from portal.access.guard import CircleAction, Section, SignedIn, guard, in_circle_or_404
 from portal.access.queries import find_membership, shared_by_circle
 from portal.audit.services import View, record_now, record_views
-from portal.audit.services import record_views_at_once as audit_views
 from portal.circles import services as circle_services
 from portal.circles.models import Membership
 from portal.circles.services import active_members
@@ -56,8 +55,11 @@ def _sheet():
 
 def _record_sheet_view(action: str, students) -> None:
     """The sheet shows plan content from many circles: each circle's record
-    says so, as its own pages would. Written after the page rendered."""
-    audit_views(action, "adjustments", [(s.circle_id, s.role) for s in students if s.adjustments])
+    says so, as its own pages would. Written after the page rendered, in one statement."""
+    record_views(
+        [View(s.circle_id, s.role, "adjustments", action) for s in students if s.adjustments]
+        + [View(s.circle_id, s.role, "return_to_school", action) for s in students if s.returning]
+    )
 
 
 @bp.get("/school/this-week")
@@ -85,6 +87,7 @@ def this_week_print():
         "school/this_week_print.html",
         students=[s for s in students if s.adjustments],
         others=[s for s in students if not s.adjustments],
+        returning=[s for s in students if s.returning],
         monday=monday,
         sunday=sunday,
         kinds=dict(spec_for("adjustments").field("kind").choices),

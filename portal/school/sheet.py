@@ -1,7 +1,8 @@
 """What to allow this week: the teacher's weekly sheet of every student they
-teach or look after at school, with the adjustments in force that week. Two
+teach or look after at school, with the adjustments in force that week and,
+around a return to school, its timetable and what staff do and allow. Three
 statements, however many students; the sheet is printed, so it shows only
-what every school role may see of an adjustment, never the reason.
+what every school role may see of an adjustment or a return, never the reason.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from portal import clock
 from portal.access import policy
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
-from portal.plan.models import Adjustment
+from portal.plan.models import Adjustment, ReturnToSchool
 
 # The weekly sheet is for anyone who teaches or looks after the student at school.
 SHEET_ROLES = tuple(role for role in (policy.SCHOOL_STAFF, policy.SCHOOL_CONTACT) if policy.can(role, "adjustments", policy.READ))
 # What the weekly sheet shows of an adjustment. Never the reason: the sheet is
 # printed and left on desks.
 SHEET_FIELDS = ("kind", "subjects", "details", "start_date", "end_date")
+# What it shows of a return to school: the steps, never why the student was away.
+RETURN_FIELDS = ("ready_from", "timetable", "staff_steps")
+# A return stays on the sheet from the week it starts until this many days after.
+RETURN_SHOWN_DAYS = 14
 
 for _role in SHEET_ROLES:
     for _field in SHEET_FIELDS:
@@ -29,6 +34,9 @@ for _role in SHEET_ROLES:
             raise RuntimeError(f"the weekly sheet shows adjustments.{_field}, which {_role} may not see")
     if policy.row_scope(_role, "adjustments") is not None or policy.held_to_current_school(_role, "adjustments"):
         raise RuntimeError("the weekly sheet does not handle a row scope on adjustments")
+    for _field in RETURN_FIELDS:
+        if not policy.field_visible(_role, "return_to_school", _field):
+            raise RuntimeError(f"the weekly sheet shows return_to_school.{_field}, which {_role} may not see")
 
 
 def this_week(today: date | None = None) -> tuple[date, date]:
@@ -51,17 +59,26 @@ class SheetAdjustment:
     end_date: date | None
 
 
+@dataclass(frozen=True)
+class SheetReturn:
+    ready_from: date
+    timetable: str
+    staff_steps: str
+
+
 @dataclass
 class SheetStudent:
     circle_id: int
     name: str
     role: str
     adjustments: list[SheetAdjustment] = field(default_factory=list)
+    returning: SheetReturn | None = None
 
 
 def week_sheet(user, monday: date, sunday: date) -> list[SheetStudent]:
     """Every student the user teaches or looks after at school, with the
-    adjustments in force at some point in the week. Two statements."""
+    adjustments in force at some point in the week, and a return to school
+    that starts this week or started lately. Three statements."""
     memberships = db.session.execute(
         select(Circle.id, Circle.young_person_name, Membership.role)
         .join(Membership, Membership.circle_id == Circle.id)
@@ -87,4 +104,17 @@ def week_sheet(user, monday: date, sunday: date) -> list[SheetStudent]:
     )
     for circle_id, adjustment_id, *values in rows:
         students[circle_id].adjustments.append(SheetAdjustment(adjustment_id, *values))
+    returns = db.session.execute(
+        select(ReturnToSchool.circle_id, *(getattr(ReturnToSchool, name) for name in RETURN_FIELDS))
+        .join(Membership, Membership.circle_id == ReturnToSchool.circle_id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.removed_at.is_(None),
+            Membership.role.in_(SHEET_ROLES),
+            ReturnToSchool.ready_from <= sunday,
+            ReturnToSchool.ready_from >= monday - timedelta(days=RETURN_SHOWN_DAYS),
+        )
+    )
+    for circle_id, *values in returns:
+        students[circle_id].returning = SheetReturn(*values)
     return list(students.values())
