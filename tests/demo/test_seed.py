@@ -29,6 +29,8 @@ from tests import factories, signing_in
 
 DEMO_EMAILS = {
     "clinician@demo.example.org",
+    "psychiatrist@demo.example.org",
+    "doctor@demo.example.org",
     "parent@demo.example.org",
     "counselor@demo.example.org",
     "teacher@demo.example.org",
@@ -118,7 +120,7 @@ def test_the_story_the_demo_tells(accounts):
         select(Adjustment).where(Adjustment.circle_id == jordan.id, Adjustment.removed_at.is_(None))
     ).all()
     extension = next(a for a in adjustments if a.kind == "extension")
-    assert extension.subjects == "Maths, English, Biology"
+    assert extension.subjects == "Math, English, Biology"
     assert extension.end_date - extension.start_date == timedelta(days=14)
     assert extension.start_date <= today <= extension.end_date
     assert "Sam Okafor" in extension.approved_by and extension.reason
@@ -243,10 +245,10 @@ def test_the_teacher_sees_the_steps_and_not_the_reasons(app, accounts):
         assert "If Jordan shows the blue card, let Jordan go" in school_plan
         assert "classmates are never told" not in school_plan
         adjustments = _text(client.get(f"/circles/{jordan.id}/plan/adjustments").text)
-        assert "Maths, English, Biology" in adjustments
+        assert "Math, English, Biology" in adjustments
         assert "missed four days" not in adjustments
         episodes = _text(client.get(f"/circles/{jordan.id}/plan/episodes").text)
-        assert "During the Maths test" in episodes
+        assert "During the math test" in episodes
         assert "at lunch using the card" not in episodes
     with app.app_context():
         client = _signed_in_client(app, "counselor@demo.example.org")
@@ -327,7 +329,9 @@ def test_the_demo_clinicians_and_counselor_use_the_documented_authenticator_key(
     """As for real ones, their password alone opens no session; the key is in the README."""
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert DEMO_TOTP_SECRET in readme
-    needs_code = {"clinician@demo.example.org", "psychiatrist@demo.example.org", "counselor@demo.example.org"}
+    needs_code = {
+        "clinician@demo.example.org", "psychiatrist@demo.example.org", "doctor@demo.example.org", "counselor@demo.example.org"
+    }
     for email, _ in accounts:
         user = find_user(email)
         assert mfa.enrolled(user) == (email in needs_code), email
