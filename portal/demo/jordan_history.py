@@ -178,30 +178,30 @@ def follow_ups(w: CircleWriter, cal: StoryCalendar, p: People, review) -> None:
 # an exam week held together with effort, a setback, then recovery again.
 # The week of 3 weeks ago, Jordan's own check-in, is in jordan_setback.py.
 _CHECK_INS = (
-    # weeks ago, who, days after the week's Monday it was written, episodes, most serious, urges,
+    # weeks ago, who, when it was written (days after the week's Monday, hour), episodes, most serious, urges,
     # urge to action, help sooner, less secrecy, sleep, thoughts of suicide, what helped, notes
-    (10, "clinician", 8, 3, "minor", "every_day", "minutes", "no", "unsure", 6.0, "no", "",
+    (10, "clinician", (8, 11), 3, "minor", "every_day", "minutes", "no", "unsure", 6.0, "no", "",
      "First week with the plan. Jordan told Maria about one of them the next morning."),
-    (9, "parent", 6, 2, "minor", "every_day", "minutes", "no", "yes", 6.0, "no", "",
+    (9, "parent", (6, 20), 2, "minor", "every_day", "minutes", "no", "yes", 6.0, "no", "",
      "Jordan showed me the safety plan and put a copy inside their closet door."),
-    (8, "student", 6, 2, "first_aid", "most_days", "under_hour", "yes", "yes", 6.5, "no",
+    (8, "student", (6, 20), 2, "first_aid", "most_days", "under_hour", "yes", "yes", 6.5, "no",
      "drawing in mr okafors room",
      "used my card at school on wednesday. one night was bad, mom helped with the bandage and didnt freak out"),
-    (7, "clinician", 8, 1, "minor", "most_days", "hours", "yes", "yes", 7.0, "no", "",
+    (7, "clinician", (8, 17), 1, "minor", "most_days", "hours", "yes", "yes", 7.0, "no", "",
      "Longer gap between the urge and acting on it. First week of the new sleep routine."),
-    (6, "student", 6, 0, "none", "some_days", "no_action", "yes", "yes", 7.5, "no",
+    (6, "student", (6, 20), 0, "none", "some_days", "no_action", "yes", "yes", 7.5, "no",
      "ice cubes and walking biscuit", "a whole week!! we got pizza"),
-    (5, "parent", 6, 1, "minor", "some_days", "hours", "yes", "yes", 7.0, "no", "",
+    (5, "parent", (6, 20), 1, "minor", "some_days", "hours", "yes", "yes", 7.0, "no", "",
      "One after a hard Biology test. Jordan came and told me the same evening."),
-    (4, "student", 6, 0, "none", "most_days", "no_action", "unsure", "yes", 6.0, "no",
+    (4, "student", (6, 20), 0, "none", "most_days", "no_action", "unsure", "yes", 6.0, "no",
      "the quiet room at lunch on wednesday, and the baking show at night",
      "exam week. used my card once at lunch. didnt do anything but most nights were hard"),
-    (2, "clinician", 1, 2, "medical", "every_day", "minutes", "yes", "yes", 5.0, "no",
+    (2, "clinician", (1, 17), 2, "medical", "every_day", "minutes", "yes", "yes", 5.0, "no",
      "Telling Maria straight away, both nights. Texting the crisis line on the Friday.",
      "Two episodes at the weekend; after the second, the emergency department (see Events outside school). "
      "Jordan told Maria about both themselves, straight away. Asked directly at aftercare and again today: "
      "no thoughts of suicide since Wednesday."),
-    (1, "parent", 6, 0, "none", "some_days", "no_action", "yes", "yes", 6.5, "no",
+    (1, "parent", (6, 20), 0, "none", "some_days", "no_action", "yes", "yes", 6.5, "no",
      "The night list: big light on, cold water, sitting in the kitchen with me.",
      "Back at school. Jordan used the night list twice and texted me \"orange\" once; I went straight in."),
 )
@@ -214,7 +214,7 @@ def progress(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
         w.add(
             "progress",
             getattr(p, who),
-            cal.at(week + timedelta(days=written), 17 if who == "clinician" else 20),
+            cal.at(week + timedelta(days=written[0]), written[1]),
             checked_on=week,
             episodes=episodes,
             severity=severity,

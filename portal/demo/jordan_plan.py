@@ -56,8 +56,8 @@ def clinical_assessment(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
         coexisting="depression,anxiety",
         coexisting_conditions=(
             "Depression: low mood most days for about four months, with poor sleep and loss of interest in "
-            "everything but art; meets criteria for a depressive episode. Treated with DBT-A and, from week three, "
-            "fluoxetine.\n"
+            "everything but art; meets criteria for a depressive episode. Treated with DBT-A; Dr Mori to see "
+            "Jordan about medication for it.\n"
             "Anxiety: social and test anxiety, worked on in therapy; no medication for it.\n"
             "No eating-disorder symptoms, no substance use, no psychotic symptoms, no trauma reported."
         ),
@@ -67,8 +67,9 @@ def clinical_assessment(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
             "with Maria in the parallel caregiver group."
         ),
         therapy_frequency=(
-            "Individual DBT-A weekly (Tuesdays, 16:00). Skills group weekly (Thursdays, 17:00). Family session "
-            "every four weeks. Phone coaching for Jordan between sessions, Monday to Thursday in clinic hours."
+            "Individual DBT-A weekly on Tuesdays: mornings for the first four weeks, then 16:00, after school. "
+            "Skills group weekly (Thursdays, 17:00). Family session every four weeks. Phone coaching for Jordan "
+            "between sessions, Monday to Thursday in clinic hours."
         ),
         therapy_description=(
             "Individual sessions go through the diary card and the week's urges step by step: what came before, "
@@ -138,13 +139,13 @@ def safety_plan(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -
         "if_suicidal_thoughts": (
             "1. Tell someone straight away, even if it feels like a lot: text Mom \"orange\", day or night.\n"
             "2. Go where other people are. Get away from anything I could hurt myself with.\n"
-            f"3. Call or text {numbers['crisis_name']}, {numbers['crisis']}, any time.\n"
+            f"3. Call or text the crisis line, {numbers['crisis']}, any time.\n"
             f"4. If I might act on them or can't keep myself safe: {numbers['emergency']}, or Mom takes me to "
             "the emergency room."
         ),
     }
     # Written in the first session, with Dr Rivera typing Jordan's words.
-    w.write("safety_plan", p.clinician, cal.at(cal.first_session, 17, 10), **first)
+    w.write("safety_plan", p.clinician, cal.at(cal.first_session, 11, 10), **first)
     return first
 
 
@@ -242,9 +243,12 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         subjects="Tuesday periods 1 and 2",
         details="Jordan may arrive up to 90 minutes late on Tuesdays. Mark it as an excused absence.",
         start_date=meeting,
-        end_date=cal.week(7, TUESDAY),
+        end_date=cal.week(8, TUESDAY),
         approved_by="Sam Okafor, School counselor",
-        reason="Weekly appointments outside school on Tuesday mornings. Ended when the appointments moved to after school.",
+        reason=(
+            "Dr Rivera's weekly sessions were on Tuesday mornings for the first four weeks. Ended when the sessions "
+            "moved to after school."
+        ),
     )
 
     # A first, bigger revision from the clinician after a family session.

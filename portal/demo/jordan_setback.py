@@ -56,7 +56,7 @@ def events(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict):
         occurred_at=cal.at(cal.crisis_call, 23, 50),
         place="At home, by text",
         what_was_done=(
-            f"I texted {numbers['crisis_name']} after stuff in the group chat. We texted for about 40 minutes "
+            f"I texted the crisis line ({numbers['crisis']}) after stuff in the group chat. We texted for about 40 minutes "
             "and the urge went down. I didn't do anything. I told Mom in the morning."
         ),
         medical_care="no",
@@ -171,8 +171,8 @@ def setback_review(w: CircleWriter, cal: StoryCalendar, p: People, first_safety_
         ),
         missed_signs=(
             "Jordan spent more time alone in their room and said \"I'm fine\" more than usual, both on their own "
-            "list of warning signs. Maria noticed but didn't want to push after a tense week. The weekly "
-            "medication check-in that week did not ask about sleep."
+            "list of warning signs. Maria noticed but didn't want to push after a tense week. Poor sleep came up "
+            "in that week's medication check-in but was put down to the test."
         ),
         plan_fit=(
             "Partly. The steps worked for Jordan at school, and texting the crisis line worked on Friday, but the "
@@ -208,7 +208,7 @@ def setback_review(w: CircleWriter, cal: StoryCalendar, p: People, first_safety_
         ),
         medical_care_needed=(
             "First aid at home until the setback. On the second night of it, a cut that needed the emergency "
-            "department, closed with adhesive strips; Dr Brooks checked the wound that week."
+            f"department, closed with adhesive strips. Dr Brooks checks the wound on {said(cal.return_meeting)}."
         ),
         suicidal_thoughts=(
             f"Asked directly at assessment on {said(cal.assessed)}: no current suicidal thoughts, intent or plan. "
@@ -281,15 +281,15 @@ def medication_review(w: CircleWriter, cal: StoryCalendar, p: People, booked) ->
 
 
 def home_after_the_setback(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
-    day = cal.medication_review
+    moved = cal.aftercare
     w.write(
         "home_safety",
         p.parent,
-        cal.at(day, 20),
+        cal.at(moved, 21),
         sharps_secured=True,
         checklist_notes=(
             f"{LOCKED_BOX}\n{PHARMACY}\n"
-            f"Kitchen knives, razors and the craft knife moved to the locked drawer on {said(day)}.\n"
+            f"Kitchen knives, razors and the craft knife moved to the locked drawer on {said(moved)}.\n"
             "Still to do: the wine in the pantry. Moving it to the garage cabinet this weekend."
         ),
     )

@@ -105,9 +105,9 @@ def _jordans_circle(cal: StoryCalendar, p: People, school: Organisation, numbers
     jordan_setback.not_sure_and_a_call_back(w, cal, p)
     visit, booked = jordan_setback.events(w, cal, p, numbers)
     jordan_setback.aftercare(w, cal, p, visit, booked)
+    jordan_setback.home_after_the_setback(w, cal, p)
     jordan_setback.setback_review(w, cal, p, first_safety_plan)
     jordan_setback.medication_review(w, cal, p, review_after_dose_change)
-    jordan_setback.home_after_the_setback(w, cal, p)
     jordan_setback.return_to_school(w, cal, p)
 
     jordan_history.episodes_and_school_follow_up(w, cal, p, numbers)
