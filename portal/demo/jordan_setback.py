@@ -31,10 +31,11 @@ def not_sure_and_a_call_back(w: CircleWriter, cal: StoryCalendar, p: People) -> 
         suicidal_thoughts="unsure",
         notes="bad few days. studying late for biology and stuff in the group chat. havent done anything",
     )
-    call = w.add(
-        "follow_ups",
+    # If the answer booked a contact by itself, the call completes that one.
+    call = w.book(
         p.clinician,
         cal.at(cal.called_back, 8, 40),
+        booked=w.booked_by_last_save,
         kind="appointment",
         due_at=cal.at(cal.called_back, 12, 30),
         with_whom="Dr Ana Rivera with Jordan, by phone",

@@ -107,6 +107,7 @@ def test_seed_refuses_a_database_that_already_has_accounts(app):
 
 def test_every_section_of_jordans_plan_has_content(accounts):
     jordan = _circle("Jordan")
+    assert {"events", "return_to_school"} <= set(SPECS)
     for kind, spec in SPECS.items():
         if spec.is_list:
             rows = db.session.scalars(
@@ -280,8 +281,8 @@ def test_events_outside_school_and_the_aftercare_after_the_emergency_visit(app, 
     hours = app.config.get("AFTERCARE_HOURS", 48)
     assert aftercare.outside_event_id == visit.id
     assert visit.occurred_at < aftercare.due_at <= visit.occurred_at + timedelta(hours=hours)
-    assert aftercare.status == "attended" and aftercare.created_by_id == clinician.id
-    # Booked before it happened, by Dr Rivera on a day she works.
+    # Booked (or, if the portal booked it by itself, completed) by Dr Rivera, before it happened.
+    assert aftercare.status == "attended" and aftercare.updated_by_id == clinician.id
     assert aftercare.created_at < aftercare.due_at
     assert _local(aftercare.due_at).weekday() < 4
 
@@ -323,7 +324,7 @@ def test_every_check_in_asks_the_direct_question(accounts):
     in_touch = db.session.scalars(
         select(FollowUp).where(
             FollowUp.circle_id == jordan.id,
-            FollowUp.created_by_id == clinician.id,
+            FollowUp.updated_by_id == clinician.id,
             FollowUp.due_at > unsure.created_at,
             FollowUp.due_at < unsure.created_at + timedelta(days=1),
             FollowUp.status == "attended",
@@ -374,7 +375,7 @@ def test_the_medication_review_follows_the_dose_change(accounts):
     assert any(_local(f.due_at).date() > setback.setback_on for f in attended)
     assert clinical.medication_review_on > max(_local(f.due_at).date() for f in attended)
     booked = [f for f in mori if f.status == "scheduled" and _local(f.due_at).date() == clinical.medication_review_on]
-    assert len(booked) == 1 and booked[0].created_by_id == psychiatrist.id
+    assert len(booked) == 1 and booked[0].updated_by_id == psychiatrist.id
 
 
 @pytest.mark.parametrize(
@@ -563,3 +564,34 @@ def test_the_demo_clinicians_and_counselor_use_the_documented_authenticator_key(
             assert mfa.decrypt(user.totp_secret) == DEMO_TOTP_SECRET
             response = app.test_client().post("/login", data={"email": email, "password": DEMO_PASSWORD})
             assert response.headers["Location"] == "/login/code", email
+
+
+def test_the_demo_never_books_twice_what_the_portal_books_by_itself(app, monkeypatch):
+    """Once saving an emergency visit books its aftercare, and saving a
+    medication review date books that review, the demo completes those
+    follow-ups instead of adding its own beside them."""
+    from portal import hooks
+    from portal.plan.models import FollowUp as Row
+
+    def books_by_itself(change):
+        if change.kind == "events" and change.action == "created" and change.row.kind == "emergency_visit":
+            due = change.row.occurred_at + timedelta(hours=app.config.get("AFTERCARE_HOURS", 48))
+            db.session.add(Row(circle_id=change.circle_id, kind="aftercare", due_at=due, status="to_arrange",
+                               outside_event_id=change.row.id, created_by_id=change.actor.id, created_at=clock.now()))
+        if change.kind == "clinical" and change.row.medication_review_on and change.changed("medication_review_on"):
+            day = change.row.medication_review_on
+            due = datetime(day.year, day.month, day.day, 9, tzinfo=zone()).astimezone(UTC)
+            db.session.add(Row(circle_id=change.circle_id, kind="appointment", due_at=due, status="to_arrange",
+                               details="Medication review", created_by_id=change.actor.id, created_at=clock.now()))
+        db.session.flush()
+
+    monkeypatch.setattr(hooks.plan_saved, "_providers", [*hooks.plan_saved._providers, (999, 999, books_by_itself)])
+    seed()
+    jordan = _circle("Jordan")
+    follow_ups = db.session.scalars(select(Row).where(Row.circle_id == jordan.id, Row.removed_at.is_(None))).all()
+    aftercare = [f for f in follow_ups if f.kind == "aftercare"]
+    assert len(aftercare) == 1 and aftercare[0].status == "attended" and aftercare[0].outside_event_id
+    assert not [f for f in follow_ups if f.status == "to_arrange"], "each booked follow-up was completed"
+    record = queries.document(jordan.id, SPECS["clinical"])
+    on_review_day = [f for f in follow_ups if _local(f.due_at).date() == record.medication_review_on]
+    assert len(on_review_day) == 1 and on_review_day[0].with_whom.startswith("Dr Ken Mori")
