@@ -305,6 +305,7 @@ def care_team(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> 
         w.own_contact(p.student),
         p.student,
         cal.at(team_day, 19),
+        phone="(555) 010-0166 (cell)",
         availability="Text me, I don't always pick up calls. At school 8:30 to 3:10.",
         reachable="evenings,weekends",
     )

@@ -4,7 +4,12 @@ The demo writes through the same services the pages use, each change by the
 member who would make it and checked first against the access policy, with
 the clock set back to the moment the story says it happened. The story itself
 (who is in it, what they wrote) is in cast.py, jordan_plan.py,
-jordan_history.py and seed.py.
+jordan_setback.py, jordan_history.py and seed.py.
+
+Where a save books a follow-up by itself (a plan_saved provider: aftercare
+after an emergency visit, a review on a medication review date), the writer
+notes it in ``booked_by_last_save`` and ``book`` completes that follow-up
+rather than adding a second.
 """
 
 from __future__ import annotations
