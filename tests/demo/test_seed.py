@@ -595,3 +595,40 @@ def test_the_demo_never_books_twice_what_the_portal_books_by_itself(app, monkeyp
     record = queries.document(jordan.id, SPECS["clinical"])
     on_review_day = [f for f in follow_ups if _local(f.due_at).date() == record.medication_review_on]
     assert len(on_review_day) == 1 and on_review_day[0].with_whom.startswith("Dr Ken Mori")
+
+
+def test_the_care_team_says_who_answers_when_and_has_a_family_doctor(app, accounts):
+    from portal.auth.models import Organisation
+    from portal.plan.models import CareTeamContact
+
+    jordan = _circle("Jordan")
+    doctor = find_user("doctor@demo.example.org")
+    assert _role_in(jordan, doctor.email) == policy.PRIMARY_CARE
+    assert doctor.staff_role == policy.PRIMARY_CARE
+    assert db.session.get(Organisation, doctor.organisation_id).kind == "clinic"
+    contacts = db.session.scalars(
+        select(CareTeamContact).where(CareTeamContact.circle_id == jordan.id, CareTeamContact.removed_at.is_(None))
+    ).all()
+    by_name = {c.name: c for c in contacts}
+    assert by_name["Dr Helen Brooks"].membership_id is not None, "her own entry, as a member"
+    assert by_name["Sam Okafor"].reachable == "school_hours"
+    assert by_name["Maria Lopez"].reachable == "evenings,nights,weekends"
+    assert by_name["Dr Ana Rivera"].reachable == "school_hours"
+    assert by_name["Riverside after-hours line"].reachable == "evenings,nights,weekends"
+    assert {"evenings", "nights", "weekends"} <= set(by_name[app.config["CRISIS_LINE_NAME"]].reachable.split(","))
+    assert all(c.phone and c.reachable for c in contacts), [c.name for c in contacts if not (c.phone and c.reachable)]
+
+
+def test_the_teacher_sees_how_jordan_returns_and_never_why(app, accounts):
+    jordan = _circle("Jordan")
+    with app.app_context():
+        client = _signed_in_client(app, "teacher@demo.example.org")
+        page = _text(client.get(f"/circles/{jordan.id}/plan/return_to_school").text)
+        assert "The blue card works from the first minute" in page
+        for reason in ("Riverside General", "adhesive", "four days", "setback"):
+            assert reason not in page, reason
+        assert not re.search(r"\bER\b", page)
+        assert client.get(f"/circles/{jordan.id}/plan/events").status_code == 403
+    with app.app_context():
+        parent = _text(_signed_in_client(app, "parent@demo.example.org").get(f"/circles/{jordan.id}/plan/events").text)
+        assert "Riverside General Hospital" in parent
