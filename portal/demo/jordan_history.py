@@ -1,16 +1,35 @@
-"""What happened in Jordan's circle after the plan was made: episodes at
-school, the setback and its review, follow-ups and the weekly check-ins."""
+"""What happened in Jordan's circle around the plan: episodes at school,
+follow-ups and the weekly check-ins. The hard weeks are in jordan_setback.py."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from portal.demo.cast import People, StoryCalendar
-from portal.demo.writer import CircleWriter, said
+from portal.demo.cast import MEETING_DAYS, People, StoryCalendar
+from portal.demo.writer import MONDAY, WEDNESDAY, CircleWriter, said
 
 
 def episodes_and_school_follow_up(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> None:
-    earlier = cal.day(-31, school_day=True)
+    # The card, used in class a few weeks in ("used my card at school" in Jordan's check-in that week).
+    first = cal.week(8, WEDNESDAY)
+    w.add(
+        "episodes",
+        p.counselor,
+        cal.at(first, 12),
+        occurred_at=cal.at(first, 10, 20),
+        observed=(
+            "Jordan came to Room 114 in period 3 with the blue card, quiet and holding their arms. Said the "
+            "urges were strong after an English presentation. No injury seen; Jordan said there was none."
+        ),
+        steps_taken=(
+            "Sat with Jordan in Room 114 and put out paper and pens, as the plan suggests. Jordan drew for about "
+            "15 minutes, then said it had eased and went back for period 4 with a note."
+        ),
+        contacted="Maria Lopez by phone at 11:15, as the plan says (same day, plan used).",
+        emergency_services=False,
+        outcome="returned_to_class",
+    )
+    earlier = cal.week(4, WEDNESDAY)
     w.add(
         "episodes",
         p.counselor,
@@ -36,7 +55,7 @@ def episodes_and_school_follow_up(w: CircleWriter, cal: StoryCalendar, p: People
         cal.at(recent, 11, 40),
         occurred_at=cal.at(recent, 10, 5),
         observed=(
-            "During the Maths test Jordan stopped writing, put their head down and kept pulling at their sleeves. "
+            "During the math test Jordan stopped writing, put their head down and kept pulling at their sleeves. "
             "Did not answer when I asked quietly if they were OK. No injury seen."
         ),
         steps_taken=(
@@ -55,7 +74,7 @@ def episodes_and_school_follow_up(w: CircleWriter, cal: StoryCalendar, p: People
         cal.at(recent, 14, 30),
         contacted=(
             "Sam Okafor, through the front office, at 10:08. Sam confirmed at 10:12 that Jordan had arrived.\n"
-            "Sam called Maria Lopez at 10:40. Jordan went back to lessons for period 4."
+            "Sam called Maria Lopez at 10:40. Jordan went back to class for period 4."
         ),
     )
 
@@ -79,13 +98,13 @@ def episodes_and_school_follow_up(w: CircleWriter, cal: StoryCalendar, p: People
         kind="exam_arrangement",
         subjects="All subjects",
         details=(
-            "End-of-term tests in the small exam room (Room 110), with up to three 5-minute rest breaks. "
+            "End-of-semester tests in the small exam room (Room 110), with up to three 5-minute rest breaks. "
             "The blue card still applies during tests."
         ),
         start_date=cal.day(10, school_day=True, later=True),
         end_date=cal.day(24, school_day=True),
         approved_by="Sam Okafor, School counselor",
-        reason=f"Agreed with Jordan and Maria after Jordan left a Maths test on {said(recent)}.",
+        reason=f"Agreed with Jordan and Maria after Jordan left a math test on {said(recent)}.",
     )
     review = cal.day(4, school_day=True)
     w.add(
@@ -101,56 +120,8 @@ def episodes_and_school_follow_up(w: CircleWriter, cal: StoryCalendar, p: People
     )
 
 
-def setback_review(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
-    w.add(
-        "setback_reviews",
-        p.clinician,
-        cal.at(cal.setback_reviewed, 17, 45),
-        setback_on=cal.setback,
-        before=(
-            "Two late nights revising for a Biology test, then a falling-out in a friends' group chat the "
-            "evening before. Jordan stopped going to art club that week. Sleep down to about five hours."
-        ),
-        missed_signs=(
-            "Jordan spent more time alone in their room and said \"I'm fine\" more than usual, both on their own "
-            "list of warning signs. Maria noticed but didn't want to push after a tense week. Jordan hadn't used "
-            "the card at school that week."
-        ),
-        plan_fit=(
-            "Partly. The steps worked for Jordan at school, but not at night at home when everyone else was asleep: "
-            "Jordan did not feel able to wake Maria, and the plan had nothing for late evenings."
-        ),
-        more_intensive=(
-            "For the next four weeks: a short phone check-in with Dr Rivera on Fridays, and family sessions every "
-            "two weeks instead of four. Jordan and Maria agreed. Outpatient care continues as before."
-        ),
-        new_problem=(
-            "Asked directly: no suicidal thoughts, intent or plan, before or since. Sleep now needs its own "
-            "attention; Dr Mori to look at it at the next medication review."
-        ),
-        plan_changes=(
-            "Safety plan: Jordan added a night list, and Maria confirmed the \"orange\" text works at any hour.\n"
-            "Home: kitchen knives and razors into the locked drawer.\n"
-            "School: no change needed. Sam was told only that the plan had been reviewed."
-        ),
-    )
-
-
-def follow_ups(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
-    medication_review = cal.medication_review
-    booked = w.add(
-        "follow_ups",
-        p.psychiatrist,
-        cal.at(cal.dose_increased, 12),
-        kind="appointment",
-        due_at=cal.at(medication_review, 11),
-        with_whom="Dr Ken Mori, with Jordan and Maria",
-        location="Riverside CAMHS, clinic room 2",
-        status="scheduled",
-        details="Medication review after the dose change: sleep, side effects, how Jordan feels on it.",
-    )
-    w.update("follow_ups", booked, p.psychiatrist, cal.at(medication_review, 11, 45), status="attended")
-
+def follow_ups(w: CircleWriter, cal: StoryCalendar, p: People, review) -> None:
+    """``review``: the whole-plan review booked at the first one."""
     session = cal.last_session
     booked = w.add(
         "follow_ups",
@@ -159,25 +130,24 @@ def follow_ups(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
         kind="appointment",
         due_at=cal.at(session, 16),
         with_whom="Dr Ana Rivera",
-        location="Riverside CAMHS, room 3",
+        location="Riverside clinic, room 3",
         status="scheduled",
-        details="Individual DBT-A session: diary card, going through the week's urges step by step, practising skills.",
+        details="Individual DBT-A session: diary card, going through the week's urges step by step, practicing skills.",
     )
     w.update("follow_ups", booked, p.clinician, cal.at(session, 17), status="attended")
 
-    w.add(
+    # Booked at the first plan review; left unmarked on purpose, so the
+    # dashboard asks to record it or rebook it. It is after school, on a day
+    # Dr Rivera works and Jordan has no session.
+    w.update(
         "follow_ups",
+        review,
         p.clinician,
         cal.at(cal.setback_reviewed, 18, 10),
-        kind="plan_review",
-        # Left unmarked on purpose: the dashboard asks to record it or rebook it.
-        due_at=cal.at(cal.day(-3, school_day=True), 10),
-        with_whom="Dr Ana Rivera with Jordan and Maria; Sam Okafor for the school part",
-        location="Riverside CAMHS, room 3",
-        status="scheduled",
+        location="Riverside clinic, room 3",
         details=(
-            "Review of the whole plan, the first since the setback: is the night list working, can the Friday "
-            "check-ins stop, does the school plan still fit?"
+            "Review of the whole plan, the first since the setback: is the night list working, can the Thursday "
+            "check-ins stop, is the return to school holding?"
         ),
     )
     w.add(
@@ -187,7 +157,7 @@ def follow_ups(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
         kind="appointment",
         due_at=cal.at(cal.next_session, 16),
         with_whom="Dr Ana Rivera",
-        location="Riverside CAMHS, room 3",
+        location="Riverside clinic, room 3",
         status="scheduled",
         details="Individual DBT-A session.",
     )
@@ -196,9 +166,9 @@ def follow_ups(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
         p.clinician,
         cal.at(session, 17, 6),
         kind="appointment",
-        due_at=cal.at(cal.day(9, school_day=True, later=True), 17),
+        due_at=cal.at(cal.next_of(MEETING_DAYS, 8), 16, 30),
         with_whom="Dr Ana Rivera with Jordan and Maria",
-        location="Riverside CAMHS, family room",
+        location="Riverside clinic, family room",
         status="scheduled",
         details="Family session: how the night list is going, and planning for the exam weeks.",
     )
@@ -206,38 +176,45 @@ def follow_ups(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
 
 # Weekly check-ins, oldest first. Progress is uneven on purpose: a good run,
 # an exam week held together with effort, a setback, then recovery again.
+# The week of 3 weeks ago, Jordan's own check-in, is in jordan_setback.py.
 _CHECK_INS = (
-    # weeks ago, who, episodes, most serious, urges, urge to action, help sooner, less secrecy, sleep, notes
-    (10, "clinician", 3, "minor", "every_day", "minutes", "no", "unsure", 6.0,
+    # weeks ago, who, when it was written (days after the week's Monday, hour), episodes, most serious, urges,
+    # urge to action, help sooner, less secrecy, sleep, thoughts of suicide, what helped, notes
+    (10, "clinician", (8, 11), 3, "minor", "every_day", "minutes", "no", "unsure", 6.0, "no", "",
      "First week with the plan. Jordan told Maria about one of them the next morning."),
-    (9, "parent", 2, "minor", "every_day", "minutes", "no", "yes", 6.0,
-     "Jordan showed me the safety plan and put a copy inside their wardrobe door."),
-    (8, "student", 2, "first_aid", "most_days", "under_hour", "yes", "yes", 6.5,
-     "used my card twice at school. one night was bad, mum helped with the plaster and didnt freak out"),
-    (7, "clinician", 1, "minor", "most_days", "hours", "yes", "yes", 7.0,
+    (9, "parent", (6, 20), 2, "minor", "every_day", "minutes", "no", "yes", 6.0, "no", "",
+     "Jordan showed me the safety plan and put a copy inside their closet door."),
+    (8, "student", (6, 20), 2, "first_aid", "most_days", "under_hour", "yes", "yes", 6.5, "no",
+     "drawing in mr okafors room",
+     "used my card at school on wednesday. one night was bad, mom helped with the bandage and didnt freak out"),
+    (7, "clinician", (8, 17), 1, "minor", "most_days", "hours", "yes", "yes", 7.0, "no", "",
      "Longer gap between the urge and acting on it. First week of the new sleep routine."),
-    (6, "student", 0, "none", "some_days", "no_action", "yes", "yes", 7.5,
-     "a whole week!! we got pizza"),
-    (5, "parent", 1, "minor", "some_days", "hours", "yes", "yes", 7.0,
+    (6, "student", (6, 20), 0, "none", "some_days", "no_action", "yes", "yes", 7.5, "no",
+     "ice cubes and walking biscuit", "a whole week!! we got pizza"),
+    (5, "parent", (6, 20), 1, "minor", "some_days", "hours", "yes", "yes", 7.0, "no", "",
      "One after a hard Biology test. Jordan came and told me the same evening."),
-    (4, "student", 0, "none", "most_days", "no_action", "unsure", "yes", 6.0,
-     "exam week. didnt do anything but most nights were hard"),
-    (3, "parent", 2, "first_aid", "every_day", "minutes", "no", "no", 5.0,
-     "A hard week. Jordan told me about it themselves, the next morning."),
-    (2, "clinician", 1, "minor", "most_days", "under_hour", "yes", "yes", 6.5,
-     "Jordan used the night list twice and texted Maria \"orange\" once; Maria went straight in."),
-    (1, "student", 0, "none", "some_days", "no_action", "yes", "yes", 7.5,
-     "ok week. art club was good"),
+    (4, "student", (6, 20), 0, "none", "most_days", "no_action", "unsure", "yes", 6.0, "no",
+     "the quiet room at lunch on wednesday, and the baking show at night",
+     "exam week. used my card once at lunch. didnt do anything but most nights were hard"),
+    (2, "clinician", (1, 17), 2, "medical", "every_day", "minutes", "yes", "yes", 5.0, "no",
+     "Telling Maria straight away, both nights. Texting the crisis line on the Friday.",
+     "Two episodes at the weekend; after the second, the emergency department (see Events outside school). "
+     "Jordan told Maria about both themselves, straight away. Asked directly at aftercare and again today: "
+     "no thoughts of suicide since Wednesday."),
+    (1, "parent", (6, 20), 0, "none", "some_days", "no_action", "yes", "yes", 6.5, "no",
+     "The night list: big light on, cold water, sitting in the kitchen with me.",
+     "Back at school. Jordan used the night list twice and texted me \"orange\" once; I went straight in."),
 )
 
 
 def progress(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
-    for weeks_ago, who, episodes, severity, urges, urge_to_action, sooner, secrecy, sleep, notes in _CHECK_INS:
-        week = cal.day(-7 * weeks_ago)
+    for (weeks_ago, who, written, episodes, severity, urges, urge_to_action, sooner, secrecy, sleep, thoughts,
+         helped, notes) in _CHECK_INS:
+        week = cal.week(weeks_ago, MONDAY)
         w.add(
             "progress",
             getattr(p, who),
-            cal.at(week, 19),
+            cal.at(week + timedelta(days=written[0]), written[1]),
             checked_on=week,
             episodes=episodes,
             severity=severity,
@@ -246,7 +223,7 @@ def progress(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
             sought_help_sooner=sooner,
             less_secrecy=secrecy,
             sleep_hours=sleep,
+            suicidal_thoughts=thoughts,
+            what_helped=helped,
             notes=notes,
         )
-
-

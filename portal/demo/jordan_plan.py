@@ -1,4 +1,7 @@
-"""Jordan's plan, section by section, as its members wrote it over eleven weeks."""
+"""Jordan's plan as its members wrote it in the first weeks: the assessment,
+the safety plan, the in-school plan, the care team, home safety, the start of
+medication and the first plan review. What happened later is in
+jordan_setback.py and jordan_history.py."""
 
 from __future__ import annotations
 
@@ -6,113 +9,84 @@ from datetime import timedelta
 
 from portal.access import policy
 from portal.demo.cast import People, StoryCalendar
-from portal.demo.writer import TUESDAY, CircleWriter, said
+from portal.demo.writer import TUESDAY, WEDNESDAY, CircleWriter, said
+
+FIRST_FREQUENCY = (
+    "Started about eight months ago, after a close friendship group fell apart; Jordan had settled into high "
+    "school well before that. Over the two months before the plan: two to four times a week, hidden until a PE "
+    "teacher noticed a bandage."
+)
+FIRST_THOUGHTS = (
+    "One period of passive thoughts about a year ago ('wishing I could disappear'), none since."
+)
 
 
-def clinical(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
-    assessed = cal.assessed
-    started = cal.medication_started
-    increased = cal.dose_increased
-    reviewed = cal.setback_reviewed
+def clinical_assessment(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
     w.write(
         "clinical",
         p.clinician,
-        cal.at(cal.day(-77), 17),
+        cal.at(cal.assessed, 17),
         assessment_function=(
-            "Jordan (15) describes self-harm, superficial cuts to the forearm, as the quickest way to stop an "
-            "overwhelming build-up of shame and tension, mostly after feeling they have failed or been left out. "
-            "Relief lasts minutes and is followed by guilt and hiding it. At times also a way to 'feel something' "
-            "when numb. Jordan does not link it to any wish to die."
+            "Jordan (15) describes self-harm as the quickest way to stop an overwhelming build-up of shame and "
+            "tension, mostly after feeling they have failed or been left out. Relief lasts minutes and is followed "
+            "by guilt and hiding it. At times also a way to 'feel something' when numb. Jordan does not link it to "
+            "any wish to die."
         ),
         assessment_triggers=(
             "Feeling they have failed at school (tests, being corrected in front of others); conflict or exclusion "
             "among friends, often online late in the evening; arguments at home about school work; poor sleep. "
             "Urges are strongest late in the evening."
         ),
-        frequency_change=(
-            "Started about eight months ago, around the move to high school. Over the last two months, two to four "
-            "times a week, hidden until a PE teacher noticed a dressing. No other methods; no alcohol or drugs."
-        ),
+        frequency_change=FIRST_FREQUENCY,
+        methods="Cutting, on the forearm, superficial. No other methods, no overdose, no alcohol or drugs.",
+        medical_care_needed="None so far: first aid at home each time. No medical care needed, no ER visits.",
         suicidal_thoughts=(
-            f"Asked directly at assessment on {said(assessed)}: no current suicidal thoughts, intent or plan. "
-            "One period of passive thoughts last winter ('wishing I could disappear'), none since. "
-            "To be asked at every session."
+            f"Asked directly at assessment on {said(cal.assessed)}: no current suicidal thoughts, intent or plan. "
+            f"{FIRST_THOUGHTS} To be asked at every session."
         ),
+        wider_context=(
+            "Sleep: five to six hours on school nights, phone in bed until late.\n"
+            "School: 10th grade at Lakeview, good grades until this year; dreads tests.\n"
+            "Relationships: close to Maria and to a younger brother, Leo; parents separated, dad in another state, "
+            "calls on weekends. Left out by a friendship group since last year.\n"
+            "Online life: the group chat is where most conflict happens, late at night. No contact with strangers, "
+            "no self-harm content sought out, as far as Jordan knows.\n"
+            "No bullying, abuse or recent losses reported. No safeguarding concern at assessment."
+        ),
+        coexisting="depression,anxiety",
         coexisting_conditions=(
-            "Low mood most days for about four months, with poor sleep and loss of interest in everything but art: "
-            "meets criteria for a depressive episode. Social and test anxiety. No eating-disorder symptoms, no "
-            "substance use, no psychotic symptoms. No trauma reported. No current bullying; some exclusion in a "
-            "friendship group."
+            "Depression: low mood most days for about four months, with poor sleep and loss of interest in "
+            "everything but art; meets criteria for a depressive episode. Treated with DBT-A; Dr Mori to see "
+            "Jordan about medication for it.\n"
+            "Anxiety: social and test anxiety, worked on in therapy; no medication for it.\n"
+            "No eating-disorder symptoms, no substance use, no psychotic symptoms, no trauma reported."
         ),
-        therapy_modality="dbt",
+        therapy_modality="dbt,family",
         therapy_provider=(
             "Dr Ana Rivera: individual DBT-A and family sessions. Riverside DBT-A skills group for teens, "
             "with Maria in the parallel caregiver group."
         ),
         therapy_frequency=(
-            "Individual DBT-A weekly (Tuesdays, 16:00). Skills group weekly (Thursdays, 17:00). Family session "
-            "every four weeks. Phone coaching for Jordan between sessions, in clinic hours."
+            "Individual DBT-A weekly on Tuesdays: mornings for the first four weeks, then 16:00, after school. "
+            "Skills group weekly (Thursdays, 17:00). Family session every four weeks. Phone coaching for Jordan "
+            "between sessions, Monday to Thursday in clinic hours."
         ),
-    )
-    w.write(
-        "clinical",
-        p.psychiatrist,
-        cal.at(started, 12, 30),
-        medication=(
-            "Fluoxetine (an SSRI) for the depressive episode, not for the self-harm itself. "
-            f"Started 10 mg each morning on {said(started)}."
+        therapy_description=(
+            "Individual sessions go through the diary card and the week's urges step by step: what came before, "
+            "what Jordan did, what helped. The skills group teaches distress tolerance, emotion regulation, "
+            "interpersonal effectiveness and mindfulness, with practice at home. Family sessions work on how "
+            "Jordan and Maria talk when things are hard, without interrogation or punishment."
         ),
-        prescriber="Dr Ken Mori, consultant child and adolescent psychiatrist, Riverside CAMHS",
-        quantity_limits=(
-            "Two weeks' supply per prescription (14 capsules), no repeats without a review. Maria holds the "
-            "medicine, keeps it locked and gives Jordan one capsule each morning. See Home safety for the "
-            "instructions given to Maria."
-        ),
-        medication_monitoring=(
-            "Weekly contact for the first four weeks and for four weeks after any dose change: ask about "
-            "agitation, restlessness, sleep, self-harm urges and suicidal thoughts. Then at each medication review, "
-            "every four weeks. Jordan and Maria know to call the same day about agitation, worse sleep or stronger "
-            "urges, and know the signs for urgent help."
-        ),
-    )
-    w.write(
-        "clinical",
-        p.psychiatrist,
-        cal.at(increased, 11, 50),
-        medication=(
-            "Fluoxetine (an SSRI) for the depressive episode, not for the self-harm itself. "
-            f"Started 10 mg each morning on {said(started)}; increased to 20 mg on {said(increased)}. "
-            "No side effects reported apart from a few days of mild nausea."
-        ),
-    )
-    w.write(
-        "clinical",
-        p.clinician,
-        cal.at(reviewed, 18),
-        frequency_change=(
-            "Started about eight months ago, around the move to high school. Before the plan: two to four times a "
-            "week, hidden until a PE teacher noticed a dressing. No other methods; no alcohol or drugs.\n"
-            "Since the plan: fewer episodes and longer gaps (none at all in week six), then a setback at home on "
-            f"{said(cal.setback)} with two episodes that needed first aid (see the setback review). Since then urges "
-            "on most days, but Jordan has acted on them less often and told Maria sooner."
-        ),
-        suicidal_thoughts=(
-            f"Asked directly at assessment on {said(assessed)}: no current suicidal thoughts, intent or plan. "
-            "One period of passive thoughts last winter ('wishing I could disappear'), none since.\n"
-            f"Asked again directly on {said(reviewed)}, after the setback: Jordan denied any suicidal thoughts, "
-            "intent or plan, before or since. Keep asking at every session; Jordan and Maria know the signs for "
-            "urgent help."
-        ),
-        therapy_frequency=(
-            "Individual DBT-A weekly (Tuesdays, 16:00). Skills group weekly (Thursdays, 17:00). Phone coaching for "
-            "Jordan between sessions, in clinic hours.\n"
-            f"Since {said(reviewed)}, for four weeks: family session every two weeks instead of four, and a short "
-            "phone check-in with Dr Rivera on Fridays."
+        harm_minimisation=(
+            "Talked through wound care with Jordan and Maria, and when a cut needs medical care: bleeding that "
+            "does not stop after ten minutes of firm pressure, a wound that gapes, or signs of infection. A clean "
+            "first-aid kit at home. This sits inside the plan and never replaces it; the aim stays fewer and "
+            "safer moments, and help sooner."
         ),
     )
 
 
-def safety_plan(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> None:
+def safety_plan(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> dict:
     first = {
         "warning_signs": (
             "I go quiet and stay in my room with my headphones on but nothing playing.\n"
@@ -121,10 +95,10 @@ def safety_plan(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -
             "I keep thinking \"I'm so stupid\" over and over."
         ),
         "triggers": (
-            "Getting a bad mark, or messing up in front of people.\n"
+            "Getting a bad grade, or messing up in front of people.\n"
             "Fights with friends, especially online late at night.\n"
             "Not sleeping.\n"
-            "When Mum and I argue about school."
+            "When Mom and I argue about school."
         ),
         "coping_steps": (
             "1. Tell myself: I only have to get through the next 10 minutes.\n"
@@ -140,57 +114,55 @@ def safety_plan(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -
             "Grandma's kitchen on Sundays."
         ),
         "people_to_ask": (
-            "Mum: (555) 010-0177. I can just text her \"orange\" and she'll come, no questions first.\n"
+            "Mom: (555) 010-0177. I can just text her \"orange\" and she'll come, no questions first.\n"
             "Mr Okafor at school: I show my blue card and go to Room 114.\n"
             "Dani: (555) 010-0188."
         ),
         "professionals": (
-            "Dr Rivera at Riverside CAMHS: (555) 010-0120, weekdays.\n"
-            "After hours: the Riverside after-hours line, (555) 010-0199.\n"
+            "Dr Rivera at the Riverside clinic: (555) 010-0120, Monday to Thursday, 9 to 6.\n"
+            "Evenings, nights and weekends: the Riverside after-hours line, (555) 010-0199.\n"
             f"Any time, day or night: {numbers['crisis_name']}, {numbers['crisis']}.\n"
-            f"If I'm badly hurt or can't keep myself safe: {numbers['emergency']}, or the emergency department "
+            f"If I'm badly hurt or can't keep myself safe: {numbers['emergency']}, or the emergency room "
             "at Riverside General."
         ),
         "safer_environment": (
-            "Mum keeps all the medicines locked up and gives me mine.\n"
-            "I gave Mum the things I was using, and I'll tell her if I find anything else.\n"
+            "Mom keeps all the medicines locked up and gives me mine.\n"
+            "I gave Mom the things I was using, and I'll tell her if I find anything else.\n"
             "My phone charges in the kitchen after 11."
         ),
         "what_matters": (
-            "Art, and getting into the art programme at Westfield next year.\n"
+            "Art, and getting into the art program at Westfield next year.\n"
             "Biscuit.\n"
             "My little brother Leo looks up to me.\n"
             "Feeling normal around my friends again."
         ),
+        "if_suicidal_thoughts": (
+            "1. Tell someone straight away, even if it feels like a lot: text Mom \"orange\", day or night.\n"
+            "2. Go where other people are. Get away from anything I could hurt myself with.\n"
+            f"3. Call or text the crisis line, {numbers['crisis']}, any time.\n"
+            f"4. If I might act on them or can't keep myself safe: {numbers['emergency']}, or Mom takes me to "
+            "the emergency room."
+        ),
     }
     # Written in the first session, with Dr Rivera typing Jordan's words.
-    w.write("safety_plan", p.clinician, cal.at(cal.day(-76), 17, 10), **first)
-    # Jordan adds to it on their own, a few weeks in.
+    w.write("safety_plan", p.clinician, cal.at(cal.first_session, 11, 10), **first)
+    return first
+
+
+def jordan_adds_to_the_safety_plan(w: CircleWriter, cal: StoryCalendar, p: People, first: dict) -> None:
+    """Jordan adds to it on their own, a few weeks in."""
     w.write(
         "safety_plan",
         p.student,
-        cal.at(cal.day(-45), 21, 15),
+        cal.at(cal.first_review + timedelta(days=6), 21, 15),
         coping_steps=first["coping_steps"] + "\n6. Watch the baking show. It's so calm it's funny.",
         people_places=first["people_places"] + "\nArt club on Wednesdays.",
-    )
-    # After the setback, reviewed together: the plan had nothing for late at night.
-    w.write(
-        "safety_plan",
-        p.clinician,
-        cal.at(cal.setback_reviewed, 17, 30),
-        warning_signs=first["warning_signs"] + "\nI'm still scrolling after midnight.\nI skip art club.",
-        coping_steps=(
-            first["coping_steps"]
-            + "\n6. Watch the baking show. It's so calm it's funny.\n"
-            "At night (my night list): get up, put the big light on, cold water on my hands, go and sit in the "
-            "kitchen, and text Mum \"orange\" even if it's really late. She says she means it."
-        ),
-        safer_environment=first["safer_environment"] + "\nThe kitchen knives are in the locked drawer now.",
+        what_helped="After the bad Biology test: telling Mom the same evening, and the baking show.",
     )
 
 
 def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> None:
-    meeting = cal.day(-72, school_day=True)
+    meeting = cal.school_meeting
     steps = (
         "1. If Jordan shows the blue card, let Jordan go. Do not ask why, and do not comment in front of the class.\n"
         "2. Call the front office (ext. 100) and say only: \"Jordan is on the way to Room 114.\"\n"
@@ -207,7 +179,7 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
             "Head down on the desk for a long time, or hood up and not answering.\n"
             "Pulling sleeves down over the hands and holding the arms.\n"
             "Stopping work and staring at the page, especially in tests.\n"
-            "Asking to leave several times in one lesson."
+            "Asking to leave several times in one class."
         ),
         "student_actions": (
             "Jordan has a blue card. Jordan puts it on the corner of the desk, or shows it at the door, and leaves "
@@ -217,17 +189,17 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         "staff_steps": steps,
         "who_to_call": (
             "First: Sam Okafor, school counselor, ext. 114 or (555) 010-0130.\n"
-            "If Sam is out: Ms Grant, deputy head, through the front office (ext. 100).\n"
+            "If Sam is out: Ms Grant, assistant principal, through the front office (ext. 100).\n"
             "First aid: the school nurse, ext. 105.\n"
-            "Sam calls Jordan's mother; teachers do not need to."
+            "Sam calls Jordan's mom; teachers do not need to."
         ),
         "call_caregivers_when": (
             "Sam calls Maria Lopez the same day whenever the plan is used, and straight away if Jordan is hurt, "
-            "asks to go home, or has not settled after 30 minutes. Maria's mobile: (555) 010-0177."
+            "asks to go home, or has not settled after 30 minutes. Maria's cell: (555) 010-0177."
         ),
         "call_emergency_when": (
             f"Call {numbers['emergency']} first, then Sam and Maria, if Jordan is seriously hurt or bleeding heavily, "
-            "may have taken tablets or anything else harmful, is very drowsy or faints, says they want to die or have "
+            "may have taken pills or anything else harmful, is very drowsy or faints, says they want to die or have "
             "a plan to, or cannot keep themselves safe. Stay with Jordan while you wait. The Urgent help page lists "
             "these signs."
         ),
@@ -238,21 +210,21 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         ),
         "staff_notes": (
             f"Agreed with Jordan and Maria at the meeting on {said(meeting)}. Jordan asked that classmates are "
-            "never told, and that the card is not called anything in front of others. Dr Rivera at Riverside CAMHS "
-            "is the clinical contact; I let her know after any episode."
+            "never told, and that the card is not called anything in front of others. Dr Rivera at the Riverside "
+            "clinic is the clinical contact; I let her know after any episode."
         ),
     }
     w.write("school_plan", p.counselor, cal.at(meeting, 15), **first)
-    w.add_member(p.teacher, policy.SCHOOL_STAFF, "Maths teacher", p.counselor, cal.at(meeting, 15, 30))
+    w.add_member(p.teacher, policy.SCHOOL_STAFF, "Math teacher", p.counselor, cal.at(meeting, 15, 30))
 
     w.add(
         "adjustments",
         p.counselor,
         cal.at(meeting, 15, 20),
         kind="leave_class_pass",
-        subjects="All lessons",
+        subjects="All classes",
         details=(
-            "Jordan may leave any lesson by showing the blue card, without giving a reason, and goes to Room 114. "
+            "Jordan may leave any class by showing the blue card, without giving a reason, and goes to Room 114. "
             "The steps are in the in-school plan."
         ),
         start_date=meeting,
@@ -260,7 +232,7 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         approved_by="Sam Okafor, School counselor",
         reason=(
             f"Part of the in-school plan agreed with Jordan and Maria on {said(meeting)}. Jordan asked for a way "
-            "out of a lesson that does not draw attention."
+            "out of a class that does not draw attention."
         ),
     )
     w.add(
@@ -269,22 +241,25 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         cal.at(meeting, 15, 25),
         kind="attendance_flexibility",
         subjects="Tuesday periods 1 and 2",
-        details="Jordan may arrive up to 90 minutes late on Tuesdays. Mark it as an authorised absence; no catch-up detention.",
+        details="Jordan may arrive up to 90 minutes late on Tuesdays. Mark it as an excused absence.",
         start_date=meeting,
-        end_date=cal.weekday(-42, TUESDAY),
+        end_date=cal.week(8, TUESDAY),
         approved_by="Sam Okafor, School counselor",
-        reason="Weekly appointments outside school on Tuesday mornings. Ended when the appointments moved to after school.",
+        reason=(
+            "Dr Rivera's weekly sessions were on Tuesday mornings for the first four weeks. Ended when the sessions "
+            "moved to after school."
+        ),
     )
 
     # A first, bigger revision from the clinician after a family session.
     w.write(
         "school_plan",
         p.clinician,
-        cal.at(cal.day(-55), 17, 30),
+        cal.at(cal.family_session, 17, 30),
         call_caregivers_when=(
             first["call_caregivers_when"]
-            + "\nIf Maria cannot be reached within 30 minutes, call Riverside CAMHS reception, (555) 010-0120, "
-            "and ask for Dr Rivera or the duty clinician."
+            + "\nIf Maria cannot be reached within 30 minutes, call the Riverside clinic's front desk, "
+            "(555) 010-0120, and ask for Dr Rivera or the clinician on duty."
         ),
         staff_notes=(
             first["staff_notes"]
@@ -293,71 +268,71 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         ),
     )
 
-    extension_starts = cal.day(-9, school_day=True)
-    extension = {
-        "kind": "extension",
-        "subjects": "Maths, English, Biology",
-        "details": (
-            "Two extra weeks on every homework and coursework deadline in these subjects that falls in this period, "
-            "with no penalty. Jordan hands work in to the subject teacher as usual. Includes the Biology practical "
-            "write-up."
-        ),
-        "start_date": extension_starts,
-        "end_date": extension_starts + timedelta(days=14),
-        "approved_by": "Sam Okafor, School counselor",
-        "reason": (
-            f"Jordan missed four days of school and is catching up. Agreed with Jordan and Maria on "
-            f"{said(extension_starts)}."
-        ),
-    }
-    w.add("adjustments", p.counselor, cal.at(extension_starts, 14), **extension)
-    # Saved twice by a double click; removing the copy shows that removal is a
-    # mark a clinician can undo, not a delete.
-    duplicate = w.add("adjustments", p.counselor, cal.at(extension_starts, 14, 1), **extension)
-    w.remove("adjustments", duplicate, p.counselor, cal.at(extension_starts, 14, 3))
+
+SCHOOL_HOURS, AFTER_HOURS, ANY_TIME = "school_hours", "evenings,nights,weekends", "school_hours,evenings,nights,weekends"
 
 
 def care_team(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> None:
+    team_day = cal.week(11, WEDNESDAY)  # the Wednesday of the first week
+    w.add_member(p.doctor, policy.PRIMARY_CARE, "Family doctor", p.clinician, cal.at(team_day, 9, 10))
     # Each member fills in their own entry, which joining the circle started for them.
     w.update(
         "care_team",
         w.own_contact(p.counselor),
         p.counselor,
-        cal.at(cal.day(-75), 8, 15),
+        cal.at(team_day, 8, 15),
         phone="(555) 010-0130 (direct), ext. 114 from inside school",
         availability=(
             "School days 8:00 to 16:00, Room 114. If I'm out, the front office, (555) 010-0100 ext. 100, "
-            "finds Ms Grant, the deputy head. I read messages by the end of each school day."
+            "finds Ms Grant, the assistant principal. I read messages by the end of each school day."
         ),
+        reachable=SCHOOL_HOURS,
     )
     w.update(
         "care_team",
         w.own_contact(p.parent),
         p.parent,
-        cal.at(cal.day(-75), 20, 30),
-        phone="(555) 010-0177 (mobile)",
+        cal.at(team_day, 20, 30),
+        phone="(555) 010-0177 (cell)",
         availability=(
-            "My mobile, any time. I work 9:00 to 15:00 at the town library; if I don't answer, text me and I'll "
-            "call back within 15 minutes."
+            "My cell, evenings, nights and weekends: I keep it on at night. I work 9:00 to 15:00 at the town "
+            "library; if I don't answer then, text me and I'll call back within 15 minutes."
         ),
+        reachable=AFTER_HOURS,
     )
     w.update(
         "care_team",
         w.own_contact(p.student),
         p.student,
-        cal.at(cal.day(-74), 19),
-        availability="Text me, I don't always pick up calls. At school 8:30 to 15:10.",
+        cal.at(team_day, 19),
+        phone="(555) 010-0166 (cell)",
+        availability="Text me, I don't always pick up calls. At school 8:30 to 3:10.",
+        reachable="evenings,weekends",
     )
     w.update(
         "care_team",
         w.own_contact(p.psychiatrist),
         p.psychiatrist,
-        cal.at(cal.day(-74), 12),
-        phone="(555) 010-0120 (clinic reception)",
+        cal.at(team_day, 12),
+        phone="(555) 010-0120 (clinic front desk)",
         availability=(
-            "Clinics on Wednesdays and Fridays. Medication questions through clinic reception, answered within one "
+            "Clinics on Wednesdays and Fridays. Medication questions through the front desk, answered within one "
             "working day. Urgent medication worries out of hours: the after-hours line."
         ),
+        reachable=SCHOOL_HOURS,
+    )
+    w.update(
+        "care_team",
+        w.own_contact(p.doctor),
+        p.doctor,
+        cal.at(team_day, 13),
+        phone="(555) 010-0142 (Lakeview Family Practice)",
+        availability=(
+            "Weekdays 8:00 to 18:00; same-day appointments if you call before 10:00. Physical health, wound "
+            "checks, and a review of medicines with Dr Mori. Out of hours: the practice's answering service "
+            "directs calls to the on-call doctor."
+        ),
+        reachable=SCHOOL_HOURS,
     )
 
     services = [
@@ -367,28 +342,19 @@ def care_team(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> 
             "role_title": "Crisis line",
             "phone": numbers["crisis"],
             "availability": f"Any time, day or night, free. Call or text. Also: {numbers['crisis_text']}.",
+            "reachable": ANY_TIME,
         },
         {
             "contact_kind": "service",
-            "name": "Riverside CAMHS after-hours line",
+            "name": "Riverside after-hours line",
             "role_title": "After-hours mental health advice",
             "organisation": "Riverside Child and Adolescent Mental Health Service",
             "phone": "(555) 010-0199",
             "availability": (
-                "Weekday evenings from 17:00, weekends and holidays. A duty clinician answers and can see "
-                "Jordan's plan."
+                "Weekday evenings from 17:00, nights, weekends and holidays. A clinician on duty answers and can "
+                "see Jordan's plan."
             ),
-        },
-        {
-            "contact_kind": "person",
-            "name": "Dr Helen Brooks",
-            "role_title": "Family doctor (primary care)",
-            "organisation": "Lakeview Family Practice",
-            "phone": "(555) 010-0142",
-            "availability": (
-                "Weekdays 8:00 to 18:00; same-day appointments if you call before 10:00. Physical health, wound "
-                "checks and the yearly review. Knows about the plan."
-            ),
+            "reachable": AFTER_HOURS,
         },
         {
             "contact_kind": "service",
@@ -399,37 +365,44 @@ def care_team(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> 
                 "For a serious injury, heavy bleeding, possible overdose or poisoning, a head injury, fainting, "
                 "or if Jordan talks about wanting to die or cannot keep safe. See Urgent help."
             ),
+            "reachable": ANY_TIME,
         },
     ]
     for minute, service in enumerate(services):
-        w.add("care_team", p.clinician, cal.at(cal.day(-74), 16, 30 + minute), **service)
+        w.add("care_team", p.clinician, cal.at(team_day, 16, 30 + minute), **service)
 
     # Clinicians name one person for each responsibility, once everyone is in.
     w.update(
         "care_team",
         w.own_contact(p.clinician),
         p.clinician,
-        cal.at(cal.day(-74), 17),
-        phone="(555) 010-0120 (clinic reception)",
+        cal.at(team_day, 17),
+        phone="(555) 010-0120 (clinic front desk)",
         availability=(
-            "Monday to Thursday, 9:00 to 17:00, at Riverside CAMHS. Messages through reception; I reply the same "
-            "working day. Out of hours: the after-hours line."
+            "Monday to Thursday, 9:00 to 18:00, at the Riverside clinic. Messages through the front desk; I reply "
+            "the same working day. Fridays, evenings and weekends: the after-hours line."
         ),
+        reachable=SCHOOL_HOURS,
         responsibilities="diagnosis,therapy,crisis_planning,monitoring",
     )
-    w.update("care_team", w.own_contact(p.psychiatrist), p.clinician, cal.at(cal.day(-74), 17, 2),
+    w.update("care_team", w.own_contact(p.psychiatrist), p.clinician, cal.at(team_day, 17, 2),
              responsibilities="medication")
-    w.update("care_team", w.own_contact(p.counselor), p.clinician, cal.at(cal.day(-74), 17, 4),
+    w.update("care_team", w.own_contact(p.counselor), p.clinician, cal.at(team_day, 17, 4),
              responsibilities="school_liaison")
 
     w.update(
         "care_team",
         w.own_contact(p.teacher),
         p.teacher,
-        cal.at(cal.day(-71, school_day=True), 12, 30),
+        cal.at(cal.school_meeting + timedelta(days=1), 12, 30),
         phone="Front office, (555) 010-0100 ext. 100",
-        availability="I teach Jordan's Maths class, periods 2 and 5. Messages through the front office.",
+        availability="I teach Jordan's math class, periods 2 and 5. Messages through the front office.",
+        reachable=SCHOOL_HOURS,
     )
+
+
+LOCKED_BOX = "All medicines in the house, ours too, are in the locked box in my closet. The key is on my key ring."
+PHARMACY = "Took the old pain relievers and cold medicine back to the pharmacy; one small pack left."
 
 
 def home_safety(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> None:
@@ -460,55 +433,113 @@ def home_safety(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -
     w.write(
         "home_safety",
         p.parent,
-        cal.at(cal.day(-73), 21),
+        cal.at(cal.week(11, WEDNESDAY), 21),
         medicines_locked=True,
         medicines_limited=False,
         sharps_secured=False,
         alcohol_secured=False,
-        checklist_notes=(
-            "All medicines in the house, ours too, are in the locked box in my wardrobe. The key is on my keyring."
-        ),
+        checklist_notes=LOCKED_BOX,
         **guidance,
+    )
+
+
+def medication_started(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> None:
+    started = cal.medication_started
+    w.write(
+        "clinical",
+        p.psychiatrist,
+        cal.at(started, 12, 30),
+        medication=f"Fluoxetine (an SSRI). Started 10 mg each morning on {said(started)}.",
+        medication_for="The depressive episode. Not a treatment for the self-harm itself.",
+        prescriber="Dr Ken Mori, child and adolescent psychiatrist, Riverside clinic",
+        quantity_limits=(
+            "Two weeks' supply per prescription (14 capsules), no refills without a review. Maria holds the "
+            "medicine, keeps it locked and gives Jordan one capsule each morning. See Home safety for the "
+            "instructions given to Maria."
+        ),
+        medication_monitoring=(
+            "Weekly contact for the first four weeks and for four weeks after any dose change: ask about "
+            "agitation, restlessness, sleep, self-harm urges and suicidal thoughts. Then a medication review every "
+            "four weeks. Jordan and Maria know to call the same day about agitation, worse sleep or stronger "
+            "urges, and know the signs for urgent help."
+        ),
     )
     w.write(
         "home_safety",
         p.psychiatrist,
-        cal.at(cal.medication_started, 12, 45),
+        cal.at(started, 12, 45),
         medication_safety=(
             "Jordan takes fluoxetine, one capsule each morning. Maria keeps the box locked and gives Jordan one "
             "capsule a day.\n"
             "The pharmacy gives two weeks at a time. Please keep no spare boxes at home, and take old or unused "
             "medicines back to the pharmacy.\n"
-            "Keep over-the-counter painkillers to one small pack, locked away too.\n"
+            "Keep over-the-counter pain relievers to one small pack, locked away too.\n"
             "In the first weeks, and after any change of dose, watch for: restlessness or agitation, much worse "
             "sleep, stronger urges, or any talk of wanting to die. Call the clinic the same day (after hours: "
             "(555) 010-0199).\n"
-            f"If Jordan may have taken extra tablets or anything else, call {numbers['emergency']} or go to the "
-            "emergency department now, even if Jordan seems fine.\n"
+            f"If Jordan may have taken extra pills or anything else, call {numbers['emergency']} or go to the "
+            "emergency room now, even if Jordan seems fine.\n"
             "Please don't stop the medicine suddenly; talk to me first. (Dr Ken Mori)"
         ),
     )
     w.write(
         "home_safety",
         p.parent,
-        cal.at(cal.day(-58), 20, 15),
+        cal.at(started + timedelta(days=3), 20, 15),
         medicines_limited=True,
-        checklist_notes=(
-            "All medicines in the house, ours too, are in the locked box in my wardrobe. The key is on my keyring.\n"
-            "Took the old painkillers and cold medicine back to the pharmacy; one small pack left."
-        ),
+        checklist_notes=f"{LOCKED_BOX}\n{PHARMACY}",
     )
+
+
+REVIEWED_SECTIONS = ("care_team", "school_plan", "adjustments", "safety_plan", "home_safety", "clinical")
+
+
+def first_plan_review(w: CircleWriter, cal: StoryCalendar, p: People):
+    """Four weeks in, the whole plan reviewed with Jordan and Maria; the next
+    review booked for about six weeks later, and returned."""
+    booked = w.add(
+        "follow_ups",
+        p.clinician,
+        cal.at(cal.week(11, WEDNESDAY), 17, 10),
+        kind="plan_review",
+        due_at=cal.at(cal.first_review, 16),
+        with_whom="Dr Ana Rivera with Jordan and Maria",
+        location="Riverside clinic, room 3",
+        status="scheduled",
+        details="Four-week review of the whole plan.",
+    )
+    w.review(
+        p.clinician,
+        cal.at(cal.first_review, 16, 50),
+        REVIEWED_SECTIONS,
+        held_at=booked,
+        next_review=(cal.at(cal.plan_review_due, 16), "Dr Ana Rivera with Jordan and Maria; Sam Okafor for the school part"),
+    )
+    return w.booked_by_last_save[0]
+
+
+def dose_increased(w: CircleWriter, cal: StoryCalendar, p: People):
+    """The dose goes up, and a medication review is booked for four weeks on; it returns that booking."""
+    started, increased = cal.medication_started, cal.dose_increased
+    review = cal.review_after_dose_change
     w.write(
-        "home_safety",
-        p.parent,
-        cal.at(cal.setback_reviewed + timedelta(days=1), 20),
-        sharps_secured=True,
-        checklist_notes=(
-            "All medicines in the house, ours too, are in the locked box in my wardrobe. The key is on my keyring.\n"
-            "Took the old painkillers and cold medicine back to the pharmacy; one small pack left.\n"
-            f"Kitchen knives, razors and the craft knife moved to the locked drawer on {said(cal.setback_reviewed + timedelta(days=1))}.\n"
-            "Still to do: the wine in the pantry. Moving it to the garage cupboard this weekend."
+        "clinical",
+        p.psychiatrist,
+        cal.at(increased, 11, 50),
+        medication=(
+            f"Fluoxetine (an SSRI). Started 10 mg each morning on {said(started)}; increased to 20 mg on "
+            f"{said(increased)}. No side effects reported apart from a few days of mild nausea."
         ),
+        medication_review_on=review,
     )
-
-
+    return w.book(
+        p.psychiatrist,
+        cal.at(increased, 12),
+        booked=w.booked_by_last_save,
+        kind="appointment",
+        due_at=cal.at(review, 11),
+        with_whom="Dr Ken Mori, with Jordan and Maria",
+        location="Riverside clinic, room 2",
+        status="scheduled",
+        details="Medication review four weeks after the dose change: sleep, side effects, how Jordan feels on it.",
+    )

@@ -11,7 +11,9 @@ emergency numbers come from the deployment's configuration.
 
 This module tells the story in order; the machinery that writes it is
 writer.py, the people and the days in cast.py, Jordan's plan sections in
-jordan_plan.py and what happened after in jordan_history.py.
+jordan_plan.py, the hard weeks in jordan_setback.py and what happened
+around them in jordan_history.py. Every date is counted back from today
+(cast.StoryCalendar), so the story reads the same on any day it is loaded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from portal.access import policy
 from portal.auth.models import Organisation
 from portal.circles import services as circle_services
 from portal.circles.models import Circle
-from portal.demo import jordan_history, jordan_plan
+from portal.demo import jordan_history, jordan_plan, jordan_setback
 from portal.demo.cast import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_TOTP_SECRET, People, StoryCalendar, accounts
 from portal.demo.writer import CircleWriter, clock_at, database_is_empty
 from portal.extensions import db
@@ -63,16 +65,18 @@ def seed() -> list[tuple[str, str]]:
     return [
         (people.clinician.email, "Dr Ana Rivera, clinical psychologist: clinician in Jordan's circle"),
         (people.psychiatrist.email, "Dr Ken Mori, psychiatrist: clinician and prescriber in Jordan's circle"),
+        (people.doctor.email, "Dr Helen Brooks, family doctor: primary care in Jordan's circle"),
         (people.parent.email, "Maria Lopez, Jordan's mother: caregiver"),
         (people.student.email, "Jordan Lopez, 15: the young person"),
         (people.counselor.email, "Sam Okafor, school counselor: school contact for Jordan and Casey"),
-        (people.teacher.email, "Lee Park, maths teacher: school staff for Jordan and Casey"),
+        (people.teacher.email, "Lee Park, math teacher: school staff for Jordan and Casey"),
         (people.admin.email, "Priya Shah: Lakeview High School's account admin, sees no plan content"),
     ]
 
 
 def _jordans_circle(cal: StoryCalendar, p: People, school: Organisation, numbers: dict) -> Circle:
-    created = cal.at(cal.day(-77), 9, 30)
+    started = cal.assessed
+    created = cal.at(started, 13, 30)
     with clock_at(created):
         circle = circle_services.create_circle(p.clinician, "Jordan", "Clinical psychologist")
     circle.created_at = created
@@ -82,19 +86,32 @@ def _jordans_circle(cal: StoryCalendar, p: People, school: Organisation, numbers
     db.session.commit()
 
     w = CircleWriter(circle)
-    w.add_member(p.psychiatrist, policy.CLINICIAN, "Psychiatrist (prescriber)", p.clinician, cal.at(cal.day(-77), 9, 35))
-    w.add_member(p.parent, policy.CAREGIVER, "Mother", p.clinician, cal.at(cal.day(-77), 9, 40))
-    w.add_member(p.student, policy.YOUNG_PERSON, "Student, 10th grade", p.clinician, cal.at(cal.day(-77), 9, 45))
-    w.add_member(p.counselor, policy.SCHOOL_CONTACT, "School counselor", p.clinician, cal.at(cal.day(-76), 14))
+    w.add_member(p.psychiatrist, policy.CLINICIAN, "Psychiatrist (prescriber)", p.clinician, cal.at(started, 13, 35))
+    w.add_member(p.parent, policy.CAREGIVER, "Mother", p.clinician, cal.at(started, 13, 40))
+    w.add_member(p.student, policy.YOUNG_PERSON, "Student, 10th grade", p.clinician, cal.at(started, 13, 45))
+    w.add_member(p.counselor, policy.SCHOOL_CONTACT, "School counselor", p.clinician, cal.at(cal.first_session, 14))
 
-    jordan_plan.clinical(w, cal, p)
-    jordan_plan.safety_plan(w, cal, p, numbers)
+    # In the order it happened: a plan review confirms the text as it was then.
+    jordan_plan.clinical_assessment(w, cal, p)
+    first_safety_plan = jordan_plan.safety_plan(w, cal, p, numbers)
+    jordan_plan.home_safety(w, cal, p, numbers)
     jordan_plan.school_plan_and_adjustments(w, cal, p, numbers)
     jordan_plan.care_team(w, cal, p, numbers)
-    jordan_plan.home_safety(w, cal, p, numbers)
+    jordan_plan.medication_started(w, cal, p, numbers)
+    whole_plan_review = jordan_plan.first_plan_review(w, cal, p)
+    jordan_plan.jordan_adds_to_the_safety_plan(w, cal, p, first_safety_plan)
+    review_after_dose_change = jordan_plan.dose_increased(w, cal, p)
+
+    jordan_setback.not_sure_and_a_call_back(w, cal, p)
+    visit, booked = jordan_setback.events(w, cal, p, numbers)
+    jordan_setback.aftercare(w, cal, p, visit, booked)
+    jordan_setback.home_after_the_setback(w, cal, p)
+    jordan_setback.setback_review(w, cal, p, first_safety_plan)
+    jordan_setback.medication_review(w, cal, p, review_after_dose_change)
+    jordan_setback.return_to_school(w, cal, p)
+
     jordan_history.episodes_and_school_follow_up(w, cal, p, numbers)
-    jordan_history.setback_review(w, cal, p)
-    jordan_history.follow_ups(w, cal, p)
+    jordan_history.follow_ups(w, cal, p, whole_plan_review)
     jordan_history.progress(w, cal, p)
     return circle
 
@@ -109,7 +126,7 @@ def _caseys_circle(cal: StoryCalendar, p: People, numbers: dict) -> Circle:
     db.session.commit()
 
     w = CircleWriter(circle)
-    w.add_member(p.teacher, policy.SCHOOL_STAFF, "Maths teacher", p.counselor, cal.at(started, 10, 5))
+    w.add_member(p.teacher, policy.SCHOOL_STAFF, "Math teacher", p.counselor, cal.at(started, 10, 5))
     w.write(
         "school_plan",
         p.counselor,
@@ -121,7 +138,7 @@ def _caseys_circle(cal: StoryCalendar, p: People, numbers: dict) -> Circle:
             "2. Call the front office (ext. 100) so Mr Okafor knows.\n"
             "3. Record what you saw under In-school episodes before the end of the day."
         ),
-        who_to_call="Sam Okafor, school counselor, ext. 114. If Sam is out: Ms Grant, through the front office.",
+        who_to_call="Sam Okafor, school counselor, ext. 114. If Sam is out: Ms Grant, assistant principal, through the front office.",
         call_caregivers_when="Sam calls Casey's father the same day whenever the plan is used.",
         call_emergency_when=(
             f"Call {numbers['emergency']} first if Casey is seriously hurt, may have taken something harmful, says they want to die, "
@@ -134,8 +151,8 @@ def _caseys_circle(cal: StoryCalendar, p: People, numbers: dict) -> Circle:
         p.counselor,
         cal.at(started, 10, 35),
         kind="leave_class_pass",
-        subjects="All lessons",
-        details="Casey may leave any lesson for the library quiet room without giving a reason.",
+        subjects="All classes",
+        details="Casey may leave any class for the library quiet room without giving a reason.",
         start_date=started,
         approved_by="Sam Okafor, School counselor",
         reason="Agreed with Casey and their father; Casey is waiting for a first appointment with a clinic.",

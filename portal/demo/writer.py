@@ -4,7 +4,12 @@ The demo writes through the same services the pages use, each change by the
 member who would make it and checked first against the access policy, with
 the clock set back to the moment the story says it happened. The story itself
 (who is in it, what they wrote) is in cast.py, jordan_plan.py,
-jordan_history.py and seed.py.
+jordan_setback.py, jordan_history.py and seed.py.
+
+Where a save books a follow-up by itself (a plan_saved provider: aftercare
+after an emergency visit, a review on a medication review date), the writer
+notes it in ``booked_by_last_save`` and ``book`` completes that follow-up
+rather than adding a second.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from portal.auth.models import User
 from portal.circles import services as circle_services
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
+from portal.followup import services as followup_services
 from portal.plan import queries
 from portal.plan import services as plan_services
 from portal.plan.sections import spec_for
@@ -50,7 +56,8 @@ def clock_at(moment: datetime) -> Iterator[None]:
         clock.now = real_now
 
 
-TUESDAY, WEDNESDAY = 1, 2
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+
 
 @dataclass(frozen=True)
 class Calendar:
@@ -80,8 +87,8 @@ class Calendar:
 
 
 def said(day: date) -> str:
-    """A date the way people write it in a note ('Tuesday 4 March')."""
-    return f"{day:%A} {day.day} {day:%B}"
+    """A date the way people write it in a note ('Tuesday, March 4')."""
+    return f"{day:%A}, {day:%B} {day.day}"
 
 
 class CircleWriter:
@@ -95,6 +102,20 @@ class CircleWriter:
 
     def __init__(self, circle: Circle):
         self.circle = circle
+        # The follow-ups the last save booked by itself (a plan_saved provider:
+        # aftercare after an emergency visit, a medication review date).
+        self.booked_by_last_save: list = []
+
+    @contextmanager
+    def _watching_follow_ups(self, saved=None) -> Iterator[None]:
+        model = spec_for("follow_ups").model
+        ids = select(model.id).where(model.circle_id == self.circle.id)
+        before = set(db.session.scalars(ids))
+        yield
+        made = set(db.session.scalars(ids)) - before
+        if saved and isinstance(saved[0], model):
+            made.discard(saved[0].id)
+        self.booked_by_last_save = [db.session.get(model, row_id) for row_id in sorted(made)]
 
     def membership(self, user: User) -> Membership:
         return db.session.scalars(
@@ -131,7 +152,7 @@ class CircleWriter:
             raise ValueError(f"{section} is a list section")
         self._check(author, section, values)
         current = queries.document(self.circle.id, spec)
-        with clock_at(at):
+        with clock_at(at), self._watching_follow_ups():
             return plan_services.save_document(
                 self.circle.id, spec, values, current.version if current else 0, author
             )
@@ -139,6 +160,11 @@ class CircleWriter:
     # The section comes positionally (and is not called "kind") because
     # adjustments and follow-ups have a field of that name.
     def add(self, section: str, author: User, at: datetime, /, **values):
+        return self._add(section, author, at, values, {})
+
+    def _add(self, section: str, author: User, at: datetime, values: dict, links: dict):
+        """``links``: columns that tie the item to another, set by the page that
+        makes it rather than typed in (an aftercare's emergency visit)."""
         spec = spec_for(section)
         membership = self._check(author, section, values)
         # As the new-item page does: a row scope fixes some values (the school
@@ -146,13 +172,37 @@ class CircleWriter:
         values.update(scoped_values(section, membership))
         if section == "episodes":
             values["recorded_by_id"] = author.id
-        with clock_at(at):
-            return plan_services.add_item(self.circle.id, spec, values, author)
+        saved = []
+        with clock_at(at), self._watching_follow_ups(saved):
+            row = plan_services.add_item(self.circle.id, spec, {**values, **links}, author)
+            saved.append(row)
+        return row
 
     def update(self, section: str, row, author: User, at: datetime, /, **values):
         self._check(author, section, values, row)
-        with clock_at(at):
+        with clock_at(at), self._watching_follow_ups([row]):
             return plan_services.update_item(row, spec_for(section), values, row.version, author)
+
+    def book(self, author: User, at: datetime, /, *, booked=(), outside_event=None, **values):
+        """Book a follow-up; or, when the save before already booked one by
+        itself (``booked``, usually ``booked_by_last_save``), complete that one
+        instead, so the demo never shows the same appointment twice."""
+        booked = [row for row in booked if row.removed_at is None]
+        if booked:
+            row = booked[0]
+            changes = {name: value for name, value in values.items() if getattr(row, name) != value}
+            return self.update("follow_ups", row, author, at, **changes) if changes else row
+        links = {"outside_event_id": outside_event.id} if outside_event is not None else {}
+        return self._add("follow_ups", author, at, values, links)
+
+    def review(self, author: User, at: datetime, sections, *, held_at=None, next_review=None):
+        """A plan review, recorded as the review page records it."""
+        if not policy.can_act(self.membership(author).role, "record_review"):
+            raise RuntimeError(f"{author.name} may not record a plan review")
+        with clock_at(at), self._watching_follow_ups():
+            return followup_services.record_review(
+                self.circle.id, author, sections, held_at=held_at, next_review=next_review
+            )
 
     def remove(self, section: str, row, author: User, at: datetime) -> None:
         if not policy.can(self.membership(author).role, section, policy.EDIT):
