@@ -28,7 +28,7 @@ from portal.extensions import db
 from portal.plan import services as plan_services
 from portal.plan.models import CareTeamContact, FollowUp
 from portal.plan.sections import spec_for
-from portal.timezone import to_local, to_utc
+from portal.timezone import to_utc
 
 DETAILS = "Medication review"
 MEDICATION_REVIEW_TIME = time(9, 0)
@@ -71,7 +71,7 @@ def book_medication_review(change: hooks.SavedChange) -> None:
     day = change.row.medication_review_on
     if day is None or not change.changed("medication_review_on"):
         return
-    if day < to_local(clock.now()).date() or _booked_on(change.circle_id, day):
+    if day < clock.today() or _booked_on(change.circle_id, day):
         return
     values = {
         "kind": "appointment",
