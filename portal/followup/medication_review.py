@@ -5,11 +5,11 @@ in the deployment's zone, unless one is booked for that day already. It goes
 through the plan's services in the save's transaction, so it is versioned,
 audited and told like any follow-up a clinician adds.
 
-The prescriber is named as the care team names them (the members holding
-the medication responsibility), not copied from the clinical section's
-prescriber field: the follow-ups are read by the family, the clinical
-section by the clinicians and primary care only, and its text must not reach
-anyone else through a copy.
+The prescriber is named as the care team names them: the members holding
+the medication responsibility, by their account's name ("The prescriber"
+when none does). Nothing is copied from the plan's text: the clinical
+section's prescriber field is for the clinicians and primary care only, and
+the follow-ups are read by the family.
 
 A day already past books nothing (a review recorded afterwards is not an
 appointment to come), and a changed day leaves the booking for the earlier
@@ -24,6 +24,8 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from portal import clock, hooks
+from portal.auth.models import User
+from portal.circles.models import Membership
 from portal.extensions import db
 from portal.plan import services as plan_services
 from portal.plan.models import CareTeamContact, FollowUp
@@ -50,18 +52,26 @@ def _booked_on(circle_id: int, day) -> bool:
 
 
 def _prescribers(circle_id: int) -> str:
+    """The members whose own care-team entry holds the medication
+    responsibility, by their account's name: the entry's text is plan content
+    of the care team, and a copy of it in the follow-ups would be that
+    section's words in another section."""
     names = list(
         db.session.scalars(
-            select(CareTeamContact.name)
+            select(User.name)
+            .join(Membership, Membership.user_id == User.id)
+            .join(CareTeamContact, CareTeamContact.membership_id == Membership.id)
             .where(
                 CareTeamContact.circle_id == circle_id,
                 CareTeamContact.removed_at.is_(None),
                 CareTeamContact.responsibilities.contains("medication"),
+                Membership.removed_at.is_(None),
+                User.active.is_(True),
             )
             .order_by(CareTeamContact.position, CareTeamContact.id)
         )
     )
-    return ", ".join(name for name in names if name)[:200] or "The prescriber"
+    return ", ".join(names)[:200] or "The prescriber"
 
 
 @hooks.plan_saved.register

@@ -347,7 +347,8 @@ def test_a_medication_review_date_books_a_follow_up_with_the_prescriber(app, wor
     # The care team names who prescribes.
     model = SPECS["care_team"].model
     entry = db.session.scalars(select(model).where(model.membership_id == world.memberships[policy.CLINICIAN].id)).one()
-    plan_services.update_item(entry, SPECS["care_team"], {"responsibilities": "medication"}, entry.version, clinician)
+    plan_services.update_item(entry, SPECS["care_team"], {"responsibilities": "medication", "name": "MEDCANARY Ana"},
+                              entry.version, clinician)
     day = clock.today() + timedelta(days=14)
 
     def reviews():
@@ -366,7 +367,7 @@ def test_a_medication_review_date_books_a_follow_up_with_the_prescriber(app, wor
     assert review.kind == "appointment" and review.status == "scheduled"
     assert review.due_at == to_utc(datetime.combine(day, time(9, 0)))
     assert to_local(review.due_at).hour == 9
-    # Named from the care team, which the family reads; never copied from the clinical section.
+    # Named as the care team names them, by their account: no text of the plan is copied.
     assert review.with_whom == "Dr Ana Rivera" and "MEDCANARY" not in review.with_whom
     assert db.session.scalar(select(AuditEvent.id).where(
         AuditEvent.section == "follow_ups", AuditEvent.item_id == review.id, AuditEvent.action == "create"
