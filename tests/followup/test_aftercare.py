@@ -191,7 +191,14 @@ def test_whoever_holds_monitoring_answers_for_aftercare_too(app, world, login_as
     young = attention(_look(app, world, login_as, policy.YOUNG_PERSON), world.circle.id)
     assert ("aftercare_arranged", "Aftercare after your discharge from hospital is being arranged by "
             f"Dr Ana Rivera and Maria Lopez; due by {_when(aftercare.due_at)}") in young
+    # The clinician's caseload puts the circle first, with the aftercare, beside an in-school episode.
+    add(world, "episodes", policy.SCHOOL_CONTACT, occurred_at=clock.now() - timedelta(hours=1))
+    caseload = _look(app, world, login_as, policy.CLINICIAN).get("/clinician/caseload").get_data(as_text=True)
+    assert 'class="caseload-entry tier-0"' in caseload and "Aftercare is due by" in caseload
+    assert _look(app, world, login_as, policy.CAREGIVER).get("/dashboard").status_code == 200
     frozen_clock.current = aftercare.due_at + timedelta(hours=1)
+    caseload = _look(app, world, login_as, policy.CLINICIAN).get("/clinician/caseload").get_data(as_text=True)
+    assert "Aftercare was due by" in caseload and 'class="attention-aftercare_overdue"' in caseload
     assert run_scheduled()["aftercare overdue"] == 1
     assert len(_notices(world.users[policy.CAREGIVER], "aftercare_due")) == 1
     assert len(_notices(world.users[policy.CLINICIAN], "aftercare_due")) == 1
