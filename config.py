@@ -247,6 +247,10 @@ class Config:
     # A scheduled follow-up that nobody marks attended this long after its
     # time is marked missed by `flask notify send`.
     FOLLOW_UP_MISSED_AFTER_HOURS = _int("FOLLOW_UP_MISSED_AFTER_HOURS", 24)
+    # After an emergency visit or a discharge from hospital, aftercare is due
+    # within this many hours (NICE NG225: within 48 hours); until a clinician
+    # books it, it heads the dashboards of the people responsible.
+    AFTERCARE_HOURS = _int("AFTERCARE_HOURS", 48)
 
     # Argon2id parameters: argon2-cffi's defaults (RFC 9106 low-memory profile).
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)

@@ -9,4 +9,4 @@ bp = Blueprint("followup", __name__)
 # What follow-through adds to the plan's pages, the dashboard and the
 # scheduler is registered on their hooks (portal/hooks.py) as the package is
 # imported; create_app imports it, for its blueprint, before any request.
-from portal.followup import dashboard, plan_pages, schedule  # noqa: E402, F401
+from portal.followup import aftercare, dashboard, medication_review, plan_pages, schedule  # noqa: E402, F401

@@ -40,6 +40,16 @@ class CaseloadEntry:
         return ("follow_ups", "episodes") if self.last_episode else ("follow_ups",)
 
 
+def _needs_answer(now):
+    """A follow-up that slipped (missed, or booked and past), or aftercare
+    still being arranged, due or overdue: each puts a circle first."""
+    return or_(
+        FollowUp.status == "missed",
+        and_(FollowUp.status == "scheduled", FollowUp.due_at < now),
+        and_(FollowUp.kind == "aftercare", FollowUp.status == "to_arrange"),
+    )
+
+
 def _caseload_roles() -> tuple[str, ...]:
     return tuple(role for role in policy.ROLES if policy.can_act(role, "caseload"))
 
@@ -55,11 +65,7 @@ def caseload(user, page: int, per_page: int) -> Page:
     roles = _caseload_roles()
     mine = (Membership.user_id == user.id, Membership.removed_at.is_(None), Membership.role.in_(roles))
 
-    slipping = exists().where(
-        FollowUp.circle_id == Circle.id,
-        FollowUp.removed_at.is_(None),
-        or_(FollowUp.status == "missed", and_(FollowUp.status == "scheduled", FollowUp.due_at < now)),
-    )
+    slipping = exists().where(FollowUp.circle_id == Circle.id, FollowUp.removed_at.is_(None), _needs_answer(now))
     due = or_(*(first_unanswered(source, Circle.id).is_not(None) for source in EVENT_SOURCES))
     next_review = (
         select(func.min(FollowUp.due_at))
@@ -107,7 +113,7 @@ def _fill_details(entries: dict[int, CaseloadEntry], now: datetime, config) -> N
         .where(
             FollowUp.circle_id.in_(circle_ids),
             FollowUp.removed_at.is_(None),
-            or_(FollowUp.status == "missed", and_(FollowUp.status == "scheduled", FollowUp.due_at < now)),
+            _needs_answer(now),
         )
         .order_by(FollowUp.due_at)
     )

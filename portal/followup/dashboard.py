@@ -1,6 +1,7 @@
 """What follow-through adds to the dashboard: follow-ups missed, overdue or
-coming up, a follow-up due after an episode or a setback review, and the link
-to the clinical caseload. Registered on the dashboard's hooks when this
+coming up, a follow-up due after an episode, an event outside school or a
+setback review, and the link to the clinical caseload (aftercare still being
+arranged: portal/followup/aftercare.py). Registered on the dashboard's hooks when this
 package is imported; the dashboard never imports this feature."""
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def follow_up_items(memberships, shared) -> dict[int, list[AttentionItem]]:
             found[row.circle_id].append(
                 AttentionItem("overdue", overdue_text(membership.role, label), when, url, (1, row.due_at), "follow_ups")
             )
-        elif row.kind != "appointment":
+        elif row.kind not in due.ANSWERING_KINDS:  # appointments and booked aftercare are not "coming up" items
             found[row.circle_id].append(AttentionItem("review_due", f"{label} is coming up", when, url, (3, row.due_at), "follow_ups"))
     return found
 

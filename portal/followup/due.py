@@ -1,6 +1,6 @@
-"""When a follow-up is due, and who answers for it: after an in-school episode
-or a setback review, a follow-up appointment must be booked within
-FOLLOW_UP_DUE_DAYS, and the clinicians (and whoever the care team names for
+"""When a follow-up is due, and who answers for it: after an in-school episode,
+an event outside school or a setback review, a follow-up appointment must be
+booked within FOLLOW_UP_DUE_DAYS, and the clinicians (and whoever the care team names for
 monitoring) are the ones asked. Every function costs a fixed number of SQL
 statements, however many circles, episodes or follow-ups there are.
 """
@@ -17,19 +17,30 @@ from portal.access import policy
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
-from portal.plan.models import CareTeamContact, Episode, FollowUp, SetbackReview
+from portal.plan.models import CareTeamContact, Episode, FollowUp, OutsideEvent, SetbackReview
 
-# A follow-up that answers an episode or a setback is an appointment that is
-# booked or took place; a missed one answers nothing, and a school review is
-# not clinical follow-up.
-ANSWERING_KINDS = ("appointment",)
+# A follow-up that answers an episode or a setback is an appointment, or an
+# aftercare follow-up, that is booked or took place; aftercare still being
+# arranged, or a missed follow-up, answers nothing, and a school review is not
+# clinical follow-up.
+ANSWERING_KINDS = ("appointment", "aftercare")
 ANSWERING_STATUSES = ("scheduled", "attended")
 
+# Events outside school that start aftercare, due within AFTERCARE_HOURS
+# (portal/followup/aftercare.py), instead of the ordinary follow-up clock.
+AFTERCARE_EVENT_KINDS = ("emergency_visit", "discharge")
+
 # What makes a follow-up due, and the moment each one counts from: an episode
-# from when it happened, a setback review from when it was recorded.
+# or an event outside school from when it happened, a setback review from when
+# it was recorded.
 EVENT_SOURCES = {
     "episodes": (Episode, Episode.occurred_at),
+    "events": (OutsideEvent, OutsideEvent.occurred_at),
     "setback_reviews": (SetbackReview, SetbackReview.created_at),
+}
+# Which rows of a source start the ordinary clock, where not every row does.
+SOURCE_CONDITIONS = {
+    "events": (OutsideEvent.kind.not_in(AFTERCARE_EVENT_KINDS),),
 }
 
 
@@ -58,7 +69,12 @@ def first_unanswered(source: str, circle_id_column):
     last = _last_answer(model.circle_id)
     return (
         select(func.min(at))
-        .where(model.circle_id == circle_id_column, model.removed_at.is_(None), or_(last.is_(None), at > last))
+        .where(
+            model.circle_id == circle_id_column,
+            model.removed_at.is_(None),
+            *SOURCE_CONDITIONS.get(source, ()),
+            or_(last.is_(None), at > last),
+        )
         .scalar_subquery()
     )
 

@@ -1,7 +1,9 @@
 """What the passing of time writes in follow-through, for the scheduler
 (`flask notify send`): follow-ups nobody marked attended become missed, the
-people who answer for follow-up are told when one is due after an episode or
-a setback review and none is booked, and when a booked one is overdue.
+people who answer for follow-up are told when one is due after an episode,
+an event outside school or a setback review and none is booked, when
+aftercare is past its time and still not booked, and when a booked one is
+overdue.
 
 Each step is registered on hooks.scheduled, in the order the scheduler runs
 them (a follow-up long past is missed, not overdue), and each notice is made
@@ -20,7 +22,7 @@ from portal import clock, hooks
 from portal.access import policy
 from portal.access.queries import row_in_scope
 from portal.extensions import db
-from portal.followup import due
+from portal.followup import aftercare, due
 from portal.notify import services as notify
 from portal.plan import services as plan_services
 from portal.plan.models import FollowUp
@@ -30,6 +32,7 @@ from portal.urls import path_for
 
 FOLLOW_UP_LABELS = {
     "appointment": "A follow-up appointment",
+    "aftercare": "Aftercare",
     "plan_review": "A plan review",
     "school_review": "A school review",
 }
@@ -161,7 +164,45 @@ def overdue_follow_ups() -> int:
     return made
 
 
+def aftercare_overdue_notices() -> int:
+    """Tell the people who answer for follow-up, once, when aftercare still
+    being arranged is past its time (kind aftercare_due: at once for the
+    clinicians). Moving the event's time moves the due time, and a new due
+    time that passes is a new notice."""
+    now = clock.now()
+    rows = list(
+        db.session.scalars(
+            select(FollowUp).where(
+                FollowUp.kind == "aftercare",
+                FollowUp.status == "to_arrange",
+                FollowUp.removed_at.is_(None),
+                FollowUp.due_at < now,
+            )
+        )
+    )
+    if not rows:
+        return 0
+    circle_ids = {row.circle_id for row in rows}
+    members, monitoring = due.members_of(circle_ids)
+    names = notify.circle_names(circle_ids)
+    made = 0
+    for row in rows:
+        if not notify.once(f"aftercare:{row.id}:{row.due_at.isoformat()}"):
+            continue
+        recipients = [
+            notify.Recipient(membership.user, membership.role)
+            for membership in members[row.circle_id]
+            if policy.answers_for_follow_ups(membership.role, membership.id in monitoring)
+        ]
+        notify.aftercare_due(recipients, row.circle_id, name=names.get(row.circle_id) or "a",
+                             due_by=aftercare.moment_text(row.due_at))
+        made += 1
+    db.session.commit()
+    return made
+
+
 # The scheduler's steps, in order; the agreements and digests come after (portal/notify/scheduler.py).
 hooks.scheduled.register(lambda: {"missed follow-ups": mark_missed_follow_ups()}, order=10)
 hooks.scheduled.register(lambda: {"follow-ups due": follow_up_due_notices()}, order=20)
+hooks.scheduled.register(lambda: {"aftercare overdue": aftercare_overdue_notices()}, order=25)
 hooks.scheduled.register(lambda: {"overdue follow-ups": overdue_follow_ups()}, order=30)

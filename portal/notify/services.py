@@ -202,6 +202,35 @@ def return_to_plan(circle_id: int, planners, ready_from) -> None:
     )
 
 
+def event_recorded(circle_id: int, actor, event, *, new: bool) -> None:
+    """Something that happened outside school: its readers are told at once
+    (the policy's readers of events, so never a school role), without a word
+    of what happened."""
+    name = circle_name(circle_id)
+    verb = "recorded" if new else "updated"
+    tell(
+        readers(circle_id, "events", event, exclude=actor),
+        "event_recorded" if new else "section_changed",
+        circle_id=circle_id,
+        section="events",
+        text=f"{actor.name} {verb} something that happened outside school in {name}'s plan.",
+        link=path_for("plan.section", circle_id=circle_id, kind="events"),
+    )
+
+
+def aftercare_due(recipients: list[Recipient], circle_id: int, *, name: str, due_by: str) -> None:
+    """Aftercare that nobody booked in time, for the people who answer for it:
+    when it was due, never what it follows."""
+    tell(
+        recipients,
+        "aftercare_due",
+        circle_id=circle_id,
+        section="follow_ups",
+        text=f"Aftercare in {name}'s plan was due by {due_by}, and it is not booked yet.",
+        link=path_for("plan.section", circle_id=circle_id, kind="follow_ups"),
+    )
+
+
 def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
     if added:
         text = f"You were added to {circle_name(circle_id)}'s circle."

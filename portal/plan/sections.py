@@ -39,8 +39,8 @@ FOLLOW_UP_KINDS = (
 )
 
 FOLLOW_UP_STATUSES = (
-    ("to_arrange", "Being arranged"),
     ("scheduled", "Scheduled"),
+    ("to_arrange", "Being arranged"),
     ("attended", "Attended"),
     ("missed", "Missed"),
     ("rescheduled", "Rescheduled"),

@@ -73,6 +73,8 @@ def _saved(spec, row, user, action: str, before: dict | None) -> None:
 def _tell_change(spec, row, user, *, new: bool) -> None:
     if spec.kind == "episodes":
         notify.episode_recorded(row.circle_id, user, row, new=new)
+    elif spec.kind == "events":
+        notify.event_recorded(row.circle_id, user, row, new=new)
     else:
         notify.section_changed(row.circle_id, spec.kind, user, row)
 

@@ -1,5 +1,6 @@
 """The pages issue 5 added or changed cost a fixed number of SQL statements,
-however long the history, however many check-ins or linked changes."""
+however long the history, however many check-ins or linked changes; and so
+do they with aftercare being arranged after events outside school (issue 15)."""
 
 from __future__ import annotations
 
@@ -27,19 +28,24 @@ def _grow(world, review, start: int, count: int) -> None:
                                         follows=follows)
         episode(world, clock.now() - timedelta(days=n))
         appointment(world, clock.now() + timedelta(days=n % 9 - 4), kind=("appointment", "plan_review")[n % 2])
+        # Events outside school: each emergency visit or discharge starts aftercare, being arranged.
+        add(world, "events", policy.CAREGIVER, kind=("emergency_visit", "crisis_call", "discharge")[n % 3],
+            occurred_at=clock.now() - timedelta(hours=n))
 
 
 def _measure(app, world, login_as, review) -> dict:
     base = f"/circles/{world.circle.id}"
     pages = [f"{base}/reviews", f"{base}/reviews/new", f"{base}/setback-reviews/{review.id}",
              f"{base}/progress/charts?period=all", f"{base}/plan/safety_plan/history", f"{base}/plan/safety_plan",
-             f"{base}/plan/safety_plan/edit", "/calendar", "/dashboard"]
+             f"{base}/plan/safety_plan/edit", f"{base}/plan/follow_ups", "/calendar", "/dashboard",
+             "/clinician/caseload"]
     counts = {}
-    for role in (policy.CLINICIAN, policy.CAREGIVER):
+    for role in (policy.CLINICIAN, policy.CAREGIVER, policy.SCHOOL_CONTACT):
         client = login_as(world.users[role], app.test_client())
         for url in pages:
             with counting_statements() as statements:
                 status = client.get(url).status_code
+            assert status < 500, (role, url)
             if status == 200:
                 counts[(role, url.replace(base, "/circles/<id>"))] = len(statements)
     return counts
