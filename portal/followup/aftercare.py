@@ -80,6 +80,19 @@ def _aftercare_of(event_id: int) -> list[FollowUp]:
     )
 
 
+def _hears_of_events_as_of_follow_ups() -> None:
+    """Aftercare is created without a notice of its own (``tell=False``),
+    because everyone who reads it hears of the event; if the policy ever lets
+    someone read aftercare but not events, start-up says so."""
+    for role in policy.ROLES:
+        reads_aftercare = policy.can(role, "follow_ups", policy.READ) and policy.row_scope(role, "follow_ups") is None
+        if reads_aftercare and not policy.can(role, "events", policy.READ):
+            raise RuntimeError(f"{role} reads aftercare but not events: aftercare needs its own notice for them")
+
+
+_hears_of_events_as_of_follow_ups()
+
+
 def _start(event, actor) -> FollowUp:
     values = {
         "kind": KIND,
@@ -91,7 +104,8 @@ def _start(event, actor) -> FollowUp:
         "Booking it with a date clears it from the dashboards.",
         "outside_event_id": event.id,
     }
-    return plan_services.add_item(event.circle_id, spec_for("follow_ups"), values, actor, commit=False)
+    # Everyone who reads this follow-up reads the event, and hears of it as that.
+    return plan_services.add_item(event.circle_id, spec_for("follow_ups"), values, actor, commit=False, tell=False)
 
 
 @hooks.plan_saved.register
@@ -119,7 +133,8 @@ def follow_from_event(change: hooks.SavedChange) -> None:
     for follow_up in existing:
         if follow_up.removed_at is None and follow_up.status == TO_ARRANGE:
             plan_services.update_item(
-                follow_up, spec, {"due_at": due_for(event.occurred_at)}, follow_up.version, change.actor, commit=False
+                follow_up, spec, {"due_at": due_for(event.occurred_at)}, follow_up.version, change.actor,
+                commit=False, tell=False,
             )
 
 

@@ -131,8 +131,11 @@ def save_document(circle_id: int, spec, values: dict, base_version: int | None, 
     return row
 
 
-def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = None, commit: bool = True):
-    """``commit=False``: a step of a larger use case, which commits once (followup's record_review)."""
+def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = None, commit: bool = True,
+             tell: bool = True):
+    """``commit=False``: a step of a larger use case, which commits once (followup's record_review).
+    ``tell=False``: the use case tells its readers itself, in its own words (the
+    aftercare an emergency visit starts reaches the event's readers as the event)."""
     row = spec.model(circle_id=circle_id, created_by_id=user.id, created_at=clock.now())
     if spec.kind in policy.SCHOOL_RECORDS:
         # Where it was recorded, whoever records it: after a move of school the
@@ -144,7 +147,8 @@ def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = 
     _apply(row, values, user)
     db.session.flush()
     _record(spec, row, user, "created", follows=follows)
-    _tell_change(spec, row, user, new=True)
+    if tell:
+        _tell_change(spec, row, user, new=True)
     _saved(spec, row, user, "created", None)
     if commit:
         db.session.commit()
@@ -152,7 +156,7 @@ def add_item(circle_id: int, spec, values: dict, user, *, follows: int | None = 
 
 
 def update_item(row, spec, values: dict, base_version: int | None, user, *, follows: int | None = None,
-                commit: bool = True):
+                commit: bool = True, tell: bool = True):
     """``commit=False``: a step of a larger use case, which commits once; a
     conflict still rolls the whole transaction back and raises Conflict."""
     # Read now: a failed flush expires the row, and reading it then raises.
@@ -164,7 +168,8 @@ def update_item(row, spec, values: dict, base_version: int | None, user, *, foll
     try:
         db.session.flush()
         _record(spec, row, user, "updated", follows=follows)
-        _tell_change(spec, row, user, new=False)
+        if tell:
+            _tell_change(spec, row, user, new=False)
         _saved(spec, row, user, "updated", before)
         if commit:
             db.session.commit()
