@@ -58,10 +58,14 @@ def check_config(config_class: type[Config]) -> None:
     """Every start-up refusal, without building an app: gunicorn's master runs
     this before it starts any worker (portal/serving.py)."""
     from portal.auth.mfa import check_settings as check_mfa
+    from portal.reach import check_settings as check_reach_hours
 
     config_class.validate()
+    settings = {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
     # Settings that would quietly weaken sign-in stop start-up too.
-    check_mfa({name: getattr(config_class, name) for name in dir(config_class) if name.isupper()})
+    check_mfa(settings)
+    # And hours the "right now" page could not read.
+    check_reach_hours(settings)
 
 
 def register_trusted_hosts(app: Flask) -> None:
