@@ -162,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.notify import bp as notify_bp
     from portal.plan import bp as plan_bp
     from portal.plan.converters import CONVERTERS
+    from portal.rightnow import bp as rightnow_bp
     from portal.school import bp as school_bp
     from portal.sessions import bp as sessions_bp
     from portal.sharing import bp as sharing_bp
@@ -180,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     import portal.invitations.routes
     import portal.notify.routes
     import portal.plan.routes
+    import portal.rightnow.routes
     import portal.school.routes
     import portal.sessions.routes
     import portal.sharing.routes
@@ -190,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(school_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(rightnow_bp)
 
 
 def register_sessions(app: Flask) -> None:
