@@ -23,7 +23,7 @@ from portal.templating import phone_link, tel_links
 )
 def test_a_phone_number_becomes_a_link(app, text, dialled):
     linked = tel_links(f"Call {text} now.")
-    assert linked == Markup(f'Call <a href="tel:{dialled}">{text}</a> now.')
+    assert str(linked) == f'Call <a href="tel:{dialled}">{text}</a> now.'
 
 
 @pytest.mark.parametrize(
