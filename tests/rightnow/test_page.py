@@ -8,10 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from portal.access import policy
+from portal.access.sections import section_access
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.plan.sections import SPECS
 from portal.sharing import services as sharing_services
+from tests import factories
 from tests.rightnow.conftest import FIRST_STEP
+from tests.web import valid_section_post
 
 READERS = (policy.CLINICIAN, policy.PRIMARY_CARE, policy.CAREGIVER, policy.YOUNG_PERSON)
 SCHOOL = (policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF)
@@ -124,3 +128,15 @@ def test_an_empty_plan_says_so_and_still_gives_the_numbers(client, login_as, wor
     assert "Your safety plan has no first steps written yet." in html
     assert "No one in the care team has said they can be reached at this time." in html
     assert '<a href="tel:988">988</a>' in html
+
+
+def test_editing_a_check_in_to_not_sure_opens_right_now(client, login_as, circle):
+    young_person = circle.users[policy.YOUNG_PERSON]
+    row = factories.write_section(circle.circle, "progress", young_person, "EDITED", suicidal_thoughts="no")
+    login_as(young_person)
+    membership = circle.memberships[policy.YOUNG_PERSON]
+    progress = SPECS["progress"]
+    data = valid_section_post(progress, membership, section_access(membership, progress).editable, "EDITED2")
+    data.update(suicidal_thoughts="unsure", base_version=str(row.version))
+    response = client.post(f"/circles/{circle.circle.id}/plan/progress/{row.id}/edit", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/right-now")
