@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from flask import has_request_context, session, url_for
 
-from portal import hooks
+from portal import clock, hooks
 from portal.access import policy
 from portal.access.queries import member_can
 from portal.notify import services as notify
 
 ASKS_FOR_CONTACT = frozenset({"yes", "unsure"})
-# The circle whose right-now page opens with a word of thanks, kept in the
-# person's session (never in the URL) for the page that comes next.
+# The circle whose right-now page opens with a word of thanks, and when, kept
+# in the person's session (never in the URL) for the page that comes next; a
+# visit much later, after going elsewhere, is an ordinary visit.
 AFTER_CHECK_IN = "right_now_after_check_in"
+THANKS_FOR_SECONDS = 600
 
 
 def asks_for_contact(answer: str | None) -> bool:
@@ -43,13 +45,14 @@ def right_now_next(membership, kind: str, row) -> str | None:
     if not member_can(membership, "safety_plan", policy.READ):
         return None
     if has_request_context():
-        session[AFTER_CHECK_IN] = membership.circle_id
+        session[AFTER_CHECK_IN] = {"circle": membership.circle_id, "at": int(clock.now().timestamp())}
     return url_for("rightnow.page", circle_id=membership.circle_id)
 
 
 def just_answered(circle_id: int) -> bool:
     """Whether this page comes straight after the person's check-in; once."""
-    if session.get(AFTER_CHECK_IN) != circle_id:
+    kept = session.get(AFTER_CHECK_IN)
+    if not isinstance(kept, dict) or kept.get("circle") != circle_id:
         return False
     session.pop(AFTER_CHECK_IN, None)
-    return True
+    return clock.now().timestamp() - kept.get("at", 0) <= THANKS_FOR_SECONDS

@@ -162,3 +162,16 @@ def test_the_stored_answer_is_what_was_typed(client, login_as, circle):
     post_check_in(client, circle, policy.CAREGIVER, "unsure")
     db.session.expire_all()
     assert [c.suicidal_thoughts for c in db.session.scalars(select(CheckIn))] == ["unsure"]
+
+
+def test_the_thanks_is_for_the_page_that_comes_next_not_a_visit_much_later(client, login_as, circle, monkeypatch):
+    from datetime import timedelta
+
+    from portal import clock
+
+    login_as(circle.users[policy.YOUNG_PERSON])
+    response = post_check_in(client, circle, policy.YOUNG_PERSON, "yes")
+    later = clock.now() + timedelta(minutes=20)  # still signed in (idle timeout 30)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Thank you for saying" not in html and "Your first steps" in html
