@@ -140,3 +140,10 @@ def test_editing_a_check_in_to_not_sure_opens_right_now(client, login_as, circle
     data.update(suicidal_thoughts="unsure", base_version=str(row.version))
     response = client.post(f"/circles/{circle.circle.id}/plan/progress/{row.id}/edit", data=data)
     assert response.status_code == 302 and response.headers["Location"].endswith("/right-now")
+
+
+@pytest.mark.parametrize("role", READERS + SCHOOL)
+def test_the_plan_overview_links_to_right_now_for_those_who_may_open_it(client, login_as, circle, role):
+    login_as(circle.users[role])
+    html = client.get(f"/circles/{circle.circle.id}").get_data(as_text=True)
+    assert (f'href="{url(circle)}"' in html) == (role in READERS)
