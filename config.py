@@ -204,6 +204,11 @@ class Config:
     # Times are typed and shown in this zone and stored in UTC; an unknown
     # zone stops start-up rather than failing on the first page with a time.
     TIMEZONE = os.environ.get("TIMEZONE", "America/New_York")
+    # When people can be reached, in that zone (portal/reach.py): school hours
+    # on weekdays, the evening until EVENING_ENDS, the night until school
+    # hours again; Saturday and Sunday are the weekend. Unreadable hours stop start-up.
+    SCHOOL_HOURS = os.environ.get("SCHOOL_HOURS", "08:00-15:30")
+    EVENING_ENDS = os.environ.get("EVENING_ENDS", "22:00")
 
     # Sessions end after this long without activity, and after this long in all
     # (ASVS 4.0.3 3.3.2); a calm warning comes a few minutes before the first.

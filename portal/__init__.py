@@ -58,10 +58,14 @@ def check_config(config_class: type[Config]) -> None:
     """Every start-up refusal, without building an app: gunicorn's master runs
     this before it starts any worker (portal/serving.py)."""
     from portal.auth.mfa import check_settings as check_mfa
+    from portal.reach import check_settings as check_reach_hours
 
     config_class.validate()
+    settings = {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
     # Settings that would quietly weaken sign-in stop start-up too.
-    check_mfa({name: getattr(config_class, name) for name in dir(config_class) if name.isupper()})
+    check_mfa(settings)
+    # And hours the "right now" page could not read.
+    check_reach_hours(settings)
 
 
 def register_trusted_hosts(app: Flask) -> None:
@@ -158,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.notify import bp as notify_bp
     from portal.plan import bp as plan_bp
     from portal.plan.converters import CONVERTERS
+    from portal.rightnow import bp as rightnow_bp
     from portal.school import bp as school_bp
     from portal.sessions import bp as sessions_bp
     from portal.sharing import bp as sharing_bp
@@ -176,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     import portal.invitations.routes
     import portal.notify.routes
     import portal.plan.routes
+    import portal.rightnow.routes
     import portal.school.routes
     import portal.sessions.routes
     import portal.sharing.routes
@@ -186,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(school_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(rightnow_bp)
 
 
 def register_sessions(app: Flask) -> None:

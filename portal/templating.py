@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, g
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.access.policy import ROLE_LABELS
 from portal.forms import ConfirmForm
@@ -44,6 +47,85 @@ def _unread_count() -> int:
     return db.session.scalar(select(func.count()).select_from(unread)) or 0
 
 
+# A phone number inside typed text, for tel_links. Written to leave dates
+# (2026-12-02, 12-02-2026), times (21:59, 08:00-15:30) and other figures as
+# they are: a number counts only in the shapes phone numbers are written in.
+_PHONE = re.compile(
+    r"""
+    (?<![\w+./:-])
+    (?P<number>
+        \+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}                    # international: +1 555 010 2345
+      | (?:1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}    # North American: (555) 010-2345
+      | 0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}                          # a trunk prefix: 020 7946 0958
+      | \d{3}[ .-]\d{4}                                           # local: 555-0102
+      | \d{3,6}                                                   # short: 988 (only the known ones)
+    )
+    (?:[ ]?(?:ext\.?|extension|x)[ ]?(?P<extension>\d{1,5}))?
+    (?![\w/:]|[.,-]?\d)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+# Short numbers that are phone numbers wherever they appear, besides the
+# deployment's own urgent numbers; any other short figure is left as text.
+SHORT_NUMBERS = frozenset({"911", "988", "211", "112"})
+
+
+def _short_numbers() -> frozenset[str]:
+    config = current_app.config
+    own = {re.sub(r"\D", "", config["EMERGENCY_NUMBER"]), re.sub(r"\D", "", config["CRISIS_LINE_NUMBER"])}
+    return SHORT_NUMBERS | own
+
+
+def _dialled(number: str, extension: str | None) -> str | None:
+    """What the phone dials, or None when the figure is not a phone number."""
+    digits = re.sub(r"\D", "", number)
+    if len(digits) <= 6 and number.isdigit():
+        if digits not in _short_numbers():
+            return None
+    elif not 7 <= len(digits) <= 15:
+        return None
+    dialled = ("+" if number.startswith("+") else "") + digits
+    return f"{dialled};ext={extension}" if extension else dialled
+
+
+def tel_links(text) -> Markup:
+    """Typed text, escaped, with each phone number in it a tappable tel: link.
+
+    Built from escaped parts only: the text around a number and the number's
+    own text are escaped, and the link's target holds digits alone, so markup
+    typed into the plan stays text. Markup already made is returned as it is
+    (its numbers are inside HTML, where this does not look)."""
+    if text is None:
+        return Markup("")
+    if isinstance(text, Markup):
+        return text
+    text = str(text)
+    parts: list[Markup] = []
+    written = 0
+    for found in _PHONE.finditer(text):
+        dialled = _dialled(found.group("number"), found.group("extension"))
+        if dialled is None:
+            continue
+        parts.append(escape(text[written:found.start()]))
+        parts.append(Markup('<a href="tel:{}">{}</a>').format(dialled, found.group(0)))
+        written = found.end()
+    parts.append(escape(text[written:]))
+    return Markup("").join(parts)
+
+
+def phone_link(phone) -> Markup:
+    """A care-team phone field: its numbers as tel_links finds them, or, when
+    the whole field is one number written plainly (5550102345), that number."""
+    linked = tel_links(phone)
+    if "<a " in linked or phone is None:
+        return linked
+    digits = re.sub(r"\D", "", str(phone))
+    if re.fullmatch(r"\+?[\d ().-]+", str(phone).strip()) and 3 <= len(digits) <= 15:
+        dialled = ("+" if str(phone).strip().startswith("+") else "") + digits
+        return Markup('<a href="tel:{}">{}</a>').format(dialled, phone)
+    return linked
+
+
 def register(app) -> None:
     @app.context_processor
     def globals_for_templates():
@@ -68,3 +150,6 @@ def register(app) -> None:
         if value is None:
             return ""
         return to_local(value).strftime(fmt)
+
+    app.add_template_filter(tel_links, "tel_links")
+    app.add_template_filter(phone_link, "phone_link")

@@ -231,6 +231,25 @@ def aftercare_due(recipients: list[Recipient], circle_id: int, *, name: str, due
     )
 
 
+def contact_soon(circle_id: int, actor, check_in) -> None:
+    """A check-in answered the direct question about thoughts of suicide with
+    yes or not sure: the clinicians (FOLLOW_UP_RESPONSIBLE_ROLES) who read the
+    check-ins hear at once (ALWAYS_AT_ONCE) that it asks for contact soon. The
+    notice names the circle and the part of the plan, never the answer; the
+    email, like every other, says only that there is something to see."""
+    tell(
+        [
+            recipient for recipient in readers(circle_id, "progress", check_in, exclude=actor)
+            if recipient.role in policy.FOLLOW_UP_RESPONSIBLE_ROLES
+        ],
+        "contact_soon",
+        circle_id=circle_id,
+        section="progress",
+        text=f"A check-in in {circle_name(circle_id)}'s plan asks for contact soon.",
+        link=path_for("plan.section", circle_id=circle_id, kind="progress"),
+    )
+
+
 def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
     if added:
         text = f"You were added to {circle_name(circle_id)}'s circle."

@@ -96,7 +96,7 @@ COEXISTING_CONDITIONS = (
     ("substance", "Substance use"),
 )
 
-# When someone can be reached, in the deployment's time zone (portal/plan/reach.py
+# When someone can be reached, in the deployment's time zone (portal/reach.py
 # says which of these is now).
 REACHABLE = (
     ("school_hours", "School hours"),

@@ -111,6 +111,7 @@ DECLARED = {
     "followup.record_review": CircleAction("record_review"),
     "followup.setback_review": Section(READ, kind="setback_reviews"),
     "followup.progress_charts": Section(READ, kind="progress"),
+    "rightnow.page": Section(READ, kind="safety_plan"),
     "followup.calendar": SignedIn(),
     "followup.calendar_renew": SignedIn(),
     "followup.calendar_stop": SignedIn(),

@@ -84,6 +84,8 @@ def _pages(circle_id: int, role: str) -> list[str]:
     pages += ["/notifications", "/notifications/settings", f"/circles/{circle_id}/sharing"]
     if policy.can_act(role, "view_audit"):
         pages.append(f"/circles/{circle_id}/who-has-seen")
+    if policy.can(role, "safety_plan", policy.READ):
+        pages.append(f"/circles/{circle_id}/right-now")
     for kind, spec in SPECS.items():
         if policy.can(role, kind, policy.READ):
             pages.append(f"/circles/{circle_id}/plan/{kind}")
