@@ -73,6 +73,11 @@ def main() -> None:
             ("school-plan-teacher.png", "teacher@demo.example.org", f"/circles/{circle}/plan/school_plan", (1280, 1300)),
             ("urgent-help.png", None, "/urgent-help", (1280, 1350)),
             ("phone-safety-plan-young-person.png", "student@demo.example.org", f"/circles/{circle}/plan/safety_plan", (375, 812)),
+            ("phone-right-now-young-person.png", "student@demo.example.org", f"/circles/{circle}/right-now", (375, 812)),
+            ("phone-dashboard-parent.png", "parent@demo.example.org", "/dashboard", (375, 812)),
+            ("phone-events-parent.png", "parent@demo.example.org", f"/circles/{circle}/plan/events", (375, 812)),
+            ("return-to-school-teacher.png", "teacher@demo.example.org", f"/circles/{circle}/plan/return_to_school", (1280, 1100)),
+            ("follow-ups-parent.png", "parent@demo.example.org", f"/circles/{circle}/plan/follow_ups", (1280, 1100)),
         ]
         try:
             with sync_playwright() as playwright:
