@@ -566,26 +566,12 @@ def test_the_demo_clinicians_and_counselor_use_the_documented_authenticator_key(
             assert response.headers["Location"] == "/login/code", email
 
 
-def test_the_demo_never_books_twice_what_the_portal_books_by_itself(app, monkeypatch):
-    """Once saving an emergency visit books its aftercare, and saving a
-    medication review date books that review, the demo completes those
+def test_the_demo_never_books_twice_what_the_portal_books_by_itself(app):
+    """Saving the emergency visit books its aftercare, and saving a medication
+    review date books that review (portal/followup): the demo completes those
     follow-ups instead of adding its own beside them."""
-    from portal import hooks
     from portal.plan.models import FollowUp as Row
 
-    def books_by_itself(change):
-        if change.kind == "events" and change.action == "created" and change.row.kind == "emergency_visit":
-            due = change.row.occurred_at + timedelta(hours=app.config.get("AFTERCARE_HOURS", 48))
-            db.session.add(Row(circle_id=change.circle_id, kind="aftercare", due_at=due, status="to_arrange",
-                               outside_event_id=change.row.id, created_by_id=change.actor.id, created_at=clock.now()))
-        if change.kind == "clinical" and change.row.medication_review_on and change.changed("medication_review_on"):
-            day = change.row.medication_review_on
-            due = datetime(day.year, day.month, day.day, 9, tzinfo=zone()).astimezone(UTC)
-            db.session.add(Row(circle_id=change.circle_id, kind="appointment", due_at=due, status="to_arrange",
-                               details="Medication review", created_by_id=change.actor.id, created_at=clock.now()))
-        db.session.flush()
-
-    monkeypatch.setattr(hooks.plan_saved, "_providers", [*hooks.plan_saved._providers, (999, 999, books_by_itself)])
     seed()
     jordan = _circle("Jordan")
     follow_ups = db.session.scalars(select(Row).where(Row.circle_id == jordan.id, Row.removed_at.is_(None))).all()
