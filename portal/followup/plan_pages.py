@@ -6,9 +6,10 @@ feature, so the section pages stay one template."""
 
 from __future__ import annotations
 
-from portal import hooks
+from portal import clock, hooks
 from portal.followup import linking, reviews
 from portal.forms import select_choices
+from portal.timezone import local_naive
 
 
 @hooks.plan_section.register
@@ -32,3 +33,14 @@ def history_extras(circle_id: int, membership, versions) -> dict:
     """The setback reviews that changes in this history follow, to show beside them."""
     return {"linked_reviews": linking.linked_setback_reviews(circle_id, versions, membership)}
 
+
+
+@hooks.plan_new_item.register
+def starts_from_now(kind: str, membership) -> dict | None:
+    """A new event starts at this minute and a new check-in at today, so a
+    parent writing at night on a phone has one field less to get right."""
+    if kind == "events":
+        return {"defaults": {"occurred_at": local_naive(clock.now()).replace(second=0, microsecond=0)}}
+    if kind == "progress":
+        return {"defaults": {"checked_on": clock.today()}}
+    return None
