@@ -90,6 +90,15 @@ FAMILY_NAMES = (
 )
 PARENT_LABELS = ("Mother", "Father", "Guardian", "Foster carer", "Grandmother")
 SUBJECTS = ("Maths", "English", "Biology", "History", "Chemistry", "Art", "Geography", "French", "Physics")
+# How and when each member can be reached: the words, and the codes of sections.REACHABLE.
+REACH = {
+    policy.CLINICIAN: ("Monday to Thursday, 9:00 to 17:00; messages answered the same day.", "school_hours"),
+    policy.PRIMARY_CARE: ("Weekdays 8:00 to 18:00; same-day appointments after an injury.", "school_hours"),
+    policy.CAREGIVER: ("Any time by phone; I keep it on at night.", "school_hours,evenings,nights,weekends"),
+    policy.YOUNG_PERSON: ("", ""),
+    policy.SCHOOL_CONTACT: ("School days, 8:00 to 16:00, through the front office.", "school_hours"),
+    policy.SCHOOL_STAFF: ("In lessons; a message through the front office.", "school_hours"),
+}
 CALM_THINGS = (
     "the calm playlist and a walk round the block", "drawing, even just scribbling hard", "cold water on my hands",
     "walking the dog by the lake", "the baking show", "a long shower and clean clothes", "texting my cousin",
@@ -99,6 +108,8 @@ CALM_THINGS = (
 @dataclass(frozen=True)
 class BenchPeople:
     clinicians: list[int]
+    # The family doctors (primary care), one beside each clinician's caseload.
+    doctors: list[int]
     counselors: list[int]
     # teachers[counselor index] -> teacher ids at that counselor's school
     teachers: list[list[int]]
@@ -251,6 +262,18 @@ def _people(circles: int, today: date) -> BenchPeople:
                             clinics[n // 5], policy.CLINICIAN, True))
         names.append(name)
     clinicians = _insert(User, rows, ids=True)
+    # A family doctor for each clinician's caseload, at a practice of their own.
+    practices = _insert(Organisation, [
+        {"name": f"Maple Street Family Practice{f' {n + 1}' if n else ''}", "kind": "clinic", "created_at": joined}
+        for n in range(max(1, math.ceil(n_teams / 5)))
+    ], ids=True)
+    rows = []
+    for n in range(n_teams):
+        name = f"Dr {FIRST_NAMES[(n * 7 + 4) % len(FIRST_NAMES)]} {FAMILY_NAMES[(n * 5 + 3) % len(FAMILY_NAMES)]}"
+        rows.append(account(f"doctor@{BENCH_DOMAIN}" if n == 0 else f"doctor{n}@{BENCH_DOMAIN}", name,
+                            ("Family doctor", "Pediatrician")[n % 2], practices[n // 5], policy.PRIMARY_CARE, True))
+    doctors = _insert(User, rows, ids=True)
+    names += [row["name"] for row in rows]
     rows = []
     for n in range(n_teams):
         rows.append(account(email("counselor", n), f"{FIRST_NAMES[(n * 11 + 3) % len(FIRST_NAMES)]} "
@@ -279,13 +302,13 @@ def _people(circles: int, today: date) -> BenchPeople:
     ]
     small = dict(zip(SMALL_CASELOAD_ACCOUNTS, _insert(User, rows, ids=True), strict=True))
     names += [row["name"] for row in rows]
-    all_ids = clinicians + counselors + [t for team in teachers for t in team] + list(small.values())
+    all_ids = clinicians + doctors + counselors + [t for team in teachers for t in team] + list(small.values())
     db.session.commit()
     # The first school's circles are those with index % n_teams == 0 (see _circles); it holds
     # ceil(circles / n_teams) of them, at least min(circles, SMALL_CASELOAD) at the default CASELOAD.
     at_first_school = math.ceil(circles / n_teams)
     small_circles = frozenset(k * n_teams for k in range(min(SMALL_CASELOAD, at_first_school)))
-    return BenchPeople(clinicians, counselors, teachers, schools, dict(zip(all_ids, names, strict=True)), small,
+    return BenchPeople(clinicians, doctors, counselors, teachers, schools, dict(zip(all_ids, names, strict=True)), small,
                        small_circles)
 
 
@@ -310,7 +333,8 @@ def _circles(indexes: range, people: BenchPeople, today: date, seed: int) -> dic
         plans.append({
             "i": i, "rng": rng, "name": first if i < len(FIRST_NAMES) else f"{first} {family[0]}.",
             "full": f"{first} {family}", "parent": f"{parent_first} {family}", "created": created,
-            "clinician": people.clinicians[clinician_n], "counselor": people.counselors[counselor_n],
+            "clinician": people.clinicians[clinician_n], "doctor": people.doctors[clinician_n],
+            "counselor": people.counselors[counselor_n],
             "teacher": people.teachers[counselor_n][teacher_n], "school": people.schools[counselor_n],
             "label": PARENT_LABELS[i % len(PARENT_LABELS)],
         })
@@ -352,6 +376,7 @@ def _circles(indexes: range, people: BenchPeople, today: date, seed: int) -> dic
             (policy.SCHOOL_CONTACT, p["counselor"], policy.SCHOOL_CONTACT, "School counselor", p["clinician"],
              c + timedelta(days=1)),
             (policy.SCHOOL_STAFF, p["teacher"], policy.SCHOOL_STAFF, "Subject teacher", p["counselor"], c + timedelta(days=4)),
+            (policy.PRIMARY_CARE, p["doctor"], policy.PRIMARY_CARE, "Family doctor", p["clinician"], c + timedelta(days=2)),
         ]
         p["small"] = {}
         if p["i"] in people.small_circles:
@@ -402,8 +427,8 @@ def _texts(p: dict, people: BenchPeople) -> dict:
 
 
 def _documents(plans: list[dict], batch: _Batch) -> None:
-    """The four one-document sections, each saved three times, as in weeks of real use."""
-    for kind in ("school_plan", "safety_plan", "home_safety", "clinical"):
+    """The five one-document sections, each saved three times, as in weeks of real use."""
+    for kind in ("school_plan", "return_to_school", "safety_plan", "home_safety", "clinical"):
         spec = spec_for(kind)
         rows, histories = [], []
         for p in plans:
@@ -423,7 +448,7 @@ def _documents(plans: list[dict], batch: _Batch) -> None:
 
 def _user_for(p: dict, role: str) -> int:
     return {policy.CLINICIAN: p["clinician"], policy.CAREGIVER: p["parent_id"], policy.YOUNG_PERSON: p["young"],
-            policy.SCHOOL_CONTACT: p["counselor"], policy.SCHOOL_STAFF: p["teacher"]}[role]
+            policy.SCHOOL_CONTACT: p["counselor"], policy.SCHOOL_STAFF: p["teacher"], policy.PRIMARY_CARE: p["doctor"]}[role]
 
 
 def _document_saves(kind: str, p: dict) -> list[tuple[str, date, int, dict]]:
@@ -477,6 +502,10 @@ def _document_saves(kind: str, p: dict) -> list[tuple[str, date, int, dict]]:
                              "(555) 010-0199.\nAny time: the crisis line on the Urgent help page.",
             "safer_environment": "Medicines are locked up and I'm given mine.\nMy phone charges in the kitchen after 11.",
             "what_matters": "Art, my little brother, feeling normal around my friends again.",
+            "if_suicidal_thoughts": f"1. Go to where {t['parent']} is, or text \"orange\", even in the middle of the night.\n"
+                                    "2. Call or text the crisis line, 988, any time.\n"
+                                    "3. If I can't keep myself safe, call 911 or go to the emergency department.",
+            "what_helped": "Telling someone straight away, even by text, before doing anything else.",
         }
         return [
             (policy.CLINICIAN, c + timedelta(days=1), 17, first),
@@ -521,14 +550,23 @@ def _document_saves(kind: str, p: dict) -> list[tuple[str, date, int, dict]]:
             "suicidal_thoughts": "Asked directly at assessment: no current suicidal thoughts, intent or plan. To be asked at "
                                  "every session.",
             "coexisting_conditions": "Low mood most days for about four months, with poor sleep. Social and test anxiety.",
-            "therapy_modality": p["rng"].choice(("dbt", "cbt", "mbt", "family")),
+            "therapy_modality": p["rng"].choice(("dbt,family", "cbt", "mbt", "cbt,family")),
             "therapy_provider": f"{t['clinician']}: individual sessions and family sessions every four weeks.",
             "therapy_frequency": "Individual sessions weekly. Family session every four weeks.",
+            "methods": "Cutting the forearms with a blade from a pencil sharpener. No change of method so far.",
+            "medical_care_needed": "None so far beyond first aid at home; no stitches, no emergency visits.",
+            "wider_context": "Sleep often under six hours. Exam pressure. A falling-out with a close friend in the "
+                             "autumn, played out online. No bullying reported; no safeguarding concern at assessment.",
+            "coexisting": "depression,anxiety",
+            "therapy_description": "Weekly individual sessions with skills practice between them (a diary card); "
+                                   "family sessions every four weeks on how to respond at home.",
         }
         return [
             (policy.CLINICIAN, c, 17, first),
             (policy.CLINICIAN, c + timedelta(days=14), 12, {
-                "medication": "Fluoxetine 10 mg each morning, for the low mood, not for the self-harm itself.",
+                "medication": "Fluoxetine 10 mg each morning.",
+                "medication_for": "Depression: the low mood and poor sleep. Not a treatment for the self-harm itself.",
+                "medication_review_on": c + timedelta(days=42),
                 "prescriber": f"{t['clinician']}, Riverside CAMHS",
                 "quantity_limits": "Two weeks' supply per prescription, no repeats without a review. A parent holds the medicine.",
                 "medication_monitoring": "Weekly contact for the first four weeks and after any dose change: agitation, "
@@ -536,7 +574,31 @@ def _document_saves(kind: str, p: dict) -> list[tuple[str, date, int, dict]]:
             (policy.CLINICIAN, c + timedelta(days=46), 18, {
                 "frequency_change": first["frequency_change"] + "\nSince the plan: fewer episodes and longer gaps, with a "
                 "setback that needed first aid (see the setback review).",
-                "suicidal_thoughts": first["suicidal_thoughts"] + "\nAsked again after the setback: none, before or since."}),
+                "suicidal_thoughts": first["suicidal_thoughts"] + "\nAsked again after the setback: none, before or since.",
+                "harm_minimisation": "Discussed with the family: clean first-aid supplies at home, how to care for a "
+                                     "wound, and when a wound needs the family doctor or the emergency department."}),
+        ]
+    if kind == "return_to_school":
+        back = c + timedelta(days=30)
+        first = {
+            "ready_from": back,
+        }
+        plan = {
+            "meeting_at": _at(back - timedelta(days=2), 15, 30),
+            "meeting_attendees": f"{name}, {t['parent']}, {t['counselor']} (school counselor) and the head of year.",
+            "timetable": "Week 1: mornings only, lessons 1 to 3.\nWeek 2: full days on Monday, Wednesday and Friday.\n"
+                         "Week 3: the full timetable.",
+            "adjustments_needed": "Extensions on coursework set while away; no tests in the first two weeks.",
+            "first_days": f"{t['counselor']} meets {name} at the front office each morning of the first week, and "
+                          "checks in again at lunch.",
+            "staff_steps": f"Welcome {name} back without questions in front of the class. Let {name} use the card as "
+                           "before. Send work missed to the counselor, not home.",
+        }
+        return [
+            (policy.CLINICIAN, back - timedelta(days=7), 12, first),
+            (policy.SCHOOL_CONTACT, back - timedelta(days=5), 15, plan),
+            (policy.SCHOOL_CONTACT, back - timedelta(days=1), 16, {
+                "first_days": plan["first_days"] + "\nIn week 2, a check-in at lunch on Mondays only."}),
         ]
     raise ValueError(kind)
 
@@ -582,13 +644,15 @@ def _lists(plans: list[dict], people: BenchPeople, batch: _Batch, today: date) -
             (policy.YOUNG_PERSON, "Student", "", ""),
             (policy.SCHOOL_CONTACT, "School counselor", "", f"ext. {t['room']} from inside school"),
             (policy.SCHOOL_STAFF, "Subject teacher", "", "Front office, ext. 100"),
+            (policy.PRIMARY_CARE, "Family doctor", "Maple Street Family Practice", "(555) 010-0150 (practice reception)"),
         ), start=1):
             user_id = _user_for(p, role)
             person = people.names.get(user_id) or (p["parent"] if role == policy.CAREGIVER else p["full"])
             responsibilities = {policy.CLINICIAN: "diagnosis,therapy,medication,crisis_planning,monitoring",
                                 policy.SCHOOL_CONTACT: "school_liaison"}.get(role, "")
+            availability, reachable = REACH[role]
             later = (role, at + timedelta(days=2, hours=position),
-                     {"phone": phone, "availability": "Weekdays in working hours; messages answered the same day."})
+                     {"phone": phone, "availability": availability, "reachable": reachable})
             if responsibilities:
                 later = (policy.CLINICIAN, later[1], {**later[2], "responsibilities": responsibilities})
             add("care_team", p, policy.CLINICIAN, at, {
@@ -598,18 +662,20 @@ def _lists(plans: list[dict], people: BenchPeople, batch: _Batch, today: date) -
         add("care_team", p, policy.CLINICIAN, at + timedelta(days=2), {
             "contact_kind": "service", "name": "Crisis line", "role_title": "Crisis line", "phone": "988",
             "availability": "Any time, day or night, free. Call or text.",
-        }, 6)
+            "reachable": "school_hours,evenings,nights,weekends",
+        }, 7)
         add("care_team", p, policy.CLINICIAN, at + timedelta(days=2, minutes=1), {
             "contact_kind": "service", "name": "Riverside CAMHS after-hours line", "role_title": "After-hours advice",
             "phone": "(555) 010-0199", "availability": "Weekday evenings from 17:00, weekends and holidays.",
-        }, 7)
+            "reachable": "evenings,nights,weekends",
+        }, 8)
         # The small-caseload accounts' own entries, as create_own_contact starts them when they join
         # (by whoever added them), completed like their colleagues' (responsibilities by the clinician).
         for position, (role, title, phone, days) in enumerate((
             (policy.CLINICIAN, "Clinical psychologist", "(555) 010-0121 (clinic reception)", 2),
             (policy.SCHOOL_CONTACT, "School counselor", f"ext. {t['room']} from inside school", 2),
             (policy.SCHOOL_STAFF, "Subject teacher", "Front office, ext. 100", 5),
-        ), start=8):
+        ), start=9):
             if role not in p["small"]:
                 continue
             user_id = p["small"][role]
@@ -617,7 +683,8 @@ def _lists(plans: list[dict], people: BenchPeople, batch: _Batch, today: date) -
             added_by = policy.SCHOOL_CONTACT if role == policy.SCHOOL_STAFF else policy.CLINICIAN
             responsibilities = {policy.CLINICIAN: "diagnosis,therapy,medication,crisis_planning,monitoring",
                                 policy.SCHOOL_CONTACT: "school_liaison"}.get(role, "")
-            changed = {"phone": phone, "availability": "Weekdays in working hours; messages answered the same day."}
+            availability, reachable = REACH[role]
+            changed = {"phone": phone, "availability": availability, "reachable": reachable}
             if responsibilities:
                 changed["responsibilities"] = responsibilities
             # A clinician completes their own entry; a counselor's responsibilities are set by the circle's clinician.
@@ -685,6 +752,24 @@ def _lists(plans: list[dict], people: BenchPeople, batch: _Batch, today: date) -
                 "emergency_services": False, "outcome": "returned_to_class",
             }, extra={"recorded_by_id": _user_for(p, role), "school_organisation_id": p["school"]})
 
+        # Events outside school: what happened at home or on a crisis line, what was done, never why.
+        when = c + timedelta(days=rng.randint(10, 35))
+        if rng.random() < 0.5:
+            add("events", p, policy.CAREGIVER, _at(when, 23, 10), {
+                "kind": "self_harm", "occurred_at": _at(when, 21, 30), "place": "At home, in the bathroom",
+                "what_was_done": f"{name} came and told me. I cleaned and covered the cuts with the first-aid kit, "
+                                 "stayed with them and we went through the night list together.",
+                "medical_care": "no", "who_knows": f"{t['parent']} and {t['clinician']}, told the next morning.",
+            }, later=(policy.CLINICIAN, _at(when + timedelta(days=1), 12),
+                      {"who_knows": f"{t['parent']}, {t['clinician']} and the family doctor."}))
+        else:
+            add("events", p, policy.YOUNG_PERSON, _at(when, 22, 40), {
+                "kind": "crisis_call", "occurred_at": _at(when, 22), "place": "At home",
+                "what_was_done": "I texted the crisis line when the urges got strong. We talked for about twenty "
+                                 "minutes and I did the first two steps of my plan. I didn't hurt myself.",
+                "medical_care": "no", "who_knows": f"Me and {t['parent']}. I'll tell {t['clinician']} on Monday.",
+            })
+
         if rng.random() < 0.5:
             setback = c + timedelta(days=40)
             add("setback_reviews", p, policy.CLINICIAN, _at(setback + timedelta(days=2), 17, 45), {
@@ -711,6 +796,10 @@ def _lists(plans: list[dict], people: BenchPeople, batch: _Batch, today: date) -
                 "urge_to_action": "no_action" if episodes == 0 else rng.choice(("minutes", "under_hour", "hours")),
                 "sought_help_sooner": rng.choice(("yes", "yes", "no", "unsure")),
                 "less_secrecy": rng.choice(("yes", "yes", "unsure")), "sleep_hours": rng.choice((5.0, 6.0, 6.5, 7.0, 7.5)),
+                "suicidal_thoughts": rng.choice(("no", "no", "no", "no", "unsure")),
+                "what_helped": "" if episodes == 0 else rng.choice((
+                    "Texting \"orange\" and sitting in the kitchen with the big light on.",
+                    "Cold water on my hands, then the calm playlist.", "Talking it through with my cousin.")),
                 "notes": rng.choice(("ok week", "A hard week, but told me the same evening.",
                                      "Used the night list twice.", "exam week. most nights were hard")),
             })

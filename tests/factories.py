@@ -118,6 +118,8 @@ def world() -> World:
     school = organisation("Lakeview High School", "school")
     users = {
         policy.CLINICIAN: user("Dr Ana Rivera", staff_role="clinician", org=clinic),
+        # The family doctor, in the circle through the clinic like the clinician.
+        policy.PRIMARY_CARE: user("Dr Nadia Haddad", staff_role="primary_care", org=clinic),
         policy.SCHOOL_CONTACT: user("Sam Okafor", staff_role="school_contact", org=school),
         policy.SCHOOL_STAFF: user("Lee Park", staff_role="school_staff", org=school),
         policy.CAREGIVER: user("Maria Lopez"),

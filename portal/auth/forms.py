@@ -97,6 +97,7 @@ class NewPasswordMixin:
 NO_STAFF_ROLE = "none"
 STAFF_ROLES = (
     ("clinician", "Clinician"),
+    ("primary_care", "Family doctor (primary care)"),
     ("school_contact", "School contact (counselor, pastoral lead)"),
     ("school_staff", "Teacher / school staff"),
     (NO_STAFF_ROLE, "None (administration only)"),
@@ -107,6 +108,10 @@ ROLES_BY_ORGANISATION = {
 }
 if set(ROLES_BY_ORGANISATION) != set(ORGANISATION_KINDS):
     raise RuntimeError("every kind of organisation needs the staff roles it may give")
+# A staff role the policy gives but the form cannot offer is one no admin can create.
+_unoffered = {role for roles in ROLES_BY_ORGANISATION.values() for role in roles} - {value for value, _ in STAFF_ROLES}
+if _unoffered:
+    raise RuntimeError(f"staff roles the policy gives but the account form does not offer: {sorted(_unoffered)}")
 
 
 class AccountForm(NewPasswordMixin, FlaskForm):

@@ -21,6 +21,7 @@ from portal.plan.sections import SPECS
 # The words a reader sees for each role, written out here on purpose.
 WORDS = {
     policy.CLINICIAN: "clinicians",
+    policy.PRIMARY_CARE: "the family doctor",
     policy.CAREGIVER: "caregivers",
     policy.YOUNG_PERSON: "the young person",
     policy.SCHOOL_CONTACT: "the school contact",
@@ -152,9 +153,16 @@ def test_the_teachers_summary_names_what_the_policy_keeps_from_them(app, world, 
     shown, _, kept = summary.partition(" Not shown to teachers: ")
     for kind, spec in SPECS.items():
         assert (spec.short_title.lower() in shown) == (policy.SCHOOL_STAFF in policy.POLICY[kind]), kind
+    # A field is named as kept from teachers in the sections they read; a
+    # section they never read (progress) is already absent from what is shown.
+    named = 0
     for (kind, field), roles in policy.HIDDEN_FIELDS.items():
         label = f"{SPECS[kind].field(field).label} ({SPECS[kind].short_title.lower()})"
-        assert (label in kept) == (policy.SCHOOL_STAFF in roles), label
+        reads_section = policy.SCHOOL_STAFF in policy.POLICY[kind]
+        assert (label in kept) == (policy.SCHOOL_STAFF in roles and reads_section), label
+        assert label not in shown, label
+        named += label in kept
+    assert named == 3
 
 
 # Hand-written claims about who sees what: the phrases that drifted before.

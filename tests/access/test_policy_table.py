@@ -8,19 +8,21 @@ from portal.access import policy, transitions
 R, E, N = "read", "edit", None
 
 EXPECTED = {
-    #                 clinician caregiver young_person school_contact school_staff
-    "care_team":       (E, R, R, R, R),
-    "school_plan":     (E, R, R, E, R),
-    "adjustments":     (R, R, R, E, R),
-    "safety_plan":     (E, E, E, N, N),
-    "home_safety":     (E, E, N, N, N),
-    "clinical":        (E, N, N, N, N),
-    "follow_ups":      (E, R, R, E, N),
-    "episodes":        (R, R, N, E, E),
-    "setback_reviews": (E, R, N, N, N),
-    "progress":        (E, E, E, N, N),
+    #                  clinician primary_care caregiver young_person school_contact school_staff
+    "care_team":        (E, R, R, R, R, R),
+    "school_plan":      (E, R, R, R, E, R),
+    "adjustments":      (R, R, R, R, E, R),
+    "return_to_school": (E, R, R, R, E, R),
+    "safety_plan":      (E, R, E, E, N, N),
+    "home_safety":      (E, R, E, N, N, N),
+    "clinical":         (E, R, N, N, N, N),
+    "follow_ups":       (E, R, R, R, E, N),
+    "episodes":         (R, N, R, N, E, E),
+    "events":           (E, R, E, E, N, N),
+    "setback_reviews":  (E, N, R, N, N, N),
+    "progress":         (E, N, E, E, N, N),
 }
-ROLE_ORDER = ("clinician", "caregiver", "young_person", "school_contact", "school_staff")
+ROLE_ORDER = ("clinician", "primary_care", "caregiver", "young_person", "school_contact", "school_staff")
 
 
 def test_roles_and_sections_are_the_designed_ones():
@@ -39,10 +41,13 @@ def test_field_rules_are_the_designed_ones():
         ("school_plan", "staff_notes"): frozenset({"school_staff"}),
         ("adjustments", "reason"): frozenset({"school_staff"}),
         ("care_team", "responsibilities"): frozenset({"school_staff"}),
+        # The direct question about thoughts of suicide, even in a progress share.
+        ("progress", "suicidal_thoughts"): frozenset({"school_contact", "school_staff"}),
     }
     assert policy.FIELD_EDITORS == {
         ("home_safety", "medication_safety"): frozenset({"clinician"}),
         ("care_team", "responsibilities"): frozenset({"clinician"}),
+        ("return_to_school", "ready_from"): frozenset({"clinician"}),
     }
     assert {key: (scope.field, scope.value) for key, scope in policy.ROW_SCOPES.items()} == {
         ("follow_ups", "school_contact"): ("kind", "school_review"),
@@ -55,6 +60,7 @@ def test_school_roles_never_read_clinical_notes():
         assert not policy.can(role, "clinical", "read")
         assert not policy.can(role, "home_safety", "read")
         assert not policy.can(role, "setback_reviews", "read")
+        assert not policy.can(role, "events", "read")
 
 
 @pytest.mark.parametrize(
@@ -78,20 +84,23 @@ def test_unknown_names_raise(call):
 
 # Every allowed membership change, written out by hand: (action, acting role)
 # -> {(target state now, state asked for)}. Whatever is not here is refused.
-C, CG, YP, SC, ST = "clinician", "caregiver", "young_person", "school_contact", "school_staff"
+C, PC, CG, YP, SC, ST = "clinician", "primary_care", "caregiver", "young_person", "school_contact", "school_staff"
 NONE, GONE = "not_member", "removed"
-ADULTS = (C, CG, SC, ST)
+ADULTS = (C, PC, CG, SC, ST)
+EVERYONE = (C, PC, CG, YP, SC, ST)
+# A clinician brings in, changes, removes and restores the family doctor like
+# any other adult; the school never does, and primary care itself manages nobody.
 EXPECTED_TRANSITIONS = {
-    ("add", C): {(NONE, r) for r in (C, CG, YP, SC, ST)},
+    ("add", C): {(NONE, r) for r in EVERYONE},
     ("add", SC): {(NONE, SC), (NONE, ST)},
-    ("invite", C): {(NONE, r) for r in (C, CG, YP, SC, ST)},
+    ("invite", C): {(NONE, r) for r in EVERYONE},
     ("invite", SC): {(NONE, SC), (NONE, ST)},
     ("invite", CG): {(NONE, CG)},
     ("change_role", C): {(a, b) for a in ADULTS for b in ADULTS if a != b},
     ("change_role", SC): {(SC, ST), (ST, SC)},
-    ("remove", C): {(r, GONE) for r in (C, CG, YP, SC, ST)},
+    ("remove", C): {(r, GONE) for r in EVERYONE},
     ("remove", SC): {(SC, GONE), (ST, GONE)},
-    ("restore", C): {(GONE, r) for r in (C, CG, YP, SC, ST)},
+    ("restore", C): {(GONE, r) for r in EVERYONE},
     ("restore", SC): {(GONE, SC), (GONE, ST)},
     ("hand_over", SC): {(NONE, SC), (ST, SC)},
     ("create", C): {(NONE, C)},
@@ -163,7 +172,9 @@ def test_no_school_role_reaches_a_family_or_clinical_role():
                 assert requested in policy.SCHOOL_ROLES | {transitions.REMOVED}, (action, role, requested)
         for role in (policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF, policy.CAREGIVER, policy.YOUNG_PERSON):
             for state, _requested in transitions.TRANSITIONS[action].get(role, ()):
-                assert state not in (policy.CLINICIAN, policy.CAREGIVER, policy.YOUNG_PERSON), (action, role, state)
+                assert state not in (policy.CLINICIAN, policy.PRIMARY_CARE, policy.CAREGIVER, policy.YOUNG_PERSON), (
+                    action, role, state,
+                )
 
 
 def test_sharing_rules_are_the_designed_ones():
@@ -176,6 +187,13 @@ def test_sharing_rules_are_the_designed_ones():
     assert not policy.can("school_contact", "clinical", "read", shared)
     assert not policy.can("school_staff", "clinical", "read", shared)
     assert not policy.can("school_staff", "safety_plan", "read", shared)
+    # Events outside school stay away from the school whatever is recorded, like clinical notes.
+    assert policy.NEVER_SHARED_WITH_SCHOOL == {"clinical", "events"}
+    everything = frozenset((kind, role) for kind in policy.SECTIONS for role in ("school_contact", "school_staff"))
+    for role in ("school_contact", "school_staff"):
+        assert not policy.can(role, "events", "read", everything)
+        assert not policy.field_visible(role, "progress", "suicidal_thoughts", everything)
+    assert policy.field_visible("school_contact", "progress", "episodes", everything)
 
 
 def test_section_titles_are_the_ones_the_plan_shows():
@@ -190,13 +208,22 @@ def test_role_rules_moved_into_the_policy_are_the_designed_ones():
         "caregiver": ("guardian", "both"),
         "clinician": ("young_person", "guardian", "both"),
     }
-    assert policy.ORGANISATION_ROLES == {"clinician", "school_contact", "school_staff"}
+    assert policy.ORGANISATION_ROLES == {"clinician", "primary_care", "school_contact", "school_staff"}
     assert policy.STAFF_ROLES_BY_ORGANISATION == {
-        "clinic": {"clinician"},
+        "clinic": {"clinician", "primary_care"},
         "school": {"school_contact", "school_staff"},
     }
     assert policy.SCHOOL_CASELOAD_ROLE == "school_contact"
     assert policy.TOLD_OF_ROLE_CHANGES == {"clinician", "caregiver"}
-    assert policy.ALWAYS_AT_ONCE == {("episode_recorded", "caregiver"), ("episode_recorded", "clinician")}
+    assert policy.ALWAYS_AT_ONCE == {
+        ("episode_recorded", "caregiver"),
+        ("episode_recorded", "clinician"),
+        ("event_recorded", "caregiver"),
+        ("event_recorded", "clinician"),
+        ("event_recorded", "primary_care"),
+        ("aftercare_due", "clinician"),
+        ("contact_soon", "clinician"),
+        ("return_to_plan", "school_contact"),
+    }
     assert [role for role in ROLE_ORDER if policy.creates_circles(role)] == ["clinician", "school_contact"]
     assert not policy.creates_circles(None)

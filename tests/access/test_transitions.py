@@ -152,7 +152,7 @@ def actors(app, world):
     staff among them belong to the world's clinic or school, so that the
     colleagues they add are reachable by the add forms."""
     world.extra["owner"] = factories.user("Owner Clinician", staff_role=C, org=world.clinic)
-    orgs = {C: world.clinic, SC: world.school, ST: world.school}
+    orgs = {C: world.clinic, policy.PRIMARY_CARE: world.clinic, SC: world.school, ST: world.school}
     return {
         role: factories.user(f"Actor {role}", staff_role=role if role in orgs else None, org=orgs.get(role))
         for role in ROLES

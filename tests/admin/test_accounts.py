@@ -96,7 +96,7 @@ def _untouched(page: str, action_suffix: str = "") -> dict:
 
 @pytest.mark.parametrize(
     ("kind", "roles"),
-    [("school", {"school_contact", "school_staff", "none"}), ("clinic", {"clinician", "none"})],
+    [("school", {"school_contact", "school_staff", "none"}), ("clinic", {"clinician", "primary_care", "none"})],
 )
 def test_the_new_account_form_starts_with_no_role_chosen(app, world, login_as, kind, roles):
     organisation = world.school if kind == "school" else world.clinic
@@ -133,6 +133,22 @@ def test_an_admin_chooses_each_role_or_none(app, world, login_as):
         "name": "Not A Clinician", "email": "nope@example.com", "staff_role": "clinician",
         "password": "a long and unusual passphrase 42"})
     assert response.status_code == 422 and factories_user_count("nope@example.com") == 0
+
+
+def test_a_clinic_admin_creates_a_family_doctor_and_a_school_admin_cannot(app, world, login_as):
+    clinic_admin = login_as(factories.user("Clinic Admin", org=world.clinic, is_org_admin=True), app.test_client())
+    form = {"name": "Dr Family New", "email": "family.new@example.com", "staff_role": "primary_care",
+            "password": "a long and unusual passphrase 42"}
+    page = clinic_admin.get("/admin/accounts/new").text
+    assert '<option value="primary_care">Family doctor (primary care)</option>' in page
+    response = clinic_admin.post("/admin/accounts/new", data=form)
+    assert response.status_code == 302, response.text
+    db.session.expire_all()
+    assert db.session.scalar(select(User.staff_role).where(User.email == form["email"])) == "primary_care"
+    school_admin = login_as(world.org_admin, app.test_client())
+    assert "primary_care" not in school_admin.get("/admin/accounts/new").text
+    response = school_admin.post("/admin/accounts/new", data={**form, "email": "family.school@example.com"})
+    assert response.status_code == 422 and factories_user_count("family.school@example.com") == 0
 
 
 def factories_user_count(email: str) -> int:

@@ -202,7 +202,8 @@ def test_an_unknown_required_role_stops_start_up(monkeypatch):
 
 
 def test_the_default_required_roles():
-    assert TestingConfig.MFA_REQUIRED_ROLES == frozenset({"clinician", "school_contact"})
+    # The family doctor reads the assessment and treatment, so signs in with a code like the clinicians.
+    assert TestingConfig.MFA_REQUIRED_ROLES == frozenset({"clinician", "primary_care", "school_contact"})
 
 
 def test_an_invited_clinician_sets_up_an_app_before_their_first_session(app, world, login_as):

@@ -221,3 +221,25 @@ def test_bad_input_on_circles_change_role_comes_back_as_the_form(app, world, log
     assert "<script>alert(1)</script>" not in response.text
     assert 'name="role"' in response.text
     assert role_of(world.circle.id, world.users[ST]) == ST
+
+
+def test_the_family_doctor_is_offered_to_a_clinician_and_never_by_the_school(app, world, login_as):
+    """A clinician adds, invites and moves the family doctor like any other adult;
+    the school contact's forms never offer the role; the family doctor manages nobody."""
+    pc = world.memberships[policy.PRIMARY_CARE]
+    members, invitations = f"/circles/{world.circle.id}/members", f"/circles/{world.circle.id}/invitations"
+    role_path = f"{members}/{pc.id}/role"
+    clinician = login_as(world.users[C], app.test_client())
+    for path in (members, invitations):
+        assert '<option value="primary_care">Family doctor (primary care)</option>' in clinician.get(path).text, path
+    assert {CG, SC, ST} <= set(re.findall(r'<option[^>]*value="(\w+)"', clinician.get(role_path).text))
+    counselor = login_as(world.users[SC], app.test_client())
+    for path in (members, invitations):
+        assert "primary_care" not in counselor.get(path).text, path
+    assert counselor.post(role_path, data={"role": ST, "confirmed": "yes"}).status_code == 403
+    doctor = login_as(world.users[policy.PRIMARY_CARE], app.test_client())
+    assert "Family doctor (primary care)" in doctor.get(members).text  # they see who is in the circle
+    assert doctor.post(members, data={"email": "x@example.org", "role": CG}).status_code == 403
+    assert doctor.get(invitations).status_code == 403
+    assert clinician.post(role_path, data={"role": CG, "confirmed": "yes"}).status_code == 302
+    assert role_of(world.circle.id, world.users[policy.PRIMARY_CARE]) == CG

@@ -1,9 +1,12 @@
-"""Therapy and medication stay with the clinicians (issue 5, part 5).
+"""Therapy and medication stay with the clinicians (issue 5, part 5) and the
+family doctor, who reviews medicines (issue 15, part 5).
 
-Every text of the clinical section carries a marker, and so does the
-prescriber's medication-safety instruction in home safety. Then everyone
-fetches every page this issue added or changed, the calendar feed included:
-the clinical markers appear for clinicians only; the medication-safety
+Every text of the clinical section carries a marker (the methods, the wider
+context, what therapy looks like, what the medication treats and the
+harm-minimisation advice among them), and so does the prescriber's
+medication-safety instruction in home safety. Then everyone fetches every
+page this issue added or changed, the calendar feed included: the clinical
+markers appear for clinicians and primary care only; the medication-safety
 instruction reaches caregivers.
 """
 
@@ -22,12 +25,15 @@ from tests.web import section_form
 CLINICAL = re.compile(r"CLINCANARY\d+X")
 THERAPY_LABEL = "DBT or DBT-A"
 MED_SAFETY = "MEDSAFETYCANARY keep the box locked, one week at a time"
+# Written out by hand: who reads the assessment and treatment.
+CLINICAL_READERS = {policy.CLINICIAN, policy.PRIMARY_CARE}
 
 
 def _write(world):
     clinician = world.users[policy.CLINICIAN]
     texts = {f.name: f"CLINCANARY{n}X {f.name}" for n, f in enumerate(SPECS["clinical"].fields) if f.type == "text"}
-    factories.write_section(world.circle, "clinical", clinician, "X", therapy_modality="dbt", **texts)
+    assert {"methods", "wider_context", "therapy_description", "medication_for", "harm_minimisation"} <= set(texts)
+    factories.write_section(world.circle, "clinical", clinician, "X", therapy_modality="dbt,family", **texts)
     factories.write_section(world.circle, "home_safety", clinician, "HOME", medication_safety=MED_SAFETY)
     review = add(world, "setback_reviews", policy.CLINICIAN, setback_on=clock.today() - timedelta(days=2))
     episode(world)
@@ -59,10 +65,11 @@ def _pages(circle_id: int, review_id: int) -> list[str]:
 
 
 def test_therapy_and_medication_details_reach_clinicians_only(app, world, login_as):
+    assert {role for role in policy.ROLES if policy.can(role, "clinical", policy.READ)} == CLINICAL_READERS
     review = _write(world)
     _link_a_clinical_change(app, world, login_as, review)
     circle_id = world.circle.id
-    leaks = []
+    leaks, seen_by = [], set()
     for role in policy.ROLES:
         client = login_as(world.users[role], app.test_client())
         seen_clinical = False
@@ -73,15 +80,18 @@ def test_therapy_and_medication_details_reach_clinicians_only(app, world, login_
             found = set(CLINICAL.findall(html))
             if found or THERAPY_LABEL in html:
                 seen_clinical = True
-                if role != policy.CLINICIAN:
+                seen_by |= found
+                if role not in CLINICAL_READERS:
                     leaks.append((role, url, sorted(found)))
         feed_page = client.post("/calendar/renew")
         token = re.search(r"/calendar/([A-Za-z0-9_\-]{43})\.ics", feed_page.get_data(as_text=True)).group(1)
         feed = app.test_client().get(f"/calendar/{token}.ics").get_data(as_text=True)
         if CLINICAL.search(feed) or "CLINCANARY" in feed:
             leaks.append((role, "calendar feed", CLINICAL.findall(feed)))
-        assert seen_clinical == (role == policy.CLINICIAN), role
+        assert seen_clinical == (role in CLINICAL_READERS), role
     assert leaks == []
+    # Every clinical text, the new fields' included, reached its readers.
+    assert len(seen_by) >= len([f for f in SPECS["clinical"].fields if f.type == "text"])
 
 
 def test_the_medication_safety_instructions_reach_caregivers(app, world, login_as):

@@ -44,8 +44,9 @@ def assert_private(world, messages, *markers):
 def test_a_section_change_tells_its_readers_and_no_one_else(app, world, mail_server):
     clinician = world.users[policy.CLINICIAN]
     factories.write_section(world.circle, "safety_plan", clinician, "CANARY-SAFETY")
-    readers = {world.users[policy.CAREGIVER].email, world.users[policy.YOUNG_PERSON].email}
-    assert send_pending().sent == 2
+    # Everyone who reads the safety plan but its author: the family and the family doctor.
+    readers = {world.users[role].email for role in (policy.CAREGIVER, policy.YOUNG_PERSON, policy.PRIMARY_CARE)}
+    assert send_pending().sent == 3
     assert recipients(mail_server.messages) == sorted(readers)
     assert_private(world, mail_server.messages, "CANARY-SAFETY")
     # The school does not read the safety plan, so it hears nothing of it.
@@ -170,10 +171,10 @@ def test_the_command_line_sends_through_smtp(app, world, mail_server):
     factories.write_section(world.circle, "safety_plan", world.users[policy.CLINICIAN], "CANARY-CLI")
     result = app.test_cli_runner().invoke(args=["notify", "send"])
     assert result.exit_code == 0, result.output
-    assert "emails sent 2" in result.output
+    assert "emails sent 3" in result.output  # the caregiver, the young person and the family doctor
     result = app.test_cli_runner().invoke(args=["notify", "run", "--passes", "2", "--interval", "0"])
     assert result.exit_code == 0 and "emails sent 0" in result.output
-    assert len(mail_server.messages) == 2
+    assert len(mail_server.messages) == 3
 
 
 def test_the_unread_count_leaves_out_circles_the_person_left(app, world, login_as, mail_server):

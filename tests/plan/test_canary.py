@@ -106,17 +106,53 @@ def write_whole_plan(world) -> Canary:
         ("home_safety", canary.write("home_safety", clinician), clinician),
         ("clinical", canary.write("clinical", clinician), clinician),
         ("setback_reviews", canary.write("setback_reviews", clinician), clinician),
-        ("progress", canary.write("progress", users[policy.CAREGIVER]), clinician),
+        ("progress", canary.write("progress", users[policy.CAREGIVER], suicidal_thoughts="yes"), clinician),
+        # The care team says when; the school contact plans how.
+        ("return_to_school", canary.write("return_to_school", clinician), contact),
     ]
     for kind, _ in SPECS["follow_ups"].field("kind").choices:
         author = contact if kind == "school_review" else clinician
-        revisions.append(("follow_ups", canary.write("follow_ups", author, kind=kind), author))
+        # Booked, so that one falls overdue on the way (the first status is now "Being arranged").
+        revisions.append(("follow_ups", canary.write("follow_ups", author, kind=kind, status="scheduled"), author))
+    # One event outside school of every kind, by each of the people who record them.
+    recorders = (users[policy.CAREGIVER], clinician, users[policy.YOUNG_PERSON])
+    for n, (kind, _) in enumerate(SPECS["events"].field("kind").choices):
+        author = recorders[n % len(recorders)]
+        revisions.append(("events", canary.write("events", author, kind=kind), author))
     revisions.append(("episodes", canary.write("episodes", teacher), teacher))
     revisions.append(("episodes", canary.write("episodes", contact), contact))
     # A second revision of everything, so history pages hold old and new text.
     for kind, row, author in revisions:
         canary.revise(kind, row, author)
     return canary
+
+
+def kinds_found(pages: list[Page], canary: Canary) -> set[str]:
+    return {canary.markers[token].kind for page in pages for token, _ in page.scan.found}
+
+
+# The direct question's label: its answer is never for school roles, whatever is shared.
+SUICIDAL_THOUGHTS_LABEL = SPECS["progress"].field("suicidal_thoughts").label
+
+
+def school_never_sees(actor: Actor, pages: list[Page], canary: Canary) -> list:
+    """Leaks by a rule written out here rather than asked of the policy: a
+    school role never meets an event outside school or the check-in's answer
+    about thoughts of suicide, on any page, under any agreement."""
+    if actor.role not in (policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF):
+        return []
+    leaks = [
+        (actor.name, page.url, "events", canary.markers[token].field, token)
+        for page in pages
+        for token, _ in page.scan.found
+        if canary.markers[token].kind == "events"
+    ]
+    leaks += [
+        (actor.name, page.url, "progress", "suicidal_thoughts", "the question's label")
+        for page in pages
+        if SUICIDAL_THOUGHTS_LABEL in page.text or 'name="suicidal_thoughts"' in page.text
+    ]
+    return leaks
 
 
 @dataclass(frozen=True)
@@ -243,6 +279,8 @@ def content_free_pages(circle_id: int) -> list[str]:
 def urls_to_try(circle_id: int, other_circle_id: int, items: dict[str, list[int]]) -> list[str]:
     base = f"/circles/{circle_id}"
     urls = [base, f"{base}/members", "/dashboard", "/circles", "/admin/", *content_free_pages(circle_id)]
+    # The check-ins drawn as charts: with the progress log shared, the school contact opens them.
+    urls.append(f"{base}/progress/charts?period=all")
     for kind, spec in SPECS.items():
         urls += [f"{base}/plan/{kind}", f"{base}/plan/{kind}/history"]
         if spec.printable:
@@ -280,6 +318,7 @@ def check_pages(
     actor: Actor, pages: list[Page], canary: Canary, circle_id: int, found: Findings, shared: policy.Shared = frozenset()
 ) -> None:
     by_url = {page.url: page for page in pages}
+    found.leaks += school_never_sees(actor, pages, canary)
     content_free = set(content_free_pages(circle_id))
     for page in pages:
         if page.url in content_free and page.scan.found:
@@ -325,11 +364,13 @@ def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_
     found = Findings()
     pages_fetched = 0
     attention_kinds: dict[str, set[str]] = {}
+    kinds_seen: dict[str, set[str]] = {}
     for actor in actors:
         client = client_for(app, login_as, actor.user_id)
         pages = [Page(actor, url, *fetch(app, client, url)) for url in urls]
         pages_fetched += len(pages)
         check_pages(actor, pages, canary, circle_id, found)
+        kinds_seen[actor.name] = kinds_found(pages, canary)
         attention_kinds[actor.name] = {
             PLAN_PAGE.match(href).group(2)
             for href in pages[urls.index("/dashboard")].scan.attention_links
@@ -361,6 +402,14 @@ def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_
     # Guards against a vacuous pass: the clinician reads all three kinds of attention item.
     assert {"follow_ups", "episodes", "adjustments"} <= attention_kinds[policy.CLINICIAN]
     assert attention_kinds["anonymous"] == attention_kinds["outsider"] == set()
+    # Written out by hand, not asked of the policy: what each role's pages showed.
+    assert kinds_seen[policy.PRIMARY_CARE] == {
+        "care_team", "school_plan", "adjustments", "return_to_school", "safety_plan", "home_safety", "clinical",
+        "follow_ups", "events",
+    }
+    assert {"events", "return_to_school"} <= kinds_seen[policy.CAREGIVER] & kinds_seen[policy.YOUNG_PERSON]
+    for role in (policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF):
+        assert "return_to_school" in kinds_seen[role] and "events" not in kinds_seen[role], role
 
 
 def test_after_a_move_of_school_each_school_reaches_only_its_own_records(app, world, login_as, canary_figures):

@@ -19,9 +19,12 @@ notice about a change to how an account signs in), this checks that:
   lists only their own notices, each about a part of the plan they could read
   when it was made (the policy, with the agreements then in force);
 - the sharing and "who has seen this plan" pages carry no marker for anyone;
-- while the safety plan is shared with the school contact their pages show
-  its markers and the teacher's never do; after withdrawal the contact's
-  pages no longer do;
+- while the safety plan and the progress log are shared with the school
+  contact their pages show those markers and the teacher's never do; after
+  withdrawal the contact's pages no longer do;
+- whatever is shared, no school role's page, notice or email carries an
+  event outside school or the check-in's answer about thoughts of suicide,
+  and no email names either;
 - no log record written during the whole run carries a marker.
 """
 
@@ -72,7 +75,10 @@ from tests.plan.test_canary import (
     write_whole_plan,
 )
 
-SHARED_SAFETY_PLAN = frozenset({("safety_plan", policy.SCHOOL_CONTACT)})
+SHARED_WITH_CONTACT = frozenset({("safety_plan", policy.SCHOOL_CONTACT), ("progress", policy.SCHOOL_CONTACT)})
+# Words no email may hold, and no notice to a school role: what the direct
+# question is about, and what an event outside school is.
+NEVER_IN_MESSAGES = re.compile(r"suicid|emergency department|hospital|crisis line|self-harm", re.I)
 OPEN_LINK = re.compile(r'action="/notifications/(\d+)/open"')
 OLDER_LINK = re.compile(r'href="(/notifications\?page=\d+)">Older<')
 # Loggers that might not pass their records up to the root, where caplog listens.
@@ -404,7 +410,9 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     assert before.markers_of(policy.SCHOOL_CONTACT, "safety_plan", canary) == 0
 
     # 2. The young person shares the safety plan with the school contact, until
-    # the day after tomorrow; the clinician then changes it.
+    # the day after tomorrow, and a guardian the progress log (whose check-in
+    # answered "yes" to the direct question); the clinician then changes the
+    # safety plan.
     frozen_clock.advance(minutes=1)
     young = client_for(app, login_as, young_person.id)
     ends_on = (frozen_clock.current + timedelta(days=2)).date().isoformat()
@@ -413,28 +421,43 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
         {"share": "safety_plan:school_contact", "agreed_by": "young_person", "ends_on": ends_on},
     )
     assert status == 302
+    parent = client_for(app, login_as, users[policy.CAREGIVER].id)
+    status, _ = fetch(
+        app, parent, f"/circles/{circle_id}/sharing", "POST", {"share": "progress:school_contact", "agreed_by": "guardian"},
+    )
+    assert status == 302
     frozen_clock.advance(minutes=1)
     canary.revise("safety_plan", queries.document(circle_id, SPECS["safety_plan"]), clinician)
     frozen_clock.advance(minutes=1)
     made = scheduled(app)
     assert made["overdue"] >= 1 and made["ending"] == 1 and made["digests"] >= 1, made
     deliver()
-    while_shared = walk(app, world, login_as, canary, actors, SHARED_SAFETY_PLAN)
-    assert_clean(while_shared.found, "safety plan shared with the school contact")
+    while_shared = walk(app, world, login_as, canary, actors, SHARED_WITH_CONTACT)
+    assert_clean(while_shared.found, "safety plan and progress shared with the school contact")
     shown_to_contact = while_shared.markers_of(policy.SCHOOL_CONTACT, "safety_plan", canary)
     assert shown_to_contact > 0, "the shared safety plan never reached the school contact"
+    progress_to_contact = while_shared.markers_of(policy.SCHOOL_CONTACT, "progress", canary)
+    assert progress_to_contact > 0, "the shared progress log never reached the school contact"
     assert while_shared.markers_of(policy.SCHOOL_STAFF, "safety_plan", canary) == 0
+    assert while_shared.markers_of(policy.SCHOOL_STAFF, "progress", canary) == 0
+    # Events stay away from the school, shared or not (also checked, by hand, in check_pages).
+    events_to_school = sum(while_shared.markers_of(role, "events", canary) for role in policy.SCHOOL_ROLES)
+    assert events_to_school == 0
+    assert while_shared.markers_of(policy.PRIMARY_CARE, "events", canary) > 0
 
     # 3. The young person withdraws; the contact's very next pages follow.
     frozen_clock.advance(minutes=1)
-    agreement = db.session.scalars(select(Agreement).where(Agreement.circle_id == circle_id)).one()
-    status, _ = fetch(app, young, f"/circles/{circle_id}/sharing/{agreement.id}/withdraw", "POST", {})
-    assert status == 302
+    agreements = {a.section: a for a in db.session.scalars(select(Agreement).where(Agreement.circle_id == circle_id))}
+    assert set(agreements) == {"safety_plan", "progress"}
+    for who, section in ((young, "safety_plan"), (parent, "progress")):
+        status, _ = fetch(app, who, f"/circles/{circle_id}/sharing/{agreements[section].id}/withdraw", "POST", {})
+        assert status == 302
     frozen_clock.advance(minutes=1)
     deliver()
     after = walk(app, world, login_as, canary, actors, frozenset())
     assert_clean(after.found, "sharing withdrawn")
     assert after.markers_of(policy.SCHOOL_CONTACT, "safety_plan", canary) == 0
+    assert after.markers_of(policy.SCHOOL_CONTACT, "progress", canary) == 0
 
     # 4. Someone joins and leaves; someone is invited.
     frozen_clock.advance(minutes=1)
@@ -476,14 +499,16 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     assert {"Jordan", "Alex", "Jordan Lopez"} <= names
     assert {world.clinic.name, world.school.name, clinician.name, caregiver.name, "Pat Newcomer"} <= names
     assert queued_from == EMAIL_PATHS, "the run did not queue an email in every way the code can"
-    email_markers, email_names = [], []
+    email_markers, email_names, email_words = [], [], []
     for mail in mails:
         for part in (mail.raw, mail.subject, mail.body):
             email_markers += MARKER.findall(part)
             email_names += names_in(part, names)
+            email_words += NEVER_IN_MESSAGES.findall(part)
     for message in outbox:
         email_markers += MARKER.findall(message.subject + message.body)
         email_names += names_in(message.subject + message.body, names)
+        email_words += NEVER_IN_MESSAGES.findall(message.subject + message.body)
     invitation_emails = [mail for mail in mails if mail.subject == invitations.SUBJECT]
     digest_emails = [mail for mail in mails if "daily" in mail.subject.lower()]
     assert invitation_emails and digest_emails
@@ -503,6 +528,13 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     contact_notices = [n for n in notices if n.user_id == users[policy.SCHOOL_CONTACT].id]
     assert any(n.section == "safety_plan" and n.kind == "section_changed" for n in contact_notices)
     assert not [n for n in notices if n.user_id == users[policy.SCHOOL_STAFF].id and n.section == "safety_plan"]
+    # The contact heard of the progress log while it was shared; no school role of an event, or of the answer.
+    assert any(n.section == "progress" for n in contact_notices)
+    school_ids = {users[role].id for role in policy.SCHOOL_ROLES}
+    to_school = [n for n in notices if n.user_id in school_ids]
+    school_heard = [(n.user_id, n.kind, n.section, n.text) for n in to_school
+                    if n.section == "events" or n.kind in ("event_recorded", "contact_soon", "aftercare_due")
+                    or NEVER_IN_MESSAGES.search(n.text)]
 
     # Each person's notification pages: their own notices, no marker.
     people = [actor for actor in actors if actor.user_id is not None] + [Actor("newcomer", newcomer.id, None)]
@@ -530,7 +562,7 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     walks = (before, while_shared, after)
     canary_figures.update(
         {
-            "messages run: pages fetched (nothing shared, safety plan shared, withdrawn)": sum(
+            "messages run: pages fetched (nothing shared, safety plan and progress shared, withdrawn)": sum(
                 len(pages) for w in walks for pages in w.pages.values()
             ),
             "messages run: markers found where the policy forbids": sum(len(w.found.leaks) for w in walks),
@@ -547,6 +579,10 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
             "  of which invitation emails": len(invitation_emails),
             "  of which daily digests": len(digest_emails),
             "markers found in emails": len(email_markers),
+            "emails naming thoughts of suicide or an event outside school": len(email_words),
+            "messages run: event markers shown to school roles while safety plan and progress shared": events_to_school,
+            "messages run: progress markers shown to the school contact while shared": progress_to_contact,
+            "notifications to school roles about an event or the direct question": len(school_heard),
             "  ways of queueing an email walked": len(queued_from),
             "names of young people, circle members and organisations found in emails": len(email_names),
             "notifications checked": len(notices),
@@ -560,6 +596,8 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     )
     assert not email_markers, email_markers[:5]
     assert not email_names, email_names[:5]
+    assert not email_words, email_words[:5]
+    assert not school_heard, school_heard[:5]
     assert not notice_markers, notice_markers[:5]
     assert not pages_markers, pages_markers[:5]
     assert not not_allowed, not_allowed[:5]
