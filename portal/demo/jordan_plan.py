@@ -389,6 +389,8 @@ def care_team(w: CircleWriter, cal: StoryCalendar, p: People, numbers: dict) -> 
              responsibilities="medication")
     w.update("care_team", w.own_contact(p.counselor), p.clinician, cal.at(team_day, 17, 4),
              responsibilities="school_liaison")
+    w.update("care_team", w.own_contact(p.doctor), p.clinician, cal.at(team_day, 17, 6),
+             responsibilities="physical_health,medicines_review")
 
     w.update(
         "care_team",

@@ -21,6 +21,8 @@ RESPONSIBILITIES = (
     ("crisis_planning", "Crisis planning"),
     ("monitoring", "Monitoring"),
     ("school_liaison", "School liaison"),
+    ("physical_health", "Physical health and wound care"),
+    ("medicines_review", "Medicines review"),
 )
 
 ADJUSTMENT_KINDS = (
