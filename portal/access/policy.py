@@ -301,6 +301,10 @@ STAFF_ROLES_BY_ORGANISATION: dict[str, frozenset[str]] = {
     "school": frozenset({SCHOOL_CONTACT, SCHOOL_STAFF}),
 }
 
+# Whose home page opens with "right now" (portal/rightnow/): the young person
+# and the people at home, at the hours the rest of the team is not there.
+RIGHT_NOW_ON_HOME_PAGE = frozenset({YOUNG_PERSON, CAREGIVER})
+
 # The member a school's caseload lists circles for.
 SCHOOL_CASELOAD_ROLE = SCHOOL_CONTACT
 
@@ -415,6 +419,10 @@ def creates_circles(staff_role: str | None) -> bool:
 def agreed_by_choices(role: str) -> tuple[str, ...]:
     """Whom this role may record as having agreed to a share; none for most roles."""
     return AGREED_BY_FOR_ROLE.get(check_role(role), ())
+
+
+def right_now_on_home_page(role: str) -> bool:
+    return check_role(role) in RIGHT_NOW_ON_HOME_PAGE
 
 
 def told_of_role_changes(role: str) -> bool:

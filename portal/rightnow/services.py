@@ -24,9 +24,8 @@ from portal.plan.sections import REACHABLE
 # to act on at a bad moment, short enough to read on a phone.
 FIRST_LINES = 3
 PERIOD_WORDS = dict(REACHABLE)
-# Whose home page opens with "right now": the young person and the people
-# at home. What the card shows is still decided field by field by the policy.
-HOME_PAGE_ROLES = frozenset({policy.YOUNG_PERSON, policy.CAREGIVER})
+# Whose home page opens with "right now" is the policy's (RIGHT_NOW_ON_HOME_PAGE);
+# what the card shows is still decided field by field by it.
 
 
 @dataclass(frozen=True)
@@ -139,4 +138,4 @@ def right_now_for(memberships, shared_by_circle: dict, period: str | None = None
 
 def home_page_memberships(memberships) -> list:
     """The memberships whose dashboard opens with a "right now" card."""
-    return [m for m in memberships if m.role in HOME_PAGE_ROLES]
+    return [m for m in memberships if policy.right_now_on_home_page(m.role)]

@@ -215,6 +215,7 @@ def test_role_rules_moved_into_the_policy_are_the_designed_ones():
     }
     assert policy.SCHOOL_CASELOAD_ROLE == "school_contact"
     assert policy.TOLD_OF_ROLE_CHANGES == {"clinician", "caregiver"}
+    assert policy.RIGHT_NOW_ON_HOME_PAGE == {"young_person", "caregiver"}
     assert policy.ALWAYS_AT_ONCE == {
         ("episode_recorded", "caregiver"),
         ("episode_recorded", "clinician"),
