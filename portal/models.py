@@ -21,9 +21,10 @@ from portal.plan.models import (
     SetbackReview,
 )
 from portal.ratelimits.models import RateLimitCounter
+from portal.safeguarding.models import SafeguardingLimit
 from portal.school.models import FlexibilityReview, SchoolHandover
 from portal.sessions.models import KeptDraft, UserSession
-from portal.sharing.models import Agreement
+from portal.sharing.models import Agreement, DecidingRecord, Disagreement, Disclosure
 
 __all__ = [
     "KeptDraft",
@@ -31,6 +32,10 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Agreement",
+    "DecidingRecord",
+    "Disagreement",
+    "Disclosure",
+    "SafeguardingLimit",
     "NoticeSent",
     "Notification",
     "NotificationPreference",

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.access import policy
-from portal.access.queries import find_membership, managed_account, member_can
+from portal.access.queries import find_membership, managed_account, member_can, member_can_act
 from portal.audit.services import record_now
 from portal.extensions import db
 
@@ -132,7 +132,7 @@ class CircleAction(Rule):
 
     def enforce(self, view_args: dict) -> None:
         membership = load_membership(view_args)
-        if not policy.can_act(membership.role, self.action):
+        if not member_can_act(membership, self.action):
             deny(403)
 
 
@@ -162,7 +162,7 @@ class Section(Rule):
         kind = self.section_kind(view_args)
         if not member_can(membership, kind, self.mode):
             deny(403, section=kind)
-        if self.action is not None and not policy.can_act(membership.role, self.action):
+        if self.action is not None and not member_can_act(membership, self.action):
             deny(403, section=kind)
 
 

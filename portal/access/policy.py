@@ -226,6 +226,20 @@ SCHOOL_RECORDS_MEANING = "none from a previous school"
 SHAREABLE: dict[tuple[str, str], Mode] = {
     ("safety_plan", SCHOOL_CONTACT): READ,
     ("progress", SCHOOL_CONTACT): READ,
+    # The family doctor, for the physical side of getting better (sleep) and
+    # to know what the setback reviews changed.
+    ("progress", PRIMARY_CARE): READ,
+    ("setback_reviews", PRIMARY_CARE): READ,
+}
+
+# What a role reads of a section that reaches it only under an agreement,
+# when that is less than the whole section: the minimum that helps them act
+# (DESIGN.md, principle 2). Progress shared with school shows how sleep is
+# going and whether help is asked for sooner, never counts of self-harm, how
+# severe, urges, the time from urge to action, or the question about
+# thoughts of suicide.
+SHARED_FIELDS: dict[tuple[str, str], frozenset[str]] = {
+    ("progress", SCHOOL_CONTACT): frozenset({"checked_on", "sleep_hours", "sought_help_sooner"}),
 }
 
 SCHOOL_ROLES = frozenset({SCHOOL_CONTACT, SCHOOL_STAFF})
@@ -242,6 +256,12 @@ for _kind in NEVER_SHARED_WITH_SCHOOL:
 for _kind, _role in SHAREABLE:
     if _kind in NEVER_SHARED_WITH_SCHOOL and _role in SCHOOL_ROLES:
         raise RuntimeError(f"{_kind} can never be shared with {_role}")
+    if _role in POLICY[_kind]:
+        raise RuntimeError(f"{_role} reads {_kind} already: sharing it with them would mean nothing")
+
+for _pair in SHARED_FIELDS:
+    if _pair not in SHAREABLE:
+        raise RuntimeError(f"SHARED_FIELDS names {_pair!r}, which cannot be shared")
 
 # Who agreed to a share: the young person, a guardian, or both.
 AGREED_BY = ("young_person", "guardian", "both")
@@ -252,6 +272,25 @@ AGREED_BY_FOR_ROLE: dict[str, tuple[str, ...]] = {
     YOUNG_PERSON: ("young_person", "both"),
     CAREGIVER: ("guardian", "both"),
     CLINICIAN: AGREED_BY,
+}
+
+# When a clinician has recorded that the young person decides about sharing
+# for themselves (mature enough to decide: Gillick competence), only their
+# agreement counts: they record it themselves, or a clinician records it for
+# them. A guardian's agreement alone is refused, and a caregiver cannot
+# record the young person's word (DESIGN.md, principle 10).
+AGREED_BY_WHEN_THEY_DECIDE: dict[str, tuple[str, ...]] = {
+    YOUNG_PERSON: ("young_person", "both"),
+    CLINICIAN: ("young_person", "both"),
+}
+
+# Why an agreement was refused, in words for the person who tried.
+AGREEMENT_REFUSALS = {
+    "they_decide": (
+        "{name} decides about sharing for themselves, as their clinician recorded. "
+        "Only {name} can agree to share this: ask them, or their clinician."
+    ),
+    "not_yours_to_record": "Your role in this circle cannot record this agreement.",
 }
 
 # Actions on the circle itself, by role.
@@ -276,6 +315,23 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     "hand_over_school": frozenset({SCHOOL_CONTACT}),
     # A plan review: confirming, section by section, that the plan still fits.
     "record_review": frozenset({CLINICIAN}),
+    # What the young person is told about sharing: for everyone to read, so
+    # the adults know what the young person has been told.
+    "view_your_say": frozenset(ROLES),
+    # Whether the young person decides about sharing for themselves is a
+    # clinician's judgement (DESIGN.md, principle 10).
+    "record_deciding": frozenset({CLINICIAN}),
+    # The young person can always say they disagree with a sharing choice;
+    # the clinicians read it, and are told.
+    "record_disagreement": frozenset({YOUNG_PERSON}),
+    "view_disagreements": frozenset({CLINICIAN, YOUNG_PERSON}),
+    # Sharing without agreement, when there is a serious risk to safety, is
+    # recorded so the young person is told what was shared, with whom and why.
+    "record_disclosure": frozenset({CLINICIAN, SCHOOL_CONTACT}),
+    "view_disclosures": frozenset({CLINICIAN, SCHOOL_CONTACT, YOUNG_PERSON}),
+    # Safeguarding limits on a caregiver: placed, changed and lifted through
+    # transitions.py (LIMIT, LIFT_LIMIT); seen by those who may place them.
+    "view_limits": frozenset({CLINICIAN, SCHOOL_CONTACT}),
 
     # The circles listed together on a clinician's caseload.
     "caseload": frozenset({CLINICIAN}),
@@ -329,6 +385,49 @@ ALWAYS_AT_ONCE: frozenset[tuple[str, str]] = frozenset({
 })
 
 
+# Safeguarding limits (DESIGN.md, principle 11). Not every caregiver is safe
+# to tell everything: a clinician or the school contact may place a limit on
+# one caregiver's membership (transitions.LIMIT). Under it, the sections it
+# names are hidden from them by every route, the notices that would reach
+# them at once (an event, a use of the in-school plan) wait for their
+# ordinary settings instead, and they do not see who has looked at the plan.
+LIMITABLE_ROLES = frozenset({CAREGIVER})
+LIMIT_REMOVES_ACTIONS = frozenset({"view_audit"})
+LIMIT_NOT_AT_ONCE = frozenset({"event_recorded", "episode_recorded"})
+# What the form suggests hiding; the person placing the limit chooses.
+LIMIT_SUGGESTS_HIDING = ("events", "setback_reviews", "progress")
+# The reason for a limit is for the clinicians alone, whoever placed it.
+LIMIT_REASON_READERS = frozenset({CLINICIAN})
+# Who is told that a limit was placed, changed or lifted: those who may place one.
+TOLD_OF_LIMITS = frozenset({CLINICIAN, SCHOOL_CONTACT})
+
+
+class Standing(frozenset):
+    """What one member's access rests on besides their role.
+
+    The set itself holds the (section, role) pairs shared under agreements in
+    force in their circle, so it goes wherever ``Shared`` does; ``hidden`` is
+    what a safeguarding limit on this member hides, and ``limited`` says a
+    limit is in force. Built by portal/access/queries.standing_for."""
+
+    hidden: frozenset[str]
+    limited: bool
+
+    def __new__(cls, pairs=(), *, hidden=frozenset(), limited=False):
+        standing = super().__new__(cls, pairs)
+        standing.hidden = frozenset(check_section(kind) for kind in hidden)
+        standing.limited = limited or bool(standing.hidden)
+        return standing
+
+
+def limit_hides(shared, kind: str) -> bool:
+    return isinstance(shared, Standing) and kind in shared.hidden
+
+
+def is_limited(shared) -> bool:
+    return isinstance(shared, Standing) and shared.limited
+
+
 class UnknownName(LookupError):
     """A role, section, field or action that the policy does not know."""
 
@@ -368,6 +467,8 @@ def shared_mode(role: str, kind: str, shared: Shared) -> Mode | None:
 
 def can(role: str, kind: str, mode: str, shared: Shared = frozenset()) -> bool:
     granted = role_mode(role, kind) or shared_mode(role, kind, shared)
+    if limit_hides(shared, kind):
+        granted = None
     if mode == READ:
         return granted is not None
     if mode == EDIT:
@@ -382,7 +483,12 @@ def readable_sections(role: str, shared: Shared = frozenset()) -> tuple[str, ...
 def field_visible(role: str, kind: str, field: str, shared: Shared = frozenset()) -> bool:
     if not can(role, kind, READ, shared):
         return False
-    return role not in HIDDEN_FIELDS.get((kind, field), frozenset())
+    if role in HIDDEN_FIELDS.get((kind, field), frozenset()):
+        return False
+    only = SHARED_FIELDS.get((kind, role))
+    if only is not None and role_mode(role, kind) is None:
+        return field in only
+    return True
 
 
 def field_editable(role: str, kind: str, field: str, shared: Shared = frozenset()) -> bool:
@@ -403,12 +509,33 @@ def held_to_current_school(role: str, kind: str) -> bool:
     return check_role(role) in SCHOOL_ROLES and check_section(kind) in SCHOOL_RECORDS
 
 
-def can_act(role: str, action: str) -> bool:
+def can_act(role: str, action: str, shared: Shared = frozenset()) -> bool:
     try:
         allowed = CIRCLE_ACTIONS[action]
     except KeyError:
         raise UnknownName(f"unknown circle action {action!r}") from None
+    if action in LIMIT_REMOVES_ACTIONS and is_limited(shared):
+        return False
     return check_role(role) in allowed
+
+
+def at_once(notice: str, role: str | None, shared: Shared = frozenset()) -> bool:
+    """Whether this notice reaches this member by email at once, whatever their settings."""
+    if role is None or (notice, check_role(role)) not in ALWAYS_AT_ONCE:
+        return False
+    return not (notice in LIMIT_NOT_AT_ONCE and is_limited(shared))
+
+
+def may_be_limited(role: str) -> bool:
+    return check_role(role) in LIMITABLE_ROLES
+
+
+def reads_limit_reason(role: str) -> bool:
+    return check_role(role) in LIMIT_REASON_READERS
+
+
+def told_of_limits(role: str) -> bool:
+    return check_role(role) in TOLD_OF_LIMITS
 
 
 def creates_circles(staff_role: str | None) -> bool:
@@ -416,9 +543,23 @@ def creates_circles(staff_role: str | None) -> bool:
     return staff_role in CIRCLE_CREATOR_ROLES
 
 
-def agreed_by_choices(role: str) -> tuple[str, ...]:
-    """Whom this role may record as having agreed to a share; none for most roles."""
-    return AGREED_BY_FOR_ROLE.get(check_role(role), ())
+def agreed_by_choices(role: str, they_decide: bool = False) -> tuple[str, ...]:
+    """Whom this role may record as having agreed to a share; none for most
+    roles, and only the young person's word when they decide for themselves."""
+    table = AGREED_BY_WHEN_THEY_DECIDE if they_decide else AGREED_BY_FOR_ROLE
+    return table.get(check_role(role), ())
+
+
+def agreement_refusal(role: str, agreed_by: str, they_decide: bool) -> str | None:
+    """Why this role may not record this agreement now (a key of
+    AGREEMENT_REFUSALS), or None when it may."""
+    if agreed_by not in AGREED_BY:
+        raise UnknownName(f"unknown agreement {agreed_by!r}")
+    if agreed_by in agreed_by_choices(role, they_decide):
+        return None
+    if they_decide and agreed_by in agreed_by_choices(role):
+        return "they_decide"
+    return "not_yours_to_record"
 
 
 def right_now_on_home_page(role: str) -> bool:

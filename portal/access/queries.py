@@ -14,7 +14,8 @@ from portal.access import policy
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
-from portal.sharing.models import Agreement
+from portal.safeguarding.models import SafeguardingLimit
+from portal.sharing.models import Agreement, DecidingRecord
 
 
 def agreements_in_force_condition(at):
@@ -46,8 +47,68 @@ def shared_for(circle_id: int) -> policy.Shared:
     return cache[circle_id]
 
 
+def limits_in_force(membership_ids) -> dict[int, SafeguardingLimit]:
+    """The safeguarding limit in force on each of these memberships that has one, in one query."""
+    membership_ids = list(membership_ids)
+    if not membership_ids:
+        return {}
+    stmt = select(SafeguardingLimit).where(
+        SafeguardingLimit.membership_id.in_(membership_ids), SafeguardingLimit.lifted_at.is_(None)
+    )
+    return {limit.membership_id: limit for limit in db.session.scalars(stmt)}
+
+
+def _standing(shared: policy.Shared, limit: SafeguardingLimit | None) -> policy.Standing:
+    if limit is None:
+        return policy.Standing(shared)
+    return policy.Standing(shared, hidden=limit.hidden_sections, limited=True)
+
+
+def standings(memberships, shared: dict[int, policy.Shared] | None = None) -> dict[int, policy.Standing]:
+    """Each membership's standing (agreements in force in its circle, and a
+    limit on it), by membership id, in two queries. ``shared``: each circle's
+    agreements, when the caller has them already."""
+    memberships = list(memberships)
+    if shared is None:
+        shared = shared_by_circle({m.circle_id for m in memberships})
+    limits = limits_in_force(m.id for m in memberships)
+    return {m.id: _standing(shared[m.circle_id], limits.get(m.id)) for m in memberships}
+
+
+def standings_by_circle(memberships) -> dict[int, policy.Standing]:
+    """One user's standing in each of their circles, by circle id (a user has
+    one membership a circle): what dashboards across circles pass to the policy."""
+    memberships = list(memberships)
+    by_membership = standings(memberships)
+    return {m.circle_id: by_membership[m.id] for m in memberships}
+
+
+def standing_for(membership: Membership) -> policy.Standing:
+    """One member's standing, read once per request: what every check of what
+    this member may read or do passes to the policy."""
+    cache = g.setdefault("_standing_by_membership", {}) if has_app_context() else {}
+    if membership.id not in cache:
+        cache.update(standings([membership], {membership.circle_id: shared_for(membership.circle_id)}))
+    return cache[membership.id]
+
+
+def they_decide(circle_id: int) -> bool:
+    """Whether a clinician has recorded that the young person decides about sharing for themselves."""
+    stmt = (
+        select(DecidingRecord.they_decide)
+        .where(DecidingRecord.circle_id == circle_id)
+        .order_by(DecidingRecord.recorded_at.desc(), DecidingRecord.id.desc())
+        .limit(1)
+    )
+    return bool(db.session.scalar(stmt))
+
+
 def member_can(membership: Membership, kind: str, mode: str) -> bool:
-    return policy.can(membership.role, kind, mode, shared_for(membership.circle_id))
+    return policy.can(membership.role, kind, mode, standing_for(membership))
+
+
+def member_can_act(membership: Membership, action: str) -> bool:
+    return policy.can_act(membership.role, action, standing_for(membership))
 
 
 def memberships_for(user) -> list[Membership]:

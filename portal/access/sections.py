@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import abort
 
 from portal.access import policy
-from portal.access.queries import row_in_scope, shared_for
+from portal.access.queries import row_in_scope, standing_for
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class SectionAccess:
 def section_access(membership, spec) -> SectionAccess:
     role = membership.role
     kind = spec.kind
-    shared = shared_for(membership.circle_id)
+    shared = standing_for(membership)
     if not policy.can(role, kind, policy.READ, shared):
         return SectionAccess(kind, False, False, (), (), ())
     readable = tuple(f.name for f in spec.fields if policy.field_visible(role, kind, f.name, shared))

@@ -22,6 +22,7 @@ from portal.access.policy import (
     CAREGIVER,
     CIRCLE_CREATOR_ROLES,
     CLINICIAN,
+    LIMITABLE_ROLES,
     ROLES,
     SCHOOL_CONTACT,
     SCHOOL_ROLES,
@@ -43,7 +44,13 @@ REMOVE = "remove"
 RESTORE = "restore"  # a removed member back, in the role they had
 HAND_OVER = "hand_over"  # the new school's contact takes over the school's part
 CREATE = "create"  # the person who starts a circle joins it
-ACTIONS: tuple[str, ...] = (ADD, INVITE, CHANGE_ROLE, REMOVE, RESTORE, HAND_OVER, CREATE)
+# A safeguarding limit on a caregiver's membership (policy.LIMITABLE_ROLES):
+# placed or changed, and lifted. The target keeps their role; what the limit
+# hides is the policy's to apply (policy.Standing).
+LIMIT = "limit"
+LIFT_LIMIT = "lift_limit"
+LIMIT_ACTIONS = frozenset({LIMIT, LIFT_LIMIT})
+ACTIONS: tuple[str, ...] = (ADD, INVITE, CHANGE_ROLE, REMOVE, RESTORE, HAND_OVER, CREATE, LIMIT, LIFT_LIMIT)
 
 # Adults whose role a clinician may change among each other. The young
 # person's place is not a role to swap: nobody becomes, or stops being, the
@@ -63,6 +70,10 @@ def _restoring(roles) -> frozenset[Pair]:
 
 def _removing(roles) -> frozenset[Pair]:
     return frozenset((role, REMOVED) for role in roles)
+
+
+def _keeping(roles) -> frozenset[Pair]:
+    return frozenset((role, role) for role in roles)
 
 
 def _changing(roles) -> frozenset[Pair]:
@@ -108,6 +119,17 @@ TRANSITIONS: dict[str, dict[str, frozenset[Pair]]] = {
     },
     # The acting role here is the account's staff role, not a circle role.
     CREATE: {role: frozenset({(NOT_MEMBER, role)}) for role in CIRCLE_CREATOR_ROLES},
+    # A clinician or the school contact, when it is not safe to tell a
+    # caregiver everything (DESIGN.md, principle 11). The caregiver stays a
+    # caregiver: the pair is their role now and after.
+    LIMIT: {
+        CLINICIAN: _keeping(LIMITABLE_ROLES),
+        SCHOOL_CONTACT: _keeping(LIMITABLE_ROLES),
+    },
+    LIFT_LIMIT: {
+        CLINICIAN: _keeping(LIMITABLE_ROLES),
+        SCHOOL_CONTACT: _keeping(LIMITABLE_ROLES),
+    },
 }
 
 # A circle the school starts has no clinician and no family yet: its school

@@ -452,7 +452,10 @@ CHANGE_PHRASES = {
     transitions.RESTORE: "{by} brought {who} back into the circle, as {to}",
     transitions.HAND_OVER: "{by} handed the school's part over; {who} is now {to}",
 }
-if set(CHANGE_PHRASES) != set(transitions.ACTIONS):
+# A safeguarding limit is not in the circle's history, which every member
+# reads: its own rows keep its history, for those who may see limits
+# (portal/safeguarding/), and the limited caregiver meets no accusation.
+if set(CHANGE_PHRASES) != set(transitions.ACTIONS) - transitions.LIMIT_ACTIONS:
     raise RuntimeError("every membership action needs words for the circle's history")
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from portal import hooks
-from portal.access.queries import memberships_for, shared_by_circle
+from portal.access.queries import memberships_for, standings_by_circle
 from portal.hooks import AttentionItem
 
 
@@ -25,7 +25,7 @@ class CircleCard:
 
 def dashboard_for(user) -> list[CircleCard]:
     memberships = memberships_for(user)
-    shared = shared_by_circle(m.circle_id for m in memberships)
+    shared = standings_by_circle(memberships)
     cards = {m.circle_id: CircleCard(m) for m in memberships}
     found: dict[int, list[AttentionItem]] = defaultdict(list)
     for items_by_circle in hooks.dashboard_items.collect(memberships, shared):

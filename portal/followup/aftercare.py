@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from portal import clock, hooks
 from portal.access import policy
-from portal.access.queries import readers_of, row_in_scope, scope_columns, shared_for
+from portal.access.queries import readers_of, row_in_scope, scope_columns, standing_for
 from portal.extensions import db
 from portal.followup import due
 from portal.hooks import AttentionItem
@@ -244,5 +244,5 @@ def aftercare_notes(circle_id: int, kind: str, membership, context: dict) -> dic
     """The follow-ups page says, in plain words, what aftercare is being arranged."""
     if kind != "follow_ups":
         return {}
-    items = open_aftercare([membership], {circle_id: shared_for(circle_id)}).get(circle_id, [])
+    items = open_aftercare([membership], {circle_id: standing_for(membership)}).get(circle_id, [])
     return {"aftercare_notes": items}

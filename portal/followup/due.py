@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal.access import policy
+from portal.access.queries import limits_in_force
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
@@ -163,4 +164,11 @@ def members_of(circle_ids) -> tuple[dict[int, list[Membership]], set[int]]:
             )
         )
     )
+    # Named for monitoring, but under a safeguarding limit that hides the
+    # follow-ups: not asked to answer for them (policy.Standing).
+    limits = limits_in_force(monitoring)
+    monitoring -= {
+        membership_id for membership_id, limit in limits.items()
+        if policy.limit_hides(policy.Standing(hidden=limit.hidden_sections), "follow_ups")
+    }
     return by_circle, monitoring

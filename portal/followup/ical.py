@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 
 from portal import clock
 from portal.access import policy
-from portal.access.queries import memberships_for, row_condition, shared_by_circle
+from portal.access.queries import memberships_for, row_condition, standings_by_circle
 from portal.extensions import db
 from portal.plan.models import FollowUp
 from portal.urls import absolute_url
@@ -68,7 +68,7 @@ def upcoming_follow_ups_with_roles(user) -> tuple[list[FollowUp], dict[int, str]
     """The same, and the role the person holds in each of their circles (for the audit)."""
     memberships = memberships_for(user)
     roles = {membership.circle_id: membership.role for membership in memberships}
-    shared = shared_by_circle(m.circle_id for m in memberships)
+    shared = standings_by_circle(memberships)
     reachable = []
     for membership in memberships:
         if not policy.can(membership.role, "follow_ups", policy.READ, shared[membership.circle_id]):

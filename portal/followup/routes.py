@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal import clock
 from portal.access import policy
 from portal.access.guard import CircleAction, Public, Section, SignedIn, guard
-from portal.access.queries import member_can, shared_for
+from portal.access.queries import member_can, standing_for
 from portal.access.sections import section_access
 from portal.audit.services import View, record_view, record_views, record_views_at_once
 from portal.followup import bp, charts, due, ical, linking, schedule, services
@@ -46,7 +46,7 @@ def caseload():
 
 
 def _readable_kinds(membership) -> list[str]:
-    return list(policy.readable_sections(membership.role, shared_for(membership.circle_id)))
+    return list(policy.readable_sections(membership.role, standing_for(membership)))
 
 
 @bp.get("/circles/<int:circle_id>/reviews")

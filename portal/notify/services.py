@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 
 from portal import clock
 from portal.access import policy
-from portal.access.queries import row_in_scope, shared_by_circle
+from portal.access.queries import row_in_scope, standings
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
@@ -59,6 +59,9 @@ def email_body(link: str) -> str:
 class Recipient:
     user: User
     role: str | None
+    # The member's standing in the circle (policy.Standing): a safeguarding
+    # limit on them holds back what would otherwise reach them at once.
+    standing: frozenset = frozenset()
 
 
 def _preferences(user_ids) -> dict[tuple[int, str], str]:
@@ -98,7 +101,7 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
     now = clock.now()
     for recipient in recipients:
         mode = preferences.get((recipient.user.id, kind), "immediate")
-        if (kind, recipient.role) in ALWAYS_AT_ONCE:
+        if policy.at_once(kind, recipient.role, recipient.standing):
             mode = "immediate"
         notification = Notification(
             user_id=recipient.user.id,
@@ -128,16 +131,17 @@ def _members(circle_id: int) -> list[Membership]:
 
 def readers(circle_id: int, kind: str, row=None, *, exclude=None) -> list[Recipient]:
     """Members who may read the section (and the row, under row scopes) now."""
-    shared = shared_by_circle([circle_id])[circle_id]
+    members = _members(circle_id)
+    standing = standings(members)
     chosen = []
-    for membership in _members(circle_id):
+    for membership in members:
         if exclude is not None and membership.user_id == exclude.id:
             continue
-        if not policy.can(membership.role, kind, policy.READ, shared):
+        if not policy.can(membership.role, kind, policy.READ, standing[membership.id]):
             continue
         if row is not None and not row_in_scope(kind, membership, row):
             continue
-        chosen.append(Recipient(membership.user, membership.role))
+        chosen.append(Recipient(membership.user, membership.role, standing[membership.id]))
     return chosen
 
 
@@ -308,12 +312,16 @@ def agreement_changed(agreement, what: str, actor=None) -> None:
         "ending": f"Sharing the {title} in {circle_name(circle_id)}'s plan with the {role} ends soon.",
     }
     recipients = {}
-    for membership in _members(circle_id):
+    members = _members(circle_id)
+    standing = standings(members)
+    for membership in members:
         if actor is not None and membership.user_id == actor.id:
+            continue
+        if policy.limit_hides(standing[membership.id], agreement.section):
             continue
         default = policy.can(membership.role, agreement.section, policy.READ)
         if default or membership.role == agreement.role:
-            recipients[membership.user_id] = Recipient(membership.user, membership.role)
+            recipients[membership.user_id] = Recipient(membership.user, membership.role, standing[membership.id])
     tell(
         list(recipients.values()),
         "agreement_changed",
@@ -347,10 +355,12 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
 
 def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_school: str) -> None:
     """Everyone who stays in the circle hears who the school contact is now."""
+    members = _members(circle_id)
+    standing = standings(members)
     recipients = [
-        Recipient(m.user, m.role)
-        for m in _members(circle_id)
-        if m.user_id not in (actor.id, new_contact.id) and policy.can(m.role, "school_plan", policy.READ)
+        Recipient(m.user, m.role, standing[m.id])
+        for m in members
+        if m.user_id not in (actor.id, new_contact.id) and policy.can(m.role, "school_plan", policy.READ, standing[m.id])
     ]
     tell(
         recipients,

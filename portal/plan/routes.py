@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal import hooks
 from portal.access import policy
 from portal.access.guard import CircleAction, Section, guard
-from portal.access.queries import scoped_values, shared_for
+from portal.access.queries import member_can_act, scoped_values, shared_for
 from portal.access.sections import item_editable_fields, require_item_edit, section_access
 from portal.audit.services import record_view
 from portal.forms import ConfirmForm
@@ -63,7 +63,7 @@ def overview(circle_id: int):
         circle=g.circle,
         membership=membership,
         sections=sections,
-        can_view_audit=policy.can_act(membership.role, "view_audit"),
+        can_view_audit=member_can_act(membership, "view_audit"),
         **hooks.plan_overview.merged(circle_id, membership),
     )
 

@@ -8,7 +8,7 @@ from flask import url_for
 
 from portal import hooks
 from portal.access import policy
-from portal.access.queries import member_can, shared_by_circle
+from portal.access.queries import member_can, standings_by_circle
 from portal.audit.services import View
 from portal.rightnow.services import home_page_memberships, right_now_for
 
@@ -19,7 +19,7 @@ def dashboard_context(memberships) -> dict:
     home = home_page_memberships(memberships)
     if not home:
         return {}
-    cards = right_now_for(home, shared_by_circle(m.circle_id for m in home))
+    cards = right_now_for(home, standings_by_circle(home))
     roles = {m.circle_id: m.role for m in home}
     return {
         "right_now_cards": cards,

@@ -2,7 +2,7 @@ from flask import g, render_template
 
 from portal.access import policy
 from portal.access.guard import Section, guard
-from portal.access.queries import shared_for
+from portal.access.queries import standing_for
 from portal.audit.services import record_view
 from portal.rightnow import bp
 from portal.rightnow.check_ins import just_answered
@@ -13,7 +13,7 @@ from portal.rightnow.services import right_now_for
 @guard(Section(policy.READ, kind="safety_plan"))
 def page(circle_id: int):
     membership = g.membership
-    right_now = right_now_for([membership], {circle_id: shared_for(circle_id)})[circle_id]
+    right_now = right_now_for([membership], {circle_id: standing_for(membership)})[circle_id]
     record_view("view", membership, "safety_plan")
     if "care_team" in right_now.sections_shown:
         record_view("view", membership, "care_team")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from portal import clock, hooks
 from portal.access import policy
-from portal.access.queries import made_at_school, readers_of, row_in_scope, scope_columns, shared_by_circle
+from portal.access.queries import made_at_school, readers_of, row_in_scope, scope_columns, standings_by_circle
 from portal.audit.services import View
 from portal.circles.models import Circle
 from portal.extensions import db
@@ -148,7 +148,7 @@ def notes_for(memberships) -> dict[int, SchoolNote]:
     memberships = list(memberships)
     if not memberships:
         return {}
-    shared = shared_by_circle(m.circle_id for m in memberships)
+    shared = standings_by_circle(memberships)
     notes = {m.circle_id: SchoolNote() for m in memberships}
     for m in memberships:
         if policy.can(m.role, "episodes", policy.EDIT, shared[m.circle_id]):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal import clock, hooks
 from portal.access import policy
-from portal.access.queries import shared_for
+from portal.access.queries import standing_for
 from portal.audit.services import record_view
 from portal.extensions import db
 from portal.plan.models import SchoolPlan
@@ -74,7 +74,7 @@ def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
 def section_extras(circle_id: int, kind: str, membership, context: dict) -> dict:
     if kind == "adjustments":
         return {"item_groups": adjustment_groups(context.get("items", []), context["access"].can_edit)}
-    if kind == "episodes" and flexibility.may_be_prompted_to_review(membership.role, shared_for(membership.circle_id)):
+    if kind == "episodes" and flexibility.may_be_prompted_to_review(membership.role, standing_for(membership)):
         return {"review_prompt": flexibility.flexibility_review_due(membership)}
     return {}
 
@@ -95,7 +95,7 @@ def new_item_extras(kind: str, membership) -> dict:
     """For a new episode: 'when' filled in with now, and the plan's steps beside the form."""
     if kind != "episodes":
         return {}
-    shared = shared_for(membership.circle_id)
+    shared = standing_for(membership)
     spec = spec_for("school_plan")
     wanted = [
         name for _, name in EPISODE_REMINDERS if policy.field_visible(membership.role, "school_plan", name, shared)

@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 
 from portal import clock, hooks
 from portal.access import policy
-from portal.access.queries import readers_of, row_condition, shared_for
+from portal.access.queries import readers_of, row_condition, standing_for, standings
 from portal.audit.services import record_view
 from portal.circles.services import active_members
 from portal.extensions import db
@@ -83,10 +83,12 @@ def ask_to_plan_the_return(change: hooks.SavedChange) -> None:
     if ready_from is None or not change.changed("ready_from"):
         return
     actor_id = change.actor.id if change.actor is not None else None
-    shared = shared_for(change.circle_id)
+    members = active_members(change.circle_id)
+    standing = standings(members)
     planners = [
-        membership for membership in active_members(change.circle_id)
-        if membership.user.active and membership.user_id != actor_id and plans_the_return(membership.role, shared)
+        membership for membership in members
+        if membership.user.active and membership.user_id != actor_id
+        and plans_the_return(membership.role, standing[membership.id])
     ]
     notify.return_to_plan(change.circle_id, planners, ready_from)
 
@@ -160,7 +162,7 @@ def return_plan_extras(circle_id: int, kind: str, membership, context: dict) -> 
     them (what to allow and until when, never the reason), and the way there."""
     if kind != KIND:
         return {}
-    shared = shared_for(circle_id)
+    shared = standing_for(membership)
     if not policy.can(membership.role, "adjustments", policy.READ, shared):
         return {}
     today = clock.today()

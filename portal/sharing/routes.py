@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.access import policy
 from portal.access.guard import CircleAction, deny, guard, in_circle_or_404
-from portal.access.queries import shared_for
+from portal.access.queries import shared_for, standing_for
 from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import ConfirmForm, choose_first
@@ -38,7 +38,7 @@ def _form(membership, shared):
 
 def _page(form, status=200):
     membership = g.membership
-    shared = shared_for(membership.circle_id)
+    shared = standing_for(membership)
     rows = services.agreements(g.circle.id, list(policy.readable_sections(membership.role, shared)))
     names = dict(
         db.session.execute(
@@ -69,14 +69,14 @@ def _page(form, status=200):
 @bp.get("/circles/<int:circle_id>/sharing")
 @guard(CircleAction("view_sharing"))
 def index(circle_id: int):
-    form = _form(g.membership, shared_for(circle_id)) if policy.can_act(g.membership.role, "record_agreement") else AgreementForm()
+    form = _form(g.membership, standing_for(g.membership)) if policy.can_act(g.membership.role, "record_agreement") else AgreementForm()
     return _page(form)
 
 
 @bp.post("/circles/<int:circle_id>/sharing")
 @guard(CircleAction("record_agreement"))
 def record(circle_id: int):
-    form = _form(g.membership, shared_for(circle_id))
+    form = _form(g.membership, standing_for(g.membership))
     if not form.validate_on_submit():
         return _page(form, 422)
     section, _, role = form.share.data.partition(":")
@@ -92,7 +92,7 @@ def record(circle_id: int):
 @guard(CircleAction("record_agreement"))
 def withdraw(circle_id: int, agreement_id: int):
     agreement = in_circle_or_404(Agreement, agreement_id, circle_id)
-    if not policy.can(g.membership.role, agreement.section, policy.READ, shared_for(circle_id)):
+    if not policy.can(g.membership.role, agreement.section, policy.READ, standing_for(g.membership)):
         deny(403, section=agreement.section)
     if ConfirmForm().validate_on_submit():
         services.withdraw(agreement, current_user)

@@ -105,6 +105,12 @@ EXPECTED_TRANSITIONS = {
     ("hand_over", SC): {(NONE, SC), (ST, SC)},
     ("create", C): {(NONE, C)},
     ("create", SC): {(NONE, SC)},
+    # A safeguarding limit on a caregiver, placed or lifted by a clinician or
+    # the school contact; the caregiver stays a caregiver.
+    ("limit", C): {(CG, CG)},
+    ("limit", SC): {(CG, CG)},
+    ("lift_limit", C): {(CG, CG)},
+    ("lift_limit", SC): {(CG, CG)},
 }
 
 
@@ -167,6 +173,10 @@ def test_what_the_circle_holds_decides_too():
 
 def test_no_school_role_reaches_a_family_or_clinical_role():
     for action in transitions.ACTIONS:
+        if action in transitions.LIMIT_ACTIONS:
+            # A limit narrows what a caregiver is told: it grants nobody anything and changes no role.
+            assert all(old == new for pairs in transitions.TRANSITIONS[action].values() for old, new in pairs)
+            continue
         for role in policy.SCHOOL_ROLES:
             for _state, requested in transitions.TRANSITIONS[action].get(role, ()):
                 assert requested in policy.SCHOOL_ROLES | {transitions.REMOVED}, (action, role, requested)
@@ -178,7 +188,12 @@ def test_no_school_role_reaches_a_family_or_clinical_role():
 
 
 def test_sharing_rules_are_the_designed_ones():
-    assert policy.SHAREABLE == {("safety_plan", "school_contact"): "read", ("progress", "school_contact"): "read"}
+    assert policy.SHAREABLE == {
+        ("safety_plan", "school_contact"): "read",
+        ("progress", "school_contact"): "read",
+        ("progress", "primary_care"): "read",
+        ("setback_reviews", "primary_care"): "read",
+    }
     shared = frozenset({("safety_plan", "school_contact"), ("clinical", "school_contact"), ("clinical", "school_staff")})
     assert policy.can("school_contact", "safety_plan", "read", shared)
     assert not policy.can("school_contact", "safety_plan", "edit", shared)
@@ -193,7 +208,80 @@ def test_sharing_rules_are_the_designed_ones():
     for role in ("school_contact", "school_staff"):
         assert not policy.can(role, "events", "read", everything)
         assert not policy.field_visible(role, "progress", "suicidal_thoughts", everything)
-    assert policy.field_visible("school_contact", "progress", "episodes", everything)
+
+
+def test_progress_shared_with_school_is_the_minimum_that_helps_school_act():
+    from portal.plan.sections import SPECS
+
+    shared = frozenset({("progress", "school_contact"), ("progress", "primary_care")})
+    shown = {f.name for f in SPECS["progress"].fields if policy.field_visible("school_contact", "progress", f.name, shared)}
+    assert shown == {"checked_on", "sleep_hours", "sought_help_sooner"}
+    for never in ("episodes", "severity", "urges", "urge_to_action", "suicidal_thoughts", "what_helped", "notes"):
+        assert not policy.field_visible("school_contact", "progress", never, shared)
+    # The family doctor, under an agreement, reads the whole log; the family reads it by default.
+    assert all(policy.field_visible("primary_care", "progress", f.name, shared) for f in SPECS["progress"].fields)
+    assert policy.field_visible("caregiver", "progress", "episodes")
+    assert policy.SHARED_FIELDS == {("progress", "school_contact"): {"checked_on", "sleep_hours", "sought_help_sooner"}}
+
+
+def test_when_the_young_person_decides_only_their_word_shares():
+    assert policy.AGREED_BY_WHEN_THEY_DECIDE == {
+        "young_person": ("young_person", "both"),
+        "clinician": ("young_person", "both"),
+    }
+    assert policy.agreed_by_choices("caregiver", they_decide=True) == ()
+    assert policy.agreed_by_choices("caregiver") == ("guardian", "both")
+    assert policy.agreement_refusal("caregiver", "guardian", they_decide=True) == "they_decide"
+    assert policy.agreement_refusal("caregiver", "both", they_decide=True) == "they_decide"
+    assert policy.agreement_refusal("clinician", "guardian", they_decide=True) == "they_decide"
+    assert policy.agreement_refusal("caregiver", "guardian", they_decide=False) is None
+    assert policy.agreement_refusal("young_person", "young_person", they_decide=True) is None
+    assert policy.agreement_refusal("school_contact", "guardian", they_decide=False) == "not_yours_to_record"
+    with pytest.raises(policy.UnknownName):
+        policy.agreement_refusal("caregiver", "the neighbour", they_decide=False)
+
+
+def test_a_safeguarding_limit_is_decided_by_the_policy():
+    assert policy.LIMITABLE_ROLES == {"caregiver"}
+    assert policy.LIMIT_REMOVES_ACTIONS == {"view_audit"}
+    assert policy.LIMIT_NOT_AT_ONCE == {"event_recorded", "episode_recorded"}
+    assert policy.LIMIT_REASON_READERS == {"clinician"}
+    assert policy.TOLD_OF_LIMITS == {"clinician", "school_contact"}
+    shared = frozenset({("safety_plan", "school_contact")})
+    limited = policy.Standing(shared, hidden={"events", "home_safety"}, limited=True)
+    # What it hides is hidden for reading and editing; the rest stays as the role has it.
+    for mode in ("read", "edit"):
+        assert not policy.can("caregiver", "events", mode, limited)
+        assert not policy.can("caregiver", "home_safety", mode, limited)
+    assert policy.can("caregiver", "safety_plan", "edit", limited)
+    assert "events" not in policy.readable_sections("caregiver", limited)
+    assert not policy.field_visible("caregiver", "events", "what_happened", limited)
+    # Who has seen the plan, and the notices that would reach them at once.
+    assert not policy.can_act("caregiver", "view_audit", limited)
+    assert policy.can_act("caregiver", "view_audit", policy.Standing(shared))
+    assert policy.can_act("caregiver", "view_sharing", limited)
+    assert not policy.at_once("event_recorded", "caregiver", limited)
+    assert not policy.at_once("episode_recorded", "caregiver", limited)
+    assert policy.at_once("event_recorded", "caregiver", policy.Standing(shared))
+    assert policy.at_once("event_recorded", "caregiver")
+    # A limit that hides nothing still holds back what comes at once, and who has looked.
+    quiet = policy.Standing(limited=True)
+    assert not policy.at_once("episode_recorded", "caregiver", quiet)
+    assert not policy.can_act("caregiver", "view_audit", quiet)
+    assert policy.can("caregiver", "events", "read", quiet)
+    with pytest.raises(policy.UnknownName):
+        policy.Standing(hidden={"diary"})
+
+
+def test_the_young_persons_say_is_the_designed_one():
+    actions = {action: set(roles) for action, roles in policy.CIRCLE_ACTIONS.items()}
+    assert actions["view_your_say"] == set(policy.ROLES)
+    assert actions["record_deciding"] == {"clinician"}
+    assert actions["record_disagreement"] == {"young_person"}
+    assert actions["view_disagreements"] == {"clinician", "young_person"}
+    assert actions["record_disclosure"] == {"clinician", "school_contact"}
+    assert actions["view_disclosures"] == {"clinician", "school_contact", "young_person"}
+    assert actions["view_limits"] == {"clinician", "school_contact"}
 
 
 def test_section_titles_are_the_ones_the_plan_shows():
