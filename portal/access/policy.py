@@ -332,6 +332,9 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     # Safeguarding limits on a caregiver: placed, changed and lifted through
     # transitions.py (LIMIT, LIFT_LIMIT); seen by those who may place them.
     "view_limits": frozenset({CLINICIAN, SCHOOL_CONTACT}),
+    # The routes that place, change or lift one; each change is then decided
+    # by transitions.decide with the target's current role in view.
+    "set_limits": frozenset({CLINICIAN, SCHOOL_CONTACT}),
 
     # The circles listed together on a clinician's caseload.
     "caseload": frozenset({CLINICIAN}),

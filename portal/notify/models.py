@@ -25,6 +25,12 @@ EVENT_KINDS = (
     "follow_up_overdue",
     "membership_changed",
     "agreement_changed",
+    # The young person's say (portal/sharing/): they recorded that they
+    # disagree with a sharing choice; something was shared without agreement.
+    "disagreement_recorded",
+    "shared_without_agreement",
+    # A safeguarding limit placed, changed, lifted or due for review (portal/safeguarding/).
+    "limit_changed",
 )
 
 DELIVERY_MODES = ("immediate", "digest", "portal")

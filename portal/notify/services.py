@@ -32,6 +32,9 @@ EVENT_LABELS = {
     "follow_up_overdue": "A follow-up or review you are responsible for is overdue",
     "membership_changed": "Who is in a circle, or someone's role in it, changed",
     "agreement_changed": "An agreement to share was recorded, withdrawn or is about to end",
+    "disagreement_recorded": "The young person says they disagree with a sharing choice",
+    "shared_without_agreement": "Something was shared without agreement, to keep someone safe",
+    "limit_changed": "A safeguarding limit on a caregiver was placed, changed, lifted or is due for review",
 }
 MODE_LABELS = {
     "immediate": "Email me at once",

@@ -282,6 +282,7 @@ def test_the_young_persons_say_is_the_designed_one():
     assert actions["record_disclosure"] == {"clinician", "school_contact"}
     assert actions["view_disclosures"] == {"clinician", "school_contact", "young_person"}
     assert actions["view_limits"] == {"clinician", "school_contact"}
+    assert actions["set_limits"] == {"clinician", "school_contact"}
 
 
 def test_section_titles_are_the_ones_the_plan_shows():
