@@ -35,18 +35,31 @@ serve: install
 notify: migrate
 	$(BIN)/flask notify run
 
-# The suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set;
-# the rendering sweeps (axe, phone widths) run once, in the SQLite pass.
+# The suite on SQLite and, when TEST_DATABASE_URL is set, the whole suite again
+# on PostgreSQL, the two passes side by side (they share nothing: PostgreSQL
+# has its own databases, Redis keys carry a prefix per run, servers take free
+# ports). The rendering sweeps (axe, phone widths) run once, in the SQLite
+# pass. PostgreSQL's report is printed after SQLite's, from test-artifacts/.
+PG_LOG := test-artifacts/postgres-pass.log
 test: install
 	$(BIN)/ruff check portal tests scripts bench config.py
 	$(BIN)/bandit -q -r portal --severity-level medium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		TEST_DATABASE_URL_ACTIVE="$$TEST_DATABASE_URL" $(BIN)/python -m pytest -m "not rendering" $(PYTEST_ARGS); \
+	@mkdir -p test-artifacts; rm -f $(PG_LOG); \
+	if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL pass ($$TEST_DATABASE_URL) started beside the SQLite pass; its report follows"; \
+		( TEST_DATABASE_URL_ACTIVE="$$TEST_DATABASE_URL" $(BIN)/python -m pytest -m "not rendering" $(PYTEST_ARGS) \
+			> $(PG_LOG) 2>&1; echo $$? > $(PG_LOG).status ) & \
 	else \
-		echo "== TEST_DATABASE_URL is not set: the PostgreSQL run was skipped"; \
-	fi
+		echo "== TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped"; \
+	fi; \
+	echo "== SQLite pass"; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS); sqlite=$$?; \
+	wait; pg=0; \
+	if [ -f $(PG_LOG).status ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; cat $(PG_LOG); pg=$$(cat $(PG_LOG).status); \
+	fi; \
+	echo "== SQLite pass: exit $$sqlite; PostgreSQL pass: exit $$pg"; \
+	[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]
 
 # Request rates and latencies of the busiest pages, SQLite and PostgreSQL, 10 and
 # 10,000 circles (bench/run.py). Quick run: BENCH_CIRCLES=10 BENCH_DATABASES=sqlite BENCH_SECONDS=3 make bench
