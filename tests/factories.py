@@ -13,6 +13,7 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.plan import services as plan_services
 from portal.plan.sections import SPECS
+from portal.safeguarding.models import SafeguardingLimit
 from tests import fieldsamples
 
 PASSWORD = "correct horse battery staple"
@@ -136,3 +137,24 @@ def world() -> World:
     other_circle = circle(outsider, "Alex")
     org_admin = user("Admin Person", org=school, is_org_admin=True)
     return World(the_circle, users, memberships, school, clinic, outsider, other_circle, org_admin, removed)
+
+
+# What a safeguarding limit on a caregiver hides in the tests: more than the
+# form suggests (policy.LIMIT_SUGGESTS_HIDING), and one section the caregiver
+# edits, so every route must honour it for reading and for writing.
+LIMIT_HIDES = ("events", "setback_reviews", "home_safety", "progress")
+
+
+def limit(membership: Membership, placed_by: User, hidden=LIMIT_HIDES, reason: str = "") -> SafeguardingLimit:
+    """A safeguarding limit in force on this membership, as a row (the tests of
+    the access policy need one whatever the routes that place them do)."""
+    row = SafeguardingLimit(
+        circle_id=membership.circle_id,
+        membership_id=membership.id,
+        hidden=",".join(policy.check_section(kind) for kind in hidden),
+        reason=reason,
+        placed_by_id=placed_by.id,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -4,7 +4,7 @@ plan's notes once said "Teachers do not see these notes" while caregivers
 and the young person read them.
 
 The expected audiences here are computed from the policy's tables directly
-(POLICY, HIDDEN_FIELDS, SHAREABLE), not through the functions under test, and
+(POLICY, HIDDEN_FIELDS, SHAREABLE, SHARED_FIELDS), not through the functions under test, and
 checked against what the pages actually render."""
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def expected(kind: str, field: str | None = None) -> tuple[set[str], set[str], s
         role for (section, role) in policy.SHAREABLE
         if section == kind and role not in policy.POLICY[kind] and role not in hidden
         and not (role in policy.SCHOOL_ROLES and kind in policy.NEVER_SHARED_WITH_SCHOOL)
+        # A share that carries only some fields (progress with school) does not carry the others.
+        and not (field and field not in policy.SHARED_FIELDS.get((kind, role), {field}))
     }
     return readers, by_agreement, set(policy.ROLES) - readers - by_agreement
 
@@ -96,7 +98,12 @@ def test_every_field_of_every_section_says_who_sees_it_as_the_policy_does(app, w
         notes += 1
         note = help_text[help_text.index("Seen by"):]
         check_words(note, kind, field)
-    assert notes == len(policy.HIDDEN_FIELDS)
+    # Narrower than their section: the hidden fields, and those a share leaves out.
+    left_out = {
+        (kind, f.name) for (kind, _role), only in policy.SHARED_FIELDS.items() for f in SPECS[kind].fields
+        if f.name not in only
+    }
+    assert notes == len(set(policy.HIDDEN_FIELDS) | left_out)
 
 
 def test_every_section_page_and_form_says_who_sees_the_section(app, world, login_as):

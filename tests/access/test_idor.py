@@ -34,7 +34,10 @@ from tests import factories
 from tests.access.builders import add_item, form_data, scoped_values
 
 ORG_ADMIN = "org_admin"
-ACTORS = (*policy.ROLES, ORG_ADMIN)
+# Circle A's caregiver under a safeguarding limit (factories.LIMIT_HIDES): a
+# limit narrows what they reach in A, and must open nothing of B's.
+LIMITED = "limited_caregiver"
+ACTORS = (*policy.ROLES, LIMITED, ORG_ADMIN)
 REFUSED = frozenset({403, 404})
 # Text written into circle B (and into notices addressed to someone else); no
 # answer to an attempt may carry it.
@@ -290,14 +293,23 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 
 def actor_user(world, name: str) -> User:
-    return world.org_admin if name == ORG_ADMIN else world.users[name]
+    return world.org_admin if name == ORG_ADMIN else world.users[actor_role(name) or name]
+
+
+def actor_role(name: str) -> str | None:
+    """The actor's role in circle A; None for the org admin."""
+    if name == LIMITED:
+        return policy.CAREGIVER
+    return name if name in policy.ROLES else None
 
 
 @pytest.mark.parametrize("actor_name", ACTORS)
 def test_another_circles_ids_are_refused_and_change_nothing(client, login_as, world, other, figures, actor_name):
     actor = actor_user(world, actor_name)
+    if actor_name == LIMITED:
+        factories.limit(world.memberships[policy.CAREGIVER], world.users[policy.CLINICIAN])
     login_as(actor)
-    role = actor_name if actor_name in policy.ROLES else None
+    role = actor_role(actor_name)
     tried = attempts(world, other, role, actor)
     b_texts = (MARKER, other.invited_email)
     assert unread(other.notifications)
@@ -340,7 +352,7 @@ def test_every_endpoint_that_names_an_object_by_id_is_attempted(app, world, othe
     reached = set()
     for actor_name in ACTORS:
         actor = actor_user(world, actor_name)
-        role = actor_name if actor_name in policy.ROLES else None
+        role = actor_role(actor_name)
         for attempt in attempts(world, other, role, actor):
             endpoint, _ = adapter.match(attempt.path, method=attempt.method)
             reached.add(endpoint)

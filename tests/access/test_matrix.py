@@ -8,8 +8,14 @@ reason about fails the run rather than being skipped.
 
 Section routes are expected from the policy together with the circle's
 agreements in force (policy.can(..., shared)). The plain scene shares nothing;
-one more run, for the school contact, has the safety plan and the progress log
-shared with them, and checks that exactly those reads open.
+one more run, for the school contact and for the family doctor, has the safety
+plan and the progress log shared with the contact and the progress log and the
+setback reviews with the doctor, and checks that exactly those reads open.
+
+One actor is a caregiver under a safeguarding limit: their expected outcomes
+come from the policy with their standing (policy.Standing, with what the limit
+hides), and a check against the plain caregiver's run shows that exactly the
+routes of the hidden sections and "who has seen this plan" close.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from portal.access.guard import (
     rule_for,
     undeclared_endpoints,
 )
-from portal.access.queries import shared_by_circle
+from portal.access.queries import shared_by_circle, standings
 from portal.auth.models import User
 from portal.circles import services as circle_services
 from portal.circles.models import Membership
@@ -172,7 +178,9 @@ ALLOWED = frozenset({200, 204, 302, 409, 422})
 SIGN_IN = frozenset({302})
 
 ANONYMOUS, OUTSIDER, ORG_ADMIN, REMOVED = "anonymous", "outsider", "org_admin", "removed_member"
-ACTORS = (ANONYMOUS, *policy.ROLES, OUTSIDER, ORG_ADMIN, REMOVED)
+# The circle's caregiver, with a safeguarding limit placed on them for their run.
+LIMITED = "limited_caregiver"
+ACTORS = (ANONYMOUS, *policy.ROLES, LIMITED, OUTSIDER, ORG_ADMIN, REMOVED)
 
 URL_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
@@ -201,10 +209,18 @@ class Actor:
     name: str
     user: User | None
     membership: Membership | None  # active membership in the world's circle
+    # What a safeguarding limit on this actor hides; None when there is none.
+    hidden: tuple[str, ...] | None = None
 
     @property
     def role(self) -> str:
         return self.membership.role
+
+    def standing(self, shared: policy.Shared) -> policy.Shared:
+        """What the policy is asked with for this actor: the circle's agreements, and their limit."""
+        if self.hidden is None:
+            return shared
+        return policy.Standing(shared, hidden=self.hidden, limited=True)
 
 
 @dataclass(frozen=True)
@@ -315,22 +331,28 @@ def with_agreements_read(scene: Scene) -> Scene:
 
 
 # The variant: the young person and a guardian agreed to show the school
-# contact the safety plan and the progress log.
+# contact the safety plan and the progress log, and the family doctor the
+# progress log and the setback reviews.
 SHARED_WITH_SCHOOL = frozenset({("safety_plan", policy.SCHOOL_CONTACT), ("progress", policy.SCHOOL_CONTACT)})
+SHARED_WITH_FAMILY_DOCTOR = frozenset({("progress", policy.PRIMARY_CARE), ("setback_reviews", policy.PRIMARY_CARE)})
+SHARED = SHARED_WITH_SCHOOL | SHARED_WITH_FAMILY_DOCTOR
 
 
-def share_with_the_school_contact(scene: Scene) -> Scene:
+def share_under_agreements(scene: Scene) -> Scene:
     world = scene.world
-    # section -> who records the agreement, and on whose word
+    # (section, role) -> who records the agreement, and on whose word
+    young_person, caregiver = world.users[policy.YOUNG_PERSON], world.users[policy.CAREGIVER]
     recorded = {
-        "safety_plan": (world.users[policy.YOUNG_PERSON], "young_person"),
-        "progress": (world.users[policy.CAREGIVER], "guardian"),
+        ("safety_plan", policy.SCHOOL_CONTACT): (young_person, "young_person"),
+        ("progress", policy.SCHOOL_CONTACT): (caregiver, "guardian"),
+        ("progress", policy.PRIMARY_CARE): (young_person, "both"),
+        ("setback_reviews", policy.PRIMARY_CARE): (caregiver, "guardian"),
     }
-    for section, role in sorted(SHARED_WITH_SCHOOL):
-        recorder, agreed_by = recorded[section]
+    assert set(recorded) == SHARED
+    for (section, role), (recorder, agreed_by) in sorted(recorded.items()):
         sharing_services.record(world.circle.id, section, role, agreed_by, None, recorder)
     shared = with_agreements_read(scene)
-    assert shared.shared == SHARED_WITH_SCHOOL
+    assert shared.shared == SHARED
     return shared
 
 
@@ -407,7 +429,7 @@ def revocable_invitations(world) -> list[Invitation]:
 def actor_for(scene: Scene, name: str) -> Actor:
     world = scene.world
     others = {ANONYMOUS: None, OUTSIDER: world.outsider, ORG_ADMIN: world.org_admin, REMOVED: world.removed}
-    user = others[name] if name in others else world.users[name]
+    user = others[name] if name in others else world.users[policy.CAREGIVER if name == LIMITED else name]
     membership = None
     if user is not None:
         membership = db.session.scalars(
@@ -417,7 +439,17 @@ def actor_for(scene: Scene, name: str) -> Actor:
                 Membership.removed_at.is_(None),
             )
         ).first()
-    return Actor(name, user, membership)
+    return Actor(name, user, membership, factories.LIMIT_HIDES if name == LIMITED else None)
+
+
+def place_the_limit(scene: Scene, actor: Actor) -> None:
+    """The limit an actor's run expects, placed by the clinician; read back
+    through the same query the guard uses, so the two cannot drift apart."""
+    if actor.hidden is None:
+        return
+    factories.limit(actor.membership, scene.world.users[policy.CLINICIAN], actor.hidden)
+    assert standings([actor.membership])[actor.membership.id] == actor.standing(scene.shared)
+    assert standings([actor.membership])[actor.membership.id].hidden == frozenset(actor.hidden)
 
 
 # -- URL variants ------------------------------------------------------------
@@ -505,6 +537,7 @@ def targets(app, endpoint, url_rule, scene, actor) -> list[Target]:
 
 
 def expect(endpoint: str, rule, actor: Actor, target: Target, shared: policy.Shared) -> Outcome:
+    shared = actor.standing(shared)
     if isinstance(rule, Public):
         if target.token_state is not None:
             return token_outcome(actor, target.token_state)
@@ -529,17 +562,17 @@ def expect(endpoint: str, rule, actor: Actor, target: Target, shared: policy.Sha
     if isinstance(rule, CircleAction):
         if actor.membership is None:
             return deny(404, "not a member of the circle")
-        if not policy.can_act(actor.role, rule.action):
-            return deny(403, f"{actor.role} may not {rule.action}")
+        if not policy.can_act(actor.role, rule.action, shared):
+            return deny(403, f"{actor.name} may not {rule.action}")
         return object_outcome(endpoint, actor, target, None, shared) or allow(f"{actor.role} may {rule.action}")
     if isinstance(rule, Section):
         if actor.membership is None:
             return deny(404, "not a member of the circle")
         kind = rule.kind or dict(target.values)["kind"]
         if not policy.can(actor.role, kind, rule.mode, shared):
-            return deny(403, f"{actor.role} may not {rule.mode} {kind}")
-        if rule.action is not None and not policy.can_act(actor.role, rule.action):
-            return deny(403, f"{actor.role} may not {rule.action}")
+            return deny(403, f"{actor.name} may not {rule.mode} {kind}")
+        if rule.action is not None and not policy.can_act(actor.role, rule.action, shared):
+            return deny(403, f"{actor.name} may not {rule.action}")
         return object_outcome(endpoint, actor, target, kind, shared) or allow(f"{actor.role} may {rule.mode} {kind}")
     raise NotUnderstood(f"{endpoint}: the matrix has no expectation for rule type {type(rule).__name__}")
 
@@ -644,7 +677,7 @@ def may_change_item(actor: Actor, kind: str, item, shared: policy.Shared) -> boo
     if policy.can(actor.role, kind, EDIT, shared):
         return True
     own_contact = kind == "care_team" and item.membership_id == actor.membership.id
-    return own_contact and policy.can_act(actor.role, "edit_own_contact")
+    return own_contact and policy.can_act(actor.role, "edit_own_contact", shared)
 
 
 # -- the cases ---------------------------------------------------------------
@@ -746,16 +779,20 @@ def run_matrix(client, login_as, actor: Actor, cases: list[Case], figures: Count
 @pytest.mark.parametrize("actor_name", ACTORS)
 def test_access_matrix(app, client, login_as, scene, figures, actor_name):
     actor = actor_for(scene, actor_name)
+    place_the_limit(scene, actor)
     assert run_matrix(client, login_as, actor, build_cases(app, scene, actor), figures) == []
 
 
-def test_access_matrix_with_an_agreement_in_force(app, client, login_as, scene, figures):
-    """The school contact's run again, once the safety plan and the progress log
-    are shared with them: exactly their reads of those two sections open, and
-    every other answer stays what it was."""
-    actor = actor_for(scene, policy.SCHOOL_CONTACT)
+@pytest.mark.parametrize("actor_name", [policy.SCHOOL_CONTACT, policy.PRIMARY_CARE])
+def test_access_matrix_with_an_agreement_in_force(app, client, login_as, scene, figures, actor_name):
+    """The school contact's and the family doctor's runs again, once sections
+    are shared with them (SHARED): exactly their reads of the sections shared
+    with their role open, and every other answer stays what it was."""
+    actor = actor_for(scene, actor_name)
+    theirs = {pair for pair in SHARED if pair[1] == actor.role}
+    assert theirs
     before = {case.key: case for case in build_cases(app, scene, actor)}
-    shared_scene = share_with_the_school_contact(scene)
+    shared_scene = share_under_agreements(scene)
     cases = build_cases(app, shared_scene, actor)
     after = {case.key: case for case in cases}
 
@@ -767,13 +804,13 @@ def test_access_matrix_with_an_agreement_in_force(app, client, login_as, scene, 
         rule = rule_for(app, after[key].endpoint)
         kind = rule.kind or dict(after[key].target.values)["kind"]
         assert isinstance(rule, Section) and rule.mode == READ, key
-        assert (kind, policy.SCHOOL_CONTACT) in SHARED_WITH_SCHOOL, key
+        assert (kind, actor.role) in theirs, key
         assert before[key].expected.statuses == {403} and after[key].expected.allowed, key
     opened_pages = {
         (after[key].endpoint, rule_for(app, after[key].endpoint).kind or dict(after[key].target.values)["kind"])
         for key in opened
     }
-    for kind, _ in SHARED_WITH_SCHOOL:
+    for kind, _ in theirs:
         assert {("plan.section", kind), ("plan.history", kind)} <= opened_pages
         if SPECS[kind].printable:
             assert ("plan.print_section", kind) in opened_pages
@@ -781,9 +818,40 @@ def test_access_matrix_with_an_agreement_in_force(app, client, login_as, scene, 
     assert not any(endpoint in {"plan.edit_document", "plan.new_item"} for endpoint, _ in opened_pages)
     figures["matrix_shared_cases"] += len(cases)
     figures["matrix_shared_opened"] += len(opened)
-    print(f"{actor.name} with {sorted(SHARED_WITH_SCHOOL)} in force: {len(opened)} cases opened")
+    print(f"{actor.name} with {sorted(theirs)} in force: {len(opened)} cases opened")
 
     assert run_matrix(client, login_as, actor, cases, figures) == []
+
+
+def test_a_limit_closes_exactly_the_hidden_sections_and_who_has_seen(app, scene, figures):
+    """The limited caregiver's cases against the same caregiver's without a
+    limit: every read and write of a hidden section, and "who has seen this
+    plan", is refused; nothing else changes. Written out by hand as well as
+    asked of the policy, so that a policy that forgot the limit fails here."""
+    plain = {case.key: case for case in build_cases(app, scene, actor_for(scene, policy.CAREGIVER))}
+    limited = {case.key: case for case in build_cases(app, scene, actor_for(scene, LIMITED))}
+    assert plain.keys() == limited.keys()
+    closed = sorted(key for key in plain if plain[key].expected.statuses != limited[key].expected.statuses)
+    closed_by = set()
+    for key in closed:
+        assert plain[key].expected.allowed and limited[key].expected.statuses == {403}, key
+        rule = rule_for(app, plain[key].endpoint)
+        if isinstance(rule, CircleAction):
+            closed_by.add(("action", rule.action))
+        else:
+            assert isinstance(rule, Section), key
+            closed_by.add(("section", rule.kind or dict(plain[key].target.values)["kind"]))
+    assert closed_by == {("action", "view_audit")} | {("section", kind) for kind in factories.LIMIT_HIDES}
+    # What the limit leaves: the caregiver still reads these, and still edits the safety plan.
+    pages = {dict(case.target.values)["kind"] for case in limited.values()
+             if case.endpoint == "plan.section" and case.expected.allowed}
+    assert pages == {"care_team", "school_plan", "adjustments", "return_to_school", "safety_plan", "follow_ups",
+                     "episodes"}
+    assert any(case.endpoint == "plan.edit_document" and dict(case.target.values)["kind"] == "safety_plan"
+               and case.expected.allowed for case in limited.values())
+    assert not any(case.endpoint == "audit.who_has_seen" and case.expected.allowed for case in limited.values())
+    figures["matrix_limited_closed"] += len(closed)
+    print(f"{LIMITED} hiding {sorted(factories.LIMIT_HIDES)}: {len(closed)} cases closed by the limit")
 
 
 def test_anonymous_denials_are_all_sign_in_redirects_not_errors(app, scene):

@@ -162,11 +162,52 @@ class Actor:
     role: str | None  # the role in the canary circle; None for everyone outside it
     # The school the canary circle is at now (its school records are that school's).
     circle_school: int | None = None
+    # What a safeguarding limit on them hides; None when there is none.
+    hidden: tuple[str, ...] | None = None
+
+    def standing(self, shared: policy.Shared = frozenset()) -> policy.Shared:
+        """What the policy is asked with for them: the agreements in force, and their limit."""
+        if self.hidden is None:
+            return shared
+        return policy.Standing(shared, hidden=self.hidden, limited=True)
+
+
+LIMITED = "limited caregiver"
+# What the limited caregiver still reads, written out by hand (not asked of the policy).
+LIMITED_STILL_READS = frozenset(
+    {"care_team", "school_plan", "adjustments", "return_to_school", "safety_plan", "follow_ups", "episodes"}
+)
+
+
+def add_limited_caregiver(world) -> Actor:
+    """A second caregiver, under a safeguarding limit hiding factories.LIMIT_HIDES;
+    actors_of(world) walks them from then on."""
+    account = factories.user("Chris Lopez")
+    membership = factories.member(world.circle, account, policy.CAREGIVER, world.users[policy.CLINICIAN])
+    factories.limit(membership, world.users[policy.CLINICIAN])
+    actor = Actor(LIMITED, account.id, policy.CAREGIVER, world.circle.school_organisation_id, factories.LIMIT_HIDES)
+    world.extra["limited"] = actor
+    return actor
+
+
+def limit_hid(actor: Actor, pages: list[Page], canary: Canary) -> list:
+    """Leaks by a rule written out here: a limited caregiver never meets a
+    marker of a section the limit hides, on any page."""
+    if actor.hidden is None:
+        return []
+    return [
+        (actor.name, page.url, canary.markers[token].kind, canary.markers[token].field, token)
+        for page in pages
+        for token, _ in page.scan.found
+        if canary.markers[token].kind in actor.hidden
+    ]
 
 
 def actors_of(world) -> list[Actor]:
     school = world.circle.school_organisation_id
     actors = [Actor(role, world.users[role].id, role, school) for role in policy.ROLES]
+    if "limited" in world.extra:
+        actors.append(world.extra["limited"])
     actors.append(Actor("outsider", world.outsider.id, None))
     actors.append(Actor("org_admin", world.org_admin.id, None))
     actors.append(Actor("removed_member", world.removed.id, None))
@@ -176,7 +217,7 @@ def actors_of(world) -> list[Actor]:
 
 def may_see(actor: Actor, marker: Marker, shared: policy.Shared = frozenset()) -> bool:
     """From the policy alone, with the (section, role) pairs shared under agreements in force."""
-    if actor.role is None or not policy.field_visible(actor.role, marker.kind, marker.field, shared):
+    if actor.role is None or not policy.field_visible(actor.role, marker.kind, marker.field, actor.standing(shared)):
         return False
     # A school reaches only the school records made while the student was there.
     if actor.role in policy.SCHOOL_ROLES and marker.kind in policy.SCHOOL_RECORDS:
@@ -319,6 +360,7 @@ def check_pages(
 ) -> None:
     by_url = {page.url: page for page in pages}
     found.leaks += school_never_sees(actor, pages, canary)
+    found.leaks += limit_hid(actor, pages, canary)
     content_free = set(content_free_pages(circle_id))
     for page in pages:
         if page.url in content_free and page.scan.found:
@@ -352,11 +394,12 @@ def check_pages(
         linked = PLAN_PAGE.match(href)
         if linked is None or int(linked.group(1)) != circle_id:
             continue
-        if actor.role is None or not policy.can(actor.role, linked.group(2), policy.READ):
+        if actor.role is None or not policy.can(actor.role, linked.group(2), policy.READ, actor.standing()):
             found.unreadable_attention.append((actor.name, href))
 
 
 def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_as, canary_figures):
+    add_limited_caregiver(world)
     canary = write_whole_plan(world)
     circle_id, other_circle_id = world.circle.id, world.other_circle.id
     urls = urls_to_try(circle_id, other_circle_id, item_ids(circle_id))
@@ -389,6 +432,10 @@ def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_
             "dashboard attention items checked": found.attention_items,
             "attention items for sections the role cannot read": len(found.unreadable_attention),
             "markers on sharing, who-has-seen and notification pages": len(found.on_content_free_pages),
+            "limited caregiver: markers of the sections their limit hides": len(
+                [leak for leak in found.leaks if leak[0] == LIMITED]
+            ),
+            "limited caregiver: sections whose markers they met": len(kinds_seen[LIMITED]),
         }
     )
     assert not found.leaks, found.leaks
@@ -410,6 +457,9 @@ def test_every_marker_appears_exactly_where_the_policy_allows(app, world, login_
     assert {"events", "return_to_school"} <= kinds_seen[policy.CAREGIVER] & kinds_seen[policy.YOUNG_PERSON]
     for role in (policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF):
         assert "return_to_school" in kinds_seen[role] and "events" not in kinds_seen[role], role
+    # The limit is on one caregiver: they meet what it leaves, the other caregiver everything as before.
+    assert kinds_seen[LIMITED] == LIMITED_STILL_READS
+    assert set(factories.LIMIT_HIDES) <= kinds_seen[policy.CAREGIVER]
 
 
 def test_after_a_move_of_school_each_school_reaches_only_its_own_records(app, world, login_as, canary_figures):

@@ -25,6 +25,11 @@ notice about a change to how an account signs in), this checks that:
 - whatever is shared, no school role's page, notice or email carries an
   event outside school or the check-in's answer about thoughts of suicide,
   and no email names either;
+- a second caregiver, under a safeguarding limit that hides events, setback
+  reviews, home safety and progress, meets none of those on any page or in
+  any notice, hears of no event, and is emailed nothing at once for a use of
+  the in-school plan: their outbox stays empty until the daily digest, while
+  the other caregiver is emailed at once;
 - no log record written during the whole run carries a marker.
 """
 
@@ -54,19 +59,22 @@ from portal.extensions import db
 from portal.followup.schedule import overdue_follow_ups
 from portal.invitations import services as invitations
 from portal.notify.delivery import send_pending
-from portal.notify.models import Notification, NotificationPreference, OutboxMessage
+from portal.notify.models import EVENT_KINDS, Notification, NotificationPreference, OutboxMessage
 from portal.notify.scheduler import agreements_ending, digests
 from portal.plan import queries
 from portal.plan.sections import SPECS
+from portal.safeguarding.models import SafeguardingLimit
 from portal.sharing.models import Agreement
 from tests import factories
 from tests.plan.test_canary import (
+    LIMITED,
     MARKER,
     Actor,
     Canary,
     Findings,
     Page,
     actors_of,
+    add_limited_caregiver,
     check_pages,
     client_for,
     fetch,
@@ -279,6 +287,13 @@ def queued_from(mail_server):
     event.remove(OutboxMessage, "init", note)
 
 
+def emails_to(account: User) -> list[str]:
+    """The subjects of every email queued to this account, oldest first."""
+    return list(db.session.scalars(
+        select(OutboxMessage.subject).where(OutboxMessage.to_address == account.email).order_by(OutboxMessage.id)
+    ))
+
+
 # --- What a notice may be about ----------------------------------------------
 
 
@@ -303,6 +318,23 @@ def role_at(user_id: int, circle_id: int, at) -> str | None:
     return membership.role
 
 
+def standing_at(user_id: int, circle_id: int, at) -> policy.Shared:
+    """The pairs shared at a past moment, with what a safeguarding limit then in force on the member hid."""
+    shared = shared_at(circle_id, at)
+    limits = db.session.scalars(
+        select(SafeguardingLimit)
+        .join(Membership, Membership.id == SafeguardingLimit.membership_id)
+        .where(Membership.user_id == user_id, Membership.circle_id == circle_id)
+    )
+    hidden = [
+        kind
+        for limit in limits
+        if limit.placed_at <= at and (limit.lifted_at is None or limit.lifted_at > at)
+        for kind in limit.hidden_sections
+    ]
+    return policy.Standing(shared, hidden=hidden, limited=True) if hidden else shared
+
+
 def notice_allowed(notice: Notification) -> bool:
     """A notice about a section goes only to someone who could read the section
     when it was made. The one exception tells a role that a section is shared,
@@ -314,7 +346,7 @@ def notice_allowed(notice: Notification) -> bool:
     role = role_at(notice.user_id, notice.circle_id, notice.created_at)
     if role is None:
         return False
-    if policy.can(role, notice.section, policy.READ, shared_at(notice.circle_id, notice.created_at)):
+    if policy.can(role, notice.section, policy.READ, standing_at(notice.user_id, notice.circle_id, notice.created_at)):
         return True
     return (
         notice.kind == "agreement_changed"
@@ -394,13 +426,22 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     users = world.users
     circle_id = world.circle.id
     young_person, clinician = users[policy.YOUNG_PERSON], users[policy.CLINICIAN]
+    limited = db.session.get(User, add_limited_caregiver(world).user_id)
     actors = actors_of(world)
     app.config["DIGEST_HOUR"] = 0  # the digest may go at any hour of this run
-    # Some people hear by the daily digest, some only in the portal.
+    # Some people hear by the daily digest, some only in the portal. Both
+    # caregivers ask for the digest for everything about events and episodes:
+    # the policy emails the one without a limit at once all the same.
     db.session.add(NotificationPreference(user_id=users[policy.CAREGIVER].id, kind="section_changed", mode="digest"))
+    for kind in ("episode_recorded", "event_recorded"):
+        db.session.add(NotificationPreference(user_id=users[policy.CAREGIVER].id, kind=kind, mode="digest"))
+    for kind in EVENT_KINDS:
+        db.session.add(NotificationPreference(user_id=limited.id, kind=kind, mode="digest"))
     for kind in ("section_changed", "agreement_changed"):
         db.session.add(NotificationPreference(user_id=users[policy.SCHOOL_STAFF].id, kind=kind, mode="portal"))
     db.session.commit()
+    # What reached them when they joined, before they chose the digest.
+    limited_on_joining = emails_to(limited)
 
     # 1. A marker in every section, by the people who write it; nothing shared.
     canary = write_whole_plan(world)
@@ -408,6 +449,24 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     before = walk(app, world, login_as, canary, actors, frozenset())
     assert_clean(before.found, "nothing shared")
     assert before.markers_of(policy.SCHOOL_CONTACT, "safety_plan", canary) == 0
+    # Events and in-school uses were recorded: the caregiver without a limit
+    # was emailed at once; the limited one heard of the use in the portal
+    # only, waiting for the digest, and of no event at all.
+    limited_heard = list(db.session.scalars(select(Notification).where(Notification.user_id == limited.id)))
+    limited_at_once = len(emails_to(limited)) - len(limited_on_joining)
+    caregiver_at_once = len(emails_to(users[policy.CAREGIVER]))
+    caregiver_heard = {n.kind for n in db.session.scalars(
+        select(Notification).where(Notification.user_id == users[policy.CAREGIVER].id)
+    )}
+    assert {"event_recorded", "episode_recorded"} <= caregiver_heard and caregiver_at_once >= 1
+    limited_uses = [n for n in limited_heard if n.kind == "episode_recorded"]
+    assert limited_uses and all(n.email_state == "digest" for n in limited_uses)
+    limited_hidden_notices = [
+        (n.kind, n.section) for n in limited_heard
+        if n.kind == "event_recorded" or n.section in factories.LIMIT_HIDES
+    ]
+    assert limited_hidden_notices == []
+    assert limited_at_once == 0, "the limited caregiver was emailed before the digest"
 
     # 2. The young person shares the safety plan with the school contact, until
     # the day after tomorrow, and a guardian the progress log (whose check-in
@@ -432,12 +491,19 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     made = scheduled(app)
     assert made["overdue"] >= 1 and made["ending"] == 1 and made["digests"] >= 1, made
     deliver()
+    assert emails_to(limited)[len(limited_on_joining):] == ["Your daily Support Circle summary"]
     while_shared = walk(app, world, login_as, canary, actors, SHARED_WITH_CONTACT)
     assert_clean(while_shared.found, "safety plan and progress shared with the school contact")
     shown_to_contact = while_shared.markers_of(policy.SCHOOL_CONTACT, "safety_plan", canary)
     assert shown_to_contact > 0, "the shared safety plan never reached the school contact"
+    # Progress shared with school carries only policy.SHARED_FIELDS, none of
+    # them text: no marker of a check-in reaches the contact. What does reach
+    # them is checked in test_canary_shared_progress.py.
     progress_to_contact = while_shared.markers_of(policy.SCHOOL_CONTACT, "progress", canary)
-    assert progress_to_contact > 0, "the shared progress log never reached the school contact"
+    assert not {f.name for f in SPECS["progress"].fields if f.type in ("line", "text")} & set(
+        policy.SHARED_FIELDS[("progress", policy.SCHOOL_CONTACT)]
+    )
+    assert progress_to_contact == 0, "text of the progress log reached the school contact"
     assert while_shared.markers_of(policy.SCHOOL_STAFF, "safety_plan", canary) == 0
     assert while_shared.markers_of(policy.SCHOOL_STAFF, "progress", canary) == 0
     # Events stay away from the school, shared or not (also checked, by hand, in check_pages).
@@ -572,6 +638,11 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
                 while_shared.markers_of(policy.SCHOOL_STAFF, "safety_plan", canary)
                 + after.markers_of(policy.SCHOOL_CONTACT, "safety_plan", canary)
             ),
+            "messages run: limited caregiver: markers of the sections their limit hides": sum(
+                1 for w in walks for leak in w.found.leaks if leak[0] == LIMITED
+            ),
+            "messages run: limited caregiver: notices of an event or a hidden section": len(limited_hidden_notices),
+            "messages run: limited caregiver: emails before the daily digest": limited_at_once,
             "messages run: markers on sharing, who-has-seen and notification pages": sum(
                 len(w.found.on_content_free_pages) for w in walks
             ),
@@ -581,7 +652,9 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
             "markers found in emails": len(email_markers),
             "emails naming thoughts of suicide or an event outside school": len(email_words),
             "messages run: event markers shown to school roles while safety plan and progress shared": events_to_school,
-            "messages run: progress markers shown to the school contact while shared": progress_to_contact,
+            "messages run: progress text markers shown to the school contact while shared (none is shared)": (
+                progress_to_contact
+            ),
             "notifications to school roles about an event or the direct question": len(school_heard),
             "  ways of queueing an email walked": len(queued_from),
             "names of young people, circle members and organisations found in emails": len(email_names),
