@@ -200,6 +200,9 @@ def entries(circle_id: int, reader: Reader, choices: Choices, asked_page: int) -
 def _entry(event: AuditEvent, name: str | None, subject_name: str | None, reader: Reader, now: datetime) -> Entry:
     is_reader = event.user_id == reader.user_id
     who = words.person(name, event.role, event.action, is_reader=is_reader)
+    # Someone added by themselves is the person who started the circle: they joined it.
+    if event.subject_user_id is not None and event.subject_user_id == event.user_id:
+        subject_name = words.JOINED
     what = words.deed(event.action, event.item_id, words.part(event.section, reader.role), subject_name, is_reader=is_reader)
     return Entry(event.at, f"{who} {what} {words.when(event.at, now)}.", event.outcome != "ok", event.user_id, event.section)
 
@@ -248,4 +251,7 @@ def summary(circle_id: int, reader: Reader) -> list[str]:
         who[(gathered[action], kind)].add(user_id)
     verbs, order = list(words.SUMMARY_VERBS), list(policy.SECTIONS)
     ranked = sorted(who.items(), key=lambda item: (verbs.index(item[0][0]), -len(item[1]), order.index(item[0][1])))
-    return [words.summary_line(len(ids), verb, kind, reader.role) for (verb, kind), ids in ranked]
+    return [
+        words.summary_line(len(ids), verb, kind, reader.role, reader_among=reader.user_id in ids)
+        for (verb, kind), ids in ranked
+    ]

@@ -57,6 +57,10 @@ PLAIN_PHRASES: dict[str, str] = {
     "flexibility_reviewed": "looked again at {target} after the in-school plan was used, and kept them",
 }
 
+# The subject of "member_added" when the person added is the one who added
+# them: whoever started the circle joined it.
+JOINED = object()
+
 # Entries on this page: every action the trail words, the plain ones first.
 SHOWN_ACTIONS: tuple[str, ...] = tuple(
     dict.fromkeys(a for a in (*PLAIN_PHRASES, *ACTION_PHRASES) if not a.endswith("_item"))
@@ -103,12 +107,14 @@ def person(name: str | None, role: str | None, action: str, *, is_reader: bool) 
     return name
 
 
-def deed(action: str, item_id: int | None, target: str, subject: str | None, *, is_reader: bool) -> str:
+def deed(action: str, item_id: int | None, target: str, subject, *, is_reader: bool) -> str:
     """What they did: "opened the safety plan"."""
     if item_id is not None and f"{action}_item" in PLAIN_PHRASES:
         action = f"{action}_item"
     phrase = PLAIN_PHRASES.get(action) or ACTION_PHRASES[action]
-    phrase = phrase.format(target=target, subject=subject or "someone").rstrip(",")
+    if action == "member_added" and subject is JOINED:
+        phrase = "joined the circle"
+    phrase = phrase.format(target=target, subject=subject if isinstance(subject, str) else "someone").rstrip(",")
     if is_reader:
         phrase = phrase.replace(" with them", " with you").replace("their ", "your ")
     return phrase
@@ -130,6 +136,12 @@ def people(count: int) -> str:
     return "1 person" if count == 1 else f"{count} people"
 
 
-def summary_line(count: int, verb: str, kind: str, reader_role: str) -> str:
-    """ "3 people opened the safety plan"."""
-    return f"{people(count)} {verb} {part(kind, reader_role)}"
+def summary_line(count: int, verb: str, kind: str, reader_role: str, *, reader_among: bool = False) -> str:
+    """ "3 people opened the safety plan", "You opened your safety plan",
+    "2 people, you among them, opened the safety plan"."""
+    target = part(kind, reader_role)
+    if reader_among and count == 1:
+        return f"You {verb} {target}"
+    if reader_among:
+        return f"{people(count)}, you among them, {verb} {target}"
+    return f"{people(count)} {verb} {target}"

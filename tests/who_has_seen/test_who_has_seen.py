@@ -130,13 +130,20 @@ def test_the_summary_counts_the_people_in_this_weeks_trail_in_the_readers_words(
     _a_week_of_the_plan(world)
     status, page = _open(app, login_as, world, policy.CAREGIVER)
     assert status == 200
-    assert page.summary == ["3 people opened the safety plan", "1 person changed the in-school plan"]
+    assert page.summary == ["3 people, you among them, opened the safety plan", "1 person changed the in-school plan"]
     _, page = _open(app, login_as, world, policy.YOUNG_PERSON)
-    assert page.summary == ["3 people opened your safety plan", "1 person changed your in-school plan"]
+    assert page.summary == ["3 people, you among them, opened your safety plan", "1 person changed your in-school plan"]
     # A print made this week, and the teacher's view of last week still not counted.
     _entry(world, policy.SCHOOL_STAFF, "print", "school_plan", NOW - timedelta(minutes=5))
     _, page = _open(app, login_as, world, policy.CLINICIAN)
-    assert page.summary == ["3 people opened the safety plan", "1 person changed the in-school plan", "1 person printed the in-school plan"]
+    assert page.summary == [
+        "3 people, you among them, opened the safety plan", "1 person changed the in-school plan", "1 person printed the in-school plan",
+    ]
+    # The school contact does not read this record at all (view_audit).
+    assert _open(app, login_as, world, policy.SCHOOL_CONTACT)[0] == 403
+    _entry(world, policy.YOUNG_PERSON, "update", "progress", NOW - timedelta(minutes=1))
+    _, page = _open(app, login_as, world, policy.YOUNG_PERSON)
+    assert "You changed your progress check-ins" in page.summary
 
 
 def test_an_empty_week_says_so_in_words(app, world, login_as, frozen):
@@ -160,6 +167,10 @@ def test_each_entry_says_who_what_which_part_and_when_in_local_time(app, world, 
         "Sam Okafor, school contact, changed the in-school plan on Tue 10 Mar 2026 at 15:30.",
     }
     assert "viewed" not in page.all_text
+    # Whoever started the circle joined it; they did not "add" themselves.
+    _, page = _open(app, login_as, world, policy.CAREGIVER, "?when=all")
+    assert any(s.startswith("Dr Ana Rivera joined the circle on ") for s in page.sentences)
+    assert not any("added Dr Ana Rivera" in s for s in page.sentences)
 
 
 # --- Grouping --------------------------------------------------------------------------------------
