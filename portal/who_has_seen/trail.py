@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal import clock
@@ -159,10 +159,6 @@ def period_start(period: str) -> datetime | None:
     return to_utc(datetime.combine(first, time()))
 
 
-def _section_order():
-    return case({kind: n for n, kind in enumerate(policy.SECTIONS)}, value=AuditEvent.section, else_=len(policy.SECTIONS))
-
-
 def entries(circle_id: int, reader: Reader, choices: Choices, asked_page: int) -> tuple[Page, bool]:
     """One page of the chosen entries, and whether the page asked for lies
     past the end (then the page holds no entries, and says so)."""
@@ -179,16 +175,17 @@ def entries(circle_id: int, reader: Reader, choices: Choices, asked_page: int) -
     if asked_page > pages:
         return Page([], asked_page, pages, total, PER_PAGE), True
     actor, subject = aliased(User), aliased(User)
-    if choices.by == "person":
-        grouped = (AuditEvent.user_id.is_(None), actor.name, AuditEvent.user_id)
-    else:
-        grouped = (_section_order(),)
+    # Groups come in the order of their latest entry, so whoever (or whatever
+    # part) was seen most recently is at the top of the first page.
+    key = AuditEvent.user_id if choices.by == "person" else AuditEvent.section
+    latest = select(key.label("key"), func.max(AuditEvent.at).label("at")).where(*condition).group_by(key).subquery()
     rows = db.session.execute(
         select(AuditEvent, actor.name, subject.name)
+        .join(latest, key.is_not_distinct_from(latest.c.key))
         .outerjoin(actor, actor.id == AuditEvent.user_id)
         .outerjoin(subject, subject.id == AuditEvent.subject_user_id)
         .where(*condition)
-        .order_by(*grouped, AuditEvent.at.desc(), AuditEvent.id.desc())
+        .order_by(latest.c.at.desc(), key, AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(PER_PAGE)
         .offset(Page.offset(placed, PER_PAGE))
     ).all()

@@ -179,19 +179,19 @@ def test_each_entry_says_who_what_which_part_and_when_in_local_time(app, world, 
 def test_entries_are_grouped_by_person_or_by_part_of_the_plan(app, world, login_as, frozen):
     _a_week_of_the_plan(world)
     _, by_person = _open(app, login_as, world, policy.CAREGIVER, f"?{THIS_MONTH}")
-    # By name; the reader (Maria Lopez) is "You", in her place.
-    assert [heading for heading, _ in by_person.groups] == ["Dr Ana Rivera", "Jordan Lopez", "Lee Park", "You", "Sam Okafor"]
+    # Whoever was here most recently first; the reader (Maria Lopez) is "You".
+    assert [heading for heading, _ in by_person.groups] == ["You", "Jordan Lopez", "Dr Ana Rivera", "Sam Okafor", "Lee Park"]
     clinician = dict(by_person.groups)["Dr Ana Rivera"]
     assert [sentence for sentence, _ in clinician] == [
         "Dr Ana Rivera, clinician, looked at the earlier versions of the safety plan yesterday at 10:00.",
         "Dr Ana Rivera, clinician, opened the safety plan on Mon 16 Mar 2026 at 09:00.",
     ]
     _, by_part = _open(app, login_as, world, policy.CAREGIVER, f"?by=section&{THIS_MONTH}")
-    assert [heading for heading, _ in by_part.groups] == ["In-school plan", "Safety plan"]
+    assert [heading for heading, _ in by_part.groups] == ["Safety plan", "In-school plan"]
     assert len(dict(by_part.groups)["Safety plan"]) == 4 and len(dict(by_part.groups)["In-school plan"]) == 2
     assert sorted(by_part.sentences) == sorted(by_person.sentences)
     _, yours = _open(app, login_as, world, policy.YOUNG_PERSON, f"?by=section&{THIS_MONTH}")
-    assert [heading for heading, _ in yours.groups] == ["Your in-school plan", "Your safety plan"]
+    assert [heading for heading, _ in yours.groups] == ["Your safety plan", "Your in-school plan"]
 
 
 # --- Filters ---------------------------------------------------------------------------------------
