@@ -98,7 +98,8 @@ def test_who_has_seen_speaks_plainly_to_the_people_it_concerns(app, world, login
     for role in (policy.CAREGIVER, policy.YOUNG_PERSON, policy.CLINICIAN):
         page = login_as(world.users[role], app.test_client()).get(f"/circles/{world.circle.id}/who-has-seen")
         assert page.status_code == 200
-        assert "Sam Okafor, school contact, viewed the in-school plan on " in page.text
+        owner = "your" if role == policy.YOUNG_PERSON else "the"
+        assert f"Sam Okafor, school contact, opened {owner} in-school plan today at " in page.text
         assert "CANARY-WHO" not in page.text
     for role in (policy.SCHOOL_CONTACT, policy.SCHOOL_STAFF):
         assert login_as(world.users[role], app.test_client()).get(f"/circles/{world.circle.id}/who-has-seen").status_code == 403
@@ -167,8 +168,8 @@ def test_pages_that_summarise_many_circles_record_a_view_in_each_circle_they_sho
 
     # Each of them reads plainly on "who has seen this plan", and no entry holds a word of the plan.
     page = login_as(caregiver, app.test_client()).get(f"/circles/{circle_id}/who-has-seen").text
-    assert "Dr Ana Rivera, clinician, had the dates in the follow-ups sent to their calendar app on " in page
-    assert "Maria Lopez, caregiver, saw notices about this plan in their notifications on " in page
+    assert "Dr Ana Rivera, clinician, had the dates in the follow-ups and reviews sent to their calendar app today at " in page
+    assert "You saw notices about this plan in your notifications today at " in page
     rows = "\n".join(repr(tuple(row)) for row in db.session.execute(select(AuditEvent.__table__)))
     assert [marker for marker in markers if marker in rows] == []
 
