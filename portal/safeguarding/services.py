@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -32,7 +32,7 @@ from portal.hooks import AttentionItem
 from portal.notify import services as notify
 from portal.plan.models import CareTeamContact
 from portal.safeguarding.models import SafeguardingLimit
-from portal.timezone import day_text
+from portal.timezone import day_text, to_utc
 from portal.urls import path_for
 
 # A limit shows on the dashboards of those who may change it this many days
@@ -335,7 +335,8 @@ def review_items(memberships, shared) -> dict[int, list[AttentionItem]]:
                 text,
                 day_text(review_on),
                 path_for("circles.members", circle_id=circle_id),
-                (1 if passed else 3, review_on),
+                # Sorted among the others' moments: the start of the review day, where the people are.
+                (1 if passed else 3, to_utc(datetime.combine(review_on, time.min))),
                 "",
             )
         )

@@ -211,6 +211,10 @@ def test_the_history_of_limits_is_for_those_who_see_them(app, world, place, logi
 
 def test_a_limit_due_for_review_shows_on_the_dashboards_of_those_who_may_change_it(app, world, place, login_as):
     place(days=10)
+    # Other things on the same dashboards, sorted among the limit's review: a review coming up, one overdue.
+    for days in (2, -2):
+        factories.write_section(world.circle, "follow_ups", world.users[C], f"FU{days}", kind="plan_review",
+                                status="scheduled", due_at=clock.now() + timedelta(days=days))
     for role in (C, SC):
         page = login_as(world.users[role], app.test_client()).get("/dashboard").get_data(as_text=True)
         assert "due for review" not in page, role
@@ -218,12 +222,14 @@ def test_a_limit_due_for_review_shows_on_the_dashboards_of_those_who_may_change_
     limit.review_on = clock.today() + timedelta(days=services.REVIEW_SOON_DAYS)
     db.session.commit()
     for role in policy.ROLES:
-        page = login_as(world.users[role], app.test_client()).get("/dashboard").get_data(as_text=True)
+        response = login_as(world.users[role], app.test_client()).get("/dashboard")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, role
         assert ("A safeguarding limit on a caregiver is due for review" in page) == (role in (C, SC)), role
     limit.review_on = clock.today() - timedelta(days=1)
     db.session.commit()
-    page = login_as(world.users[C], app.test_client()).get("/dashboard").get_data(as_text=True)
-    assert "was due for review" in page
+    response = login_as(world.users[C], app.test_client()).get("/dashboard")
+    assert response.status_code == 200 and "was due for review" in response.get_data(as_text=True)
 
 
 def test_the_scheduler_tells_them_once_when_the_review_falls_due(app, world, place, frozen_clock):
