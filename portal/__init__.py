@@ -163,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.plan import bp as plan_bp
     from portal.plan.converters import CONVERTERS
     from portal.rightnow import bp as rightnow_bp
+    from portal.safeguarding import bp as safeguarding_bp
     from portal.school import bp as school_bp
     from portal.sessions import bp as sessions_bp
     from portal.sharing import bp as sharing_bp
@@ -182,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     import portal.notify.routes
     import portal.plan.routes
     import portal.rightnow.routes
+    import portal.safeguarding.routes  # its dashboard item and scheduler step register as it loads
     import portal.school.routes
     import portal.sessions.routes
     import portal.sharing.routes
@@ -193,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(school_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(rightnow_bp)
+    app.register_blueprint(safeguarding_bp)
 
 
 def register_sessions(app: Flask) -> None:

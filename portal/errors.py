@@ -31,6 +31,28 @@ def _page(code: int, status: int | None = None):
     return render_template("errors/error.html", code=code, title=title, text=text), status or code
 
 
+def _kept_from_them():
+    """The calm page, when a 403 comes from a safeguarding limit on the member
+    (not from their role): no accusation, no word of a limit, and who in the
+    care team they can talk to. None for every other refusal."""
+    from portal.access.guard import rule_for
+    from portal.safeguarding import services as safeguarding
+
+    membership = g.get("membership")
+    if membership is None:
+        return None
+    rule = rule_for(current_app, request.endpoint) if request.endpoint in current_app.view_functions else None
+    section = g.get("denied_section") or (request.view_args or {}).get("kind") or getattr(rule, "kind", None)
+    if not safeguarding.kept_from(membership, section, getattr(rule, "action", None)):
+        return None
+    body = render_template(
+        "errors/kept_with_care_team.html",
+        circle=membership.circle,
+        care_team=safeguarding.care_team_for(membership),
+    )
+    return body, 403
+
+
 def _roll_back_quietly() -> None:
     try:
         db.session.rollback()
@@ -111,6 +133,10 @@ def register(app) -> None:
             else:
                 _roll_back_quietly()
                 app.logger.exception("could not record a refusal")
+        if error.code == 403:
+            calm = _kept_from_them()
+            if calm is not None:
+                return calm
         return _page(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -6,13 +6,14 @@ from sqlalchemy.orm import joinedload
 
 from portal.access import policy, transitions
 from portal.access.guard import CircleAction, CreatesCircles, SignedIn, deny, guard, in_circle_or_404
-from portal.access.queries import memberships_for
+from portal.access.queries import member_can_act, memberships_for
 from portal.audit.services import record_now
 from portal.circles import bp, services
 from portal.circles.forms import AddMemberForm, ChangeRoleForm, NewCircleForm
 from portal.circles.models import Membership
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.safeguarding import services as safeguarding
 
 
 @bp.get("/circles")
@@ -41,7 +42,7 @@ def _actions_for(member: Membership, members: list[Membership] | None = None) ->
     """Which buttons this member's row shows to the person looking, from the policy."""
     acting = g.membership
     if member.id == acting.id:
-        return {"change_role": False, "remove": False, "restore": False}
+        return {"change_role": False, "remove": False, "restore": False, "limit": False}
     state = transitions.state_of(member)
     facts = services.facts_for(g.circle, member.user, members)
     previous = transitions.previous_role_of(member)
@@ -53,12 +54,15 @@ def _actions_for(member: Membership, members: list[Membership] | None = None) ->
         "change_role": bool(transitions.roles_for(transitions.CHANGE_ROLE, acting.role, state, facts)),
         "remove": allowed(transitions.REMOVE, transitions.REMOVED),
         "restore": state == transitions.REMOVED and allowed(transitions.RESTORE, member.role),
+        # Placing, changing or lifting a safeguarding limit (portal/safeguarding/).
+        "limit": member_can_act(acting, "set_limits") and safeguarding.decide(transitions.LIMIT, acting, member).allowed,
     }
 
 
 def _members_page(form, status=200):
     membership = g.membership
     can_manage = policy.can_act(membership.role, "manage_members")
+    can_limit = member_can_act(membership, "set_limits")
     members = services.active_members(g.circle.id)
     return (
         render_template(
@@ -69,6 +73,10 @@ def _members_page(form, status=200):
             removed=services.removed_members(g.circle.id) if can_manage else [],
             changes=services.recent_changes(g.circle.id) if can_manage else [],
             can_manage=can_manage,
+            # The action buttons show for those who manage members or place limits.
+            shows_actions=can_manage or can_limit,
+            limits=safeguarding.limits_for_members(g.circle.id, membership),
+            can_view_limits=member_can_act(membership, "view_limits"),
             can_invite=policy.can_act(membership.role, "invite"),
             actions_for=lambda member: _actions_for(member, members),
             form=form,

@@ -106,6 +106,10 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
         mode = preferences.get((recipient.user.id, kind), "immediate")
         if policy.at_once(kind, recipient.role, recipient.standing):
             mode = "immediate"
+        elif mode == "immediate" and kind in policy.LIMIT_NOT_AT_ONCE and policy.is_limited(recipient.standing):
+            # A caregiver under a safeguarding limit is never emailed of these
+            # at once, even with no setting of their own: the day's digest at most.
+            mode = "digest"
         notification = Notification(
             user_id=recipient.user.id,
             circle_id=circle_id,

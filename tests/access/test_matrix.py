@@ -118,6 +118,9 @@ DECLARED = {
     "followup.setback_review": Section(READ, kind="setback_reviews"),
     "followup.progress_charts": Section(READ, kind="progress"),
     "rightnow.page": Section(READ, kind="safety_plan"),
+    "safeguarding.set_limit": CircleAction("set_limits"),
+    "safeguarding.lift_limit": CircleAction("set_limits"),
+    "safeguarding.history": CircleAction("view_limits"),
     "followup.calendar": SignedIn(),
     "followup.calendar_renew": SignedIn(),
     "followup.calendar_stop": SignedIn(),
@@ -143,6 +146,8 @@ NOT_IN_MATRIX = frozenset({"static"})
 # keep their own care-team entry current; the view then asks for the right to
 # change this particular item (portal/access/sections.item_editable_fields).
 ITEM_EDIT_VIEWS = frozenset({"plan.edit_item"})
+# Routes that place or lift a safeguarding limit on the member in the URL, by the transition each is.
+LIMIT_VIEWS = {"safeguarding.set_limit": transitions.LIMIT, "safeguarding.lift_limit": transitions.LIFT_LIMIT}
 
 # Empty POSTs to these still do their work (their confirm form has no fields and
 # CSRF is off in tests), so they run after everything else, in this order: a
@@ -610,6 +615,11 @@ def object_outcome(
         if endpoint == "circles.change_role":
             if not transitions.roles_for(transitions.CHANGE_ROLE, role, member.role):
                 return deny(403, f"{role} may not change the role of a {member.role}")
+            return None
+        if endpoint in LIMIT_VIEWS:
+            # The target keeps their role: the pair is their role now and after.
+            if not transitions.decide(LIMIT_VIEWS[endpoint], role, member.role, member.role).allowed:
+                return deny(403, f"{role} may not {LIMIT_VIEWS[endpoint]} a {member.role}")
             return None
         if not transitions.decide(transitions.REMOVE, role, member.role, transitions.REMOVED).allowed:
             return deny(403, f"{role} may not remove a {member.role}")

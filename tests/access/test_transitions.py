@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 
+from portal import clock
 from portal.access import policy
 from portal.access.guard import CircleAction, rule_for
 from portal.circles import services as circle_services
@@ -27,6 +29,8 @@ from portal.circles.models import Membership
 from portal.extensions import db
 from portal.invitations import services as invitation_services
 from portal.invitations.models import Invitation
+from portal.safeguarding import services as safeguarding
+from portal.safeguarding.models import SafeguardingLimit
 from portal.school import services as school_services
 from tests import factories
 from tests.access.test_policy_table import EXPECTED_TRANSITIONS, EXPECTED_WHILE_NONE
@@ -42,7 +46,7 @@ STATES = (NONE, *ROLES, *(f"removed:{role}" for role in ROLES))
 NOT_COMPARED = {"audit_event", "audit_chain_head", "user_session", "rate_limit_counter"}
 
 # Endpoints whose rule is one of these circle actions change membership.
-MEMBERSHIP_ACTIONS = {"manage_members", "invite", "hand_over_school"}
+MEMBERSHIP_ACTIONS = {"manage_members", "invite", "hand_over_school", "set_limits"}
 # ... and these change it without such a rule: accepting an invitation (a
 # public link) and starting a circle (the creator joins it).
 ALSO_CHANGING = {"invitations.accept", "circles.new"}
@@ -62,6 +66,8 @@ DRIVEN = (
     "invitations.manage",
     "invitations.accept",
     "school.hand_over",
+    "safeguarding.set_limit",
+    "safeguarding.lift_limit",
 )
 
 
@@ -401,4 +407,59 @@ def test_a_school_acts_only_on_accounts_of_the_circles_current_school(
             expected = actor_role == C
             done = state_now(case.circle.id, case.target.id) == other
             recorder.check(f"change_role elsewhere {actor_role}: {state} -> {other}", expected, response, before, done)
+    assert recorder.problems == []
+
+
+def _limit_in_force(membership_id: int) -> SafeguardingLimit | None:
+    db.session.expire_all()
+    return db.session.scalars(
+        select(SafeguardingLimit).where(SafeguardingLimit.membership_id == membership_id, SafeguardingLimit.lifted_at.is_(None))
+    ).first()
+
+
+@pytest.mark.parametrize("actor_role", ROLES)
+@pytest.mark.parametrize("endpoint", ["safeguarding.set_limit", "safeguarding.lift_limit"])
+def test_placing_and_lifting_a_limit(app, client, login_as, world, actors, transition_figures, endpoint, actor_role):
+    """A limit changes a member's standing, not their role: the pair asked for
+    is the target's role now and after (EXPECTED_TRANSITIONS, limit and lift_limit)."""
+    login_as(actors[actor_role])
+    recorder = Recorder(transition_figures)
+    lifting = endpoint == "safeguarding.lift_limit"
+    action = "lift_limit" if lifting else "limit"
+    review_on = (clock.today() + timedelta(days=14)).isoformat()
+    for state in STATES[1:]:
+        case = arrange(world, actors[actor_role], actor_role, state, target_org=world.school)
+        if case is None:
+            continue
+        target = case.target_membership
+        existing = None
+        if target.active and target.role in policy.LIMITABLE_ROLES:
+            # A limit already in force, placed by the circle's owner: what lifting lifts, and changing replaces.
+            owner = circle_services.active_membership(case.circle.id, world.extra["owner"].id)
+            existing = safeguarding.place_limit(owner, target, ("events",), "Not safe to tell", clock.today() + timedelta(days=7))
+        before = snapshot()
+        url = f"/circles/{case.circle.id}/members/{target.id}/limit"
+        if lifting:
+            response = client.post(f"{url}/lift", data={"limit": existing.id if existing else 1})
+        else:
+            data = {"hidden": ["progress"], "reason": "Still not safe", "review_on": review_on,
+                    "current": str(existing.id) if existing else ""}
+            response = client.post(url, data=data)
+        role_now = state.split(":", 1)[1] if state.startswith("removed:") else state
+        requested = role_now
+        expected = may(actor_role, "set_limits") and allowed(action, actor_role, state, requested)
+        in_force = _limit_in_force(target.id)
+        if lifting:
+            done = in_force is None
+        else:
+            done = in_force is not None and in_force.hidden_sections == ("progress",)
+        done = done and state_now(case.circle.id, case.target.id) == state
+        recorder.check(f"{endpoint} {actor_role}: {state}", expected, response, before, done)
+    # Their own membership, whatever their role.
+    case = arrange(world, actors[actor_role], actor_role, NONE)
+    own = circle_services.active_membership(case.circle.id, actors[actor_role].id)
+    before = snapshot()
+    url = f"/circles/{case.circle.id}/members/{own.id}/limit"
+    response = client.post(f"{url}/lift" if lifting else url, data={"hidden": ["progress"], "reason": "x", "review_on": review_on})
+    recorder.check(f"{endpoint} {actor_role}: own", False, response, before, False)
     assert recorder.problems == []
