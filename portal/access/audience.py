@@ -22,6 +22,10 @@ AUDIENCE_WORDS: dict[str, str] = {
     policy.SCHOOL_STAFF: "teachers",
 }
 
+# A reader who is named in the line reads "you" instead, where that is who
+# they are: the young person is never "the young person" on their own pages.
+READER_WORDS: dict[str, str] = {policy.YOUNG_PERSON: "you"}
+
 if set(AUDIENCE_WORDS) != set(policy.ROLES):
     raise RuntimeError("every role in the policy needs words in AUDIENCE_WORDS")
 
@@ -74,13 +78,16 @@ def listed(words: list[str], last: str = "and") -> str:
     return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
-def words(found: Audience) -> str:
+def words(found: Audience, reader: str | None = None) -> str:
     """E.g. "Seen by: clinicians, caregivers, the young person and the school
-    contact. Not shown to teachers." """
+    contact. Not shown to teachers." To the young person (``reader``), "you"."""
     partly = dict(found.partly)
 
+    def plain(role: str) -> str:
+        return READER_WORDS.get(role, AUDIENCE_WORDS[role]) if role == reader else AUDIENCE_WORDS[role]
+
     def named(role: str) -> str:
-        return f"{AUDIENCE_WORDS[role]} ({partly[role]})" if role in partly else AUDIENCE_WORDS[role]
+        return f"{plain(role)} ({partly[role]})" if role in partly else plain(role)
 
     if not found.readers and not found.by_agreement:
         return "Not shown to anyone in the circle."
@@ -92,18 +99,18 @@ def words(found: Audience) -> str:
         sentence += f"; {'also ' if found.readers else ''}{also}, while an agreement to share is in force"
     sentence += "."
     if found.others:
-        sentence += f" Not shown to {listed([AUDIENCE_WORDS[r] for r in found.others], 'or')}."
+        sentence += f" Not shown to {listed([plain(r) for r in found.others], 'or')}."
     return sentence
 
 
-def section_words(kind: str) -> str:
-    return words(audience(kind))
+def section_words(kind: str, reader: str | None = None) -> str:
+    return words(audience(kind), reader)
 
 
-def field_words(kind: str, field: str) -> str:
+def field_words(kind: str, field: str, reader: str | None = None) -> str:
     """Who sees one field, when that differs from who sees its section; else ""."""
     found = audience(kind, field)
     section = audience(kind)
     if (found.readers, found.by_agreement) == (section.readers, section.by_agreement):
         return ""
-    return words(found)
+    return words(found, reader)

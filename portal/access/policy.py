@@ -61,7 +61,7 @@ SECTION_TITLES: dict[str, str] = {
     "home_safety": "Home safety",
     "clinical": "Assessment and treatment",
     "follow_ups": "Follow-ups",
-    "episodes": "Episodes",
+    "episodes": "Uses of the school plan",
     "events": "Events outside school",
     "setback_reviews": "Setback reviews",
     "progress": "Progress",

@@ -37,7 +37,7 @@ ACTION_PHRASES = {
     "school_move_agreed": "recorded agreement to a move of school",
     "school_move_withdrawn": "withdrew the agreement to a move of school",
     "school_handover": "handed the school's part of the plan over to {subject} at the new school",
-    "flexibility_reviewed": "reviewed {target} after an episode and kept them as they are",
+    "flexibility_reviewed": "reviewed {target} after the school plan was used and kept them as they are",
     # Plan reviews and the follow-ups nobody marked (portal/followup/).
     "review": "confirmed {target} in a plan review",
     "mark_missed": "marked an entry in {target} as missed, as nobody recorded it attended",

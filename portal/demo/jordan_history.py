@@ -198,9 +198,10 @@ _CHECK_INS = (
      "exam week. used my card once at lunch. didnt do anything but most nights were hard"),
     (2, "clinician", (1, 17), 2, "medical", "every_day", "minutes", "yes", "yes", 5.0, "no",
      "Telling Maria straight away, both nights. Texting the crisis line on the Friday.",
-     "Two episodes at the weekend; after the second, the emergency department (see Events outside school). "
-     "Jordan told Maria about both themselves, straight away. Asked directly at aftercare and again today: "
-     "no thoughts of suicide since Wednesday."),
+     "Jordan self-harmed twice at the weekend; after the second time, the emergency department (see Events "
+     "outside school). "
+     "Jordan told Maria about both themselves, straight away. Asked directly at aftercare and again today, "
+     "Jordan said they have had no thoughts of suicide since Wednesday."),
     (1, "parent", (6, 20), 0, "none", "some_days", "no_action", "yes", "yes", 6.5, "no",
      "The night list: big light on, cold water, sitting in the kitchen with me.",
      "Back at school. Jordan used the night list twice and texted me \"orange\" once; I went straight in."),

@@ -17,7 +17,8 @@ FIRST_FREQUENCY = (
     "teacher noticed a bandage."
 )
 FIRST_THOUGHTS = (
-    "One period of passive thoughts about a year ago ('wishing I could disappear'), none since."
+    "Jordan described one period of passive thoughts about a year ago ('wishing I could disappear') and "
+    "said there have been none since."
 )
 
 
@@ -41,7 +42,8 @@ def clinical_assessment(w: CircleWriter, cal: StoryCalendar, p: People) -> None:
         methods="Cutting, on the forearm, superficial. No other methods, no overdose, no alcohol or drugs.",
         medical_care_needed="None so far: first aid at home each time. No medical care needed, no ER visits.",
         suicidal_thoughts=(
-            f"Asked directly at assessment on {said(cal.assessed)}: no current suicidal thoughts, intent or plan. "
+            f"Asked directly at assessment on {said(cal.assessed)}: Jordan said they have no suicidal thoughts now, "
+            "and no intent or plan. "
             f"{FIRST_THOUGHTS} To be asked at every session."
         ),
         wider_context=(
@@ -171,7 +173,7 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         "4. If Jordan cannot move or seems hurt, stay with Jordan, keep the class working, and send a student to "
         "the front office for Mr Okafor and the nurse.\n"
         "5. The school nurse (ext. 105) gives first aid for any injury.\n"
-        "6. Before the end of the day, record what you saw and did under In-school episodes. Write what you saw, "
+        "6. Before the end of the day, write down in Support Circle what you saw and did. Write what you saw, "
         "not why it might have happened."
     )
     first = {
@@ -211,7 +213,7 @@ def school_plan_and_adjustments(w: CircleWriter, cal: StoryCalendar, p: People, 
         "staff_notes": (
             f"Agreed with Jordan and Maria at the meeting on {said(meeting)}. Jordan asked that classmates are "
             "never told, and that the card is not called anything in front of others. Dr Rivera at the Riverside "
-            "clinic is the clinical contact; I let her know after any episode."
+            "clinic is the clinical contact; I let her know each time the plan is used."
         ),
     }
     w.write("school_plan", p.counselor, cal.at(meeting, 15), **first)

@@ -171,9 +171,10 @@ def setback_review(w: CircleWriter, cal: StoryCalendar, p: People, first_safety_
             "of suicide, and Dr Rivera called the next day. Jordan texted the crisis line on Friday night."
         ),
         missed_signs=(
-            "Jordan spent more time alone in their room and said \"I'm fine\" more than usual, both on their own "
-            "list of warning signs. Maria noticed but didn't want to push after a tense week. Poor sleep came up "
-            "in that week's medication check-in but was put down to the test."
+            "Looking back: Jordan spent more time alone in their room and said \"I'm fine\" more than usual, "
+            "both on their own list of warning signs. Maria noticed and gave Jordan space after a tense week, "
+            "which made sense at the time. Poor sleep came up in that week's medication check-in and seemed to "
+            "be about the test. Next time, either sign is a cue to use the plan early."
         ),
         plan_fit=(
             "Partly. The steps worked for Jordan at school, and texting the crisis line worked on Friday, but the "
@@ -186,8 +187,9 @@ def setback_review(w: CircleWriter, cal: StoryCalendar, p: People, first_safety_
             "Maria agreed. Outpatient care continues."
         ),
         new_problem=(
-            "Asked directly at aftercare and again today: passive thoughts on Wednesday ('I wanted everything to "
-            "stop for a while'), none since; no intent or plan at any point. Sleep needs its own attention."
+            "Asked directly at aftercare and again today, Jordan reported passive thoughts on Wednesday ('I wanted "
+            "everything to stop for a while') and none since, and said there was no intent or plan at any point. "
+            "Sleep needs its own attention."
         ),
         plan_changes=(
             "Safety plan: a night list; Maria confirmed the \"orange\" text works at any hour.\n"
@@ -202,7 +204,7 @@ def setback_review(w: CircleWriter, cal: StoryCalendar, p: People, first_safety_
         cal.at(day, 18),
         frequency_change=(
             f"{FIRST_FREQUENCY}\n"
-            "Since the plan: fewer episodes and longer gaps (none at all in week six), then a setback at home on "
+            "Since the plan: self-harm less often, with longer gaps (none at all in week six), then a setback at home on "
             f"{said(cal.setback)} and {said(cal.emergency_visit)}, two and a half weeks after the dose went up (see "
             "the setback review). Since then urges on most days, but Jordan has acted on them less often and told "
             "Maria sooner."
@@ -214,10 +216,12 @@ def setback_review(w: CircleWriter, cal: StoryCalendar, p: People, first_safety_
         suicidal_thoughts=(
             f"Asked directly at assessment on {said(cal.assessed)}: no current suicidal thoughts, intent or plan. "
             f"{FIRST_THOUGHTS}\n"
-            f"Jordan answered \"not sure\" in a check-in on {said(cal.unsure_check_in)}. On the phone the next day: "
-            "passive thoughts ('I wanted everything to stop for a while'), no intent or plan.\n"
-            f"Asked again at the emergency department, at aftercare and on {said(day)}: no suicidal thoughts "
-            "since, no intent or plan. Keep asking at every session; Jordan and Maria know the signs for urgent help."
+            f"Jordan answered \"not sure\" in a check-in on {said(cal.unsure_check_in)}. On the phone the next day "
+            "Jordan described passive thoughts ('I wanted everything to stop for a while') and said there was no "
+            "intent or plan.\n"
+            f"Asked again at the emergency department, at aftercare and on {said(day)}: Jordan reported no suicidal "
+            "thoughts since, and no intent or plan. Intent can change, so keep asking at every session; Jordan and "
+            "Maria know the signs for urgent help."
         ),
         therapy_frequency=(
             "Individual DBT-A weekly (Tuesdays, 16:00). Skills group weekly (Thursdays, 17:00). Phone coaching for "

@@ -136,7 +136,7 @@ def _caseys_circle(cal: StoryCalendar, p: People, numbers: dict) -> Circle:
         staff_steps=(
             "1. Let Casey go without questions.\n"
             "2. Call the front office (ext. 100) so Mr Okafor knows.\n"
-            "3. Record what you saw under In-school episodes before the end of the day."
+            "3. Before the end of the day, write down in Support Circle what you saw."
         ),
         who_to_call="Sam Okafor, school counselor, ext. 114. If Sam is out: Ms Grant, assistant principal, through the front office.",
         call_caregivers_when="Sam calls Casey's father the same day whenever the plan is used.",

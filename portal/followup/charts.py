@@ -115,7 +115,7 @@ def _hours_scale(values):
 
 
 def _episodes_label(check_in):
-    return "1 episode" if check_in.episodes == 1 else f"{check_in.episodes} episodes"
+    return "1 time" if check_in.episodes == 1 else f"{check_in.episodes} times"
 
 
 def _sleep_label(check_in):
@@ -130,7 +130,7 @@ _URGE_TO_ACTION = _choice_series("urge_to_action", ("minutes", "under_hour", "ho
                                  ("Minutes", "Under an hour", "Hours", "Did not act"))  # fits LEFT at 13px
 
 SERIES = (
-    Series("episodes", "Episodes since the last check-in", "Episodes", "bars",
+    Series("episodes", "Times of self-harm since the last check-in", "Times of self-harm", "bars",
            lambda c: c.episodes, _episodes_label, _count_scale),
     Series("urges", "Urges", "Urges", "points", *_URGES),
     Series("urge-to-action", "Time between an urge and acting on it", "Time between urge and action", "points",

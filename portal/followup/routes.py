@@ -59,7 +59,7 @@ def reviews(circle_id: int):
     return render_template(
         "followup/reviews.html",
         circle=g.circle,
-        specs=[spec_for(kind) for kind in kinds],
+        specs=[spec_for(kind, membership.role) for kind in kinds],
         last=review_queries.last_reviews(circle_id, kinds),
         sees_reviews=sees_reviews,
         next_review=review_queries.next_plan_review(circle_id) if sees_reviews else None,
@@ -122,7 +122,7 @@ def record_review(circle_id: int):
 @guard(Section(READ, kind="setback_reviews"))
 def setback_review(circle_id: int, review_id: int):
     membership = g.membership
-    spec = spec_for("setback_reviews")
+    spec = spec_for("setback_reviews", membership.role)
     review = plan_queries.item_or_404(circle_id, spec, membership, review_id)
     access = section_access(membership, spec)
     record_view("view", membership, "setback_reviews", item_id=review.id)
@@ -144,7 +144,7 @@ def progress_charts(circle_id: int):
     period = request.args.get("period", charts.DEFAULT_PERIOD)
     if period not in charts.PERIODS:
         period = charts.DEFAULT_PERIOD
-    spec = spec_for("progress")
+    spec = spec_for("progress", g.membership.role)
     check_ins = plan_queries.items(circle_id, spec, g.membership)
     drawn, start, end = charts.charts_for(check_ins, period, clock.today())
     record_view("view", g.membership, "progress")

@@ -11,7 +11,7 @@ from portal.forms import ConfirmForm
 from portal.notify import bp, services
 from portal.notify.forms import PreferencesForm
 from portal.notify.models import EVENT_KINDS, Notification
-from portal.notify.services import ALWAYS_AT_ONCE, EVENT_LABELS
+from portal.notify.services import ALWAYS_AT_ONCE
 from portal.paging import requested_page
 
 PER_PAGE = 50
@@ -76,5 +76,8 @@ def settings():
         flash("Your notification settings are saved.", "success")
         return redirect(url_for("notify.settings"))
     status = 422 if request.method == "POST" else 200
+    labels = services.event_labels(current_user)
+    for kind in EVENT_KINDS:
+        form[kind].label.text = labels[kind]
     always = sorted({kind for kind, _ in ALWAYS_AT_ONCE})
-    return render_template("notify/settings.html", form=form, always=[EVENT_LABELS[k] for k in always]), status
+    return render_template("notify/settings.html", form=form, always=[labels[k] for k in always]), status

@@ -8,6 +8,7 @@ saving settings) are at the end, and each commits once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
@@ -20,11 +21,12 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.notify.models import EVENT_KINDS, NoticeSent, Notification, NotificationPreference, OutboxMessage
 from portal.notify.outbox import queue_email
+from portal.timezone import to_local
 from portal.urls import absolute_url, path_for
 
 EVENT_LABELS = {
     "section_changed": "A part of a plan you can read changed",
-    "episode_recorded": "An in-school episode was recorded",
+    "episode_recorded": "The in-school plan was used, and staff wrote down what they did",
     "event_recorded": "Something was recorded that happened outside school",
     "aftercare_due": "Aftercare after an emergency visit or a discharge is due or overdue",
     "contact_soon": "A check-in asks for contact soon",
@@ -36,6 +38,25 @@ EVENT_LABELS = {
     "shared_without_agreement": "Something was shared without agreement, to keep someone safe",
     "limit_changed": "A safeguarding limit on a caregiver was placed, changed, lifted or is due for review",
 }
+# The labels a reader reads where they differ: the young person is "you".
+READER_EVENT_LABELS = {
+    policy.YOUNG_PERSON: {
+        "disagreement_recorded": "You say you disagree with a sharing choice (your clinicians are told)",
+    },
+}
+
+
+def event_labels(user) -> dict[str, str]:
+    """EVENT_LABELS in the words for the roles ``user`` holds in their circles."""
+    roles = set(db.session.scalars(
+        select(Membership.role).where(Membership.user_id == user.id, Membership.removed_at.is_(None))
+    ))
+    labels = dict(EVENT_LABELS)
+    for role in sorted(roles & set(READER_EVENT_LABELS)):
+        labels.update(READER_EVENT_LABELS[role])
+    return labels
+
+
 MODE_LABELS = {
     "immediate": "Email me at once",
     "digest": "One email a day",
@@ -96,7 +117,14 @@ def _email_pending_for(addresses) -> set[str]:
     return pending
 
 
-def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, section: str | None, text: str, link: str):
+# A notice's words: the same for everyone, or written for each recipient's
+# role where a reader must read it differently (a use of the in-school plan
+# is never an "episode" to the family).
+Words = str | Callable[[str | None], str]
+
+
+def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, section: str | None, text: Words,
+         link: str):
     if kind not in EVENT_KINDS:
         raise policy.UnknownName(f"unknown notification kind {kind!r}")
     preferences = _preferences(r.user.id for r in recipients)
@@ -115,7 +143,7 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
             circle_id=circle_id,
             kind=kind,
             section=section,
-            text=text,
+            text=text if isinstance(text, str) else text(recipient.role),
             link=link,
             created_at=now,
             email_state=mode,
@@ -179,15 +207,33 @@ def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
     )
 
 
+# Who reads a use of the in-school plan in the family's words: to them it is
+# never an "episode", nor a notice that reads as self-harm at school.
+FAMILY_READERS = frozenset({policy.CAREGIVER, policy.YOUNG_PERSON})
+
+
+def episode_words(name: str, actor_name: str, occurred_at, *, new: bool) -> Callable[[str | None], str]:
+    """The notice of a use of the in-school plan, for each recipient's role."""
+    today = occurred_at is not None and to_local(occurred_at).date() == to_local(clock.now()).date()
+
+    def words(role: str | None) -> str:
+        if role in FAMILY_READERS:
+            if new:
+                return f"The school plan was used for {name}{' today' if today else ''}; see what the school did."
+            return f"{actor_name} added to the note of a time the school plan was used for {name}."
+        verb = "recorded" if new else "updated"
+        return f"{actor_name} {verb} a time the in-school plan was used for {name}."
+
+    return words
+
+
 def episode_recorded(circle_id: int, actor, episode, *, new: bool) -> None:
-    name = circle_name(circle_id)
-    verb = "recorded an in-school episode" if new else "updated an in-school episode"
     tell(
         readers(circle_id, "episodes", episode, exclude=actor),
         "episode_recorded" if new else "section_changed",
         circle_id=circle_id,
         section="episodes",
-        text=f"{actor.name} {verb} for {name}.",
+        text=episode_words(circle_name(circle_id), actor.name, episode.occurred_at, new=new),
         link=path_for("plan.section", circle_id=circle_id, kind="episodes"),
     )
 

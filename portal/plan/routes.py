@@ -12,6 +12,7 @@ from portal.audit.services import record_view
 from portal.forms import ConfirmForm
 from portal.plan import bp, presenters, queries, services
 from portal.plan.forms import form_class
+from portal.plan.readers import plan_words
 from portal.plan.sections import ordered_specs, spec_for
 from portal.sessions.services import draft_for_this_page, offers_kept_text
 
@@ -54,7 +55,7 @@ def _form_data(spec, row, fields) -> dict:
 def overview(circle_id: int):
     membership = g.membership
     sections = []
-    for spec in ordered_specs():
+    for spec in ordered_specs(membership.role):
         access = section_access(membership, spec)
         if access.readable:
             sections.append((spec, access))
@@ -71,7 +72,7 @@ def overview(circle_id: int):
 @bp.get("/circles/<int:circle_id>/plan/<section:kind>")
 @guard(Section(READ))
 def section(circle_id: int, kind: str):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     membership = g.membership
     access = section_access(membership, spec)
     context = {
@@ -140,7 +141,7 @@ def _conflict_form_data(spec, conflict, fields) -> dict:
 @guard(Section(EDIT))
 @offers_kept_text
 def edit_document(circle_id: int, kind: str):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     access = section_access(g.membership, spec)
     row = queries.document(circle_id, spec)
     fields = access.editable
@@ -173,7 +174,7 @@ def edit_document(circle_id: int, kind: str):
 @guard(Section(EDIT))
 @offers_kept_text
 def new_item(circle_id: int, kind: str):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     access = section_access(g.membership, spec)
     fields = access.editable
     draft = draft_for_this_page(current_user) if request.method == "GET" else None
@@ -204,7 +205,7 @@ def new_item(circle_id: int, kind: str):
 @guard(Section(READ))
 @offers_kept_text
 def edit_item(circle_id: int, kind: str, item_id: int):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     access = section_access(g.membership, spec)
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     fields = require_item_edit(g.membership, spec, row)
@@ -236,7 +237,7 @@ def edit_item(circle_id: int, kind: str, item_id: int):
 @bp.post("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/remove")
 @guard(Section(EDIT))
 def remove_item(circle_id: int, kind: str, item_id: int):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     if ConfirmForm().validate_on_submit():
         services.set_removed(row, spec, current_user, removed=True)
@@ -247,7 +248,7 @@ def remove_item(circle_id: int, kind: str, item_id: int):
 @bp.post("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/restore")
 @guard(Section(READ, action="restore_items"))
 def restore_item(circle_id: int, kind: str, item_id: int):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     if ConfirmForm().validate_on_submit():
         services.set_removed(row, spec, current_user, removed=False)
@@ -258,7 +259,7 @@ def restore_item(circle_id: int, kind: str, item_id: int):
 @bp.post("/circles/<int:circle_id>/plan/<list_section:kind>/<int:item_id>/move")
 @guard(Section(EDIT))
 def move_item(circle_id: int, kind: str, item_id: int):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     direction = -1 if request.form.get("direction") == "up" else 1
     if spec.order_by == "position" and ConfirmForm().validate_on_submit():
@@ -269,7 +270,7 @@ def move_item(circle_id: int, kind: str, item_id: int):
 @bp.get("/circles/<int:circle_id>/plan/<section:kind>/history")
 @guard(Section(READ))
 def history(circle_id: int, kind: str):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     access = section_access(g.membership, spec)
     versions = queries.versions(circle_id, spec, g.membership)
     entries = presenters.history(spec, versions, access.readable)
@@ -283,9 +284,21 @@ def history(circle_id: int, kind: str):
 @bp.get("/circles/<int:circle_id>/plan/<print_section:kind>/print")
 @guard(Section(READ))
 def print_section(circle_id: int, kind: str):
-    spec = spec_for(kind)
+    spec = spec_for(kind, g.membership.role)
     access = section_access(g.membership, spec)
     row = queries.document(circle_id, spec)
     fields = presenters.shown_fields(spec, row, access.readable, skip_empty=True) if row else []
     record_view("print", g.membership, kind)
     return render_template("plan/print.html", circle=g.circle, spec=spec, row=row, fields=fields)
+
+
+@bp.app_context_processor
+def _words_for_the_reader():
+    """The plan's name in the reader's words, for every page about a circle
+    (the breadcrumb, headings): "Your plan" to the young person."""
+    membership = g.get("membership")
+    circle = g.get("circle")
+    found = {"plan_words_for": plan_words}
+    if membership is not None and circle is not None:
+        found["plan_words"] = plan_words(membership.role, circle.young_person_name)
+    return found

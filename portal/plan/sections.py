@@ -8,114 +8,30 @@ every line saying who sees a section or a field is worked out from it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 
 from portal.access import audience, policy
 from portal.plan import models
+from portal.plan.choices import (  # noqa: F401 - REACHABLE and the rest are read from here too
+    ADJUSTMENT_KINDS,
+    COEXISTING_CONDITIONS,
+    CONTACT_KINDS,
+    EPISODE_OUTCOMES,
+    EVENT_KINDS,
+    FOLLOW_UP_KINDS,
+    FOLLOW_UP_STATUSES,
+    NO_YES_UNSURE,
+    REACHABLE,
+    RESPONSIBILITIES,
+    SEVERITY,
+    THERAPY_MODALITIES,
+    URGE_TO_ACTION,
+    URGES,
+    YES_NO_UNSURE,
+)
 from portal.plan.fields import BOOL, CHOICE, DATE, DATETIME, INT, LINE, MULTI, NUMBER, TEXT, FieldType
-
-RESPONSIBILITIES = (
-    ("diagnosis", "Diagnosis"),
-    ("therapy", "Therapy"),
-    ("medication", "Medication"),
-    ("crisis_planning", "Crisis planning"),
-    ("monitoring", "Monitoring"),
-    ("school_liaison", "School liaison"),
-    ("physical_health", "Physical health and wound care"),
-    ("medicines_review", "Medicines review"),
-)
-
-ADJUSTMENT_KINDS = (
-    ("extension", "Deadline extension"),
-    ("reduced_workload", "Reduced workload"),
-    ("exam_arrangement", "Exam arrangement"),
-    ("leave_class_pass", "Leave-class pass"),
-    ("attendance_flexibility", "Attendance flexibility"),
-)
-
-FOLLOW_UP_KINDS = (
-    ("appointment", "Appointment"),
-    ("aftercare", "Aftercare after an emergency visit or a discharge"),
-    ("plan_review", "Plan review"),
-    ("school_review", "School review"),
-)
-
-FOLLOW_UP_STATUSES = (
-    ("scheduled", "Scheduled"),
-    ("to_arrange", "Being arranged"),
-    ("attended", "Attended"),
-    ("missed", "Missed"),
-    ("rescheduled", "Rescheduled"),
-)
-
-EPISODE_OUTCOMES = (
-    ("returned_to_class", "Returned to class"),
-    ("went_home", "Went home with a caregiver"),
-    ("hospital", "Went to hospital"),
-    ("other", "Other"),
-)
-
-THERAPY_MODALITIES = (
-    ("cbt", "CBT-informed therapy"),
-    ("dbt", "DBT or DBT-A (often with family work)"),
-    ("mbt", "Mentalization-based therapy"),
-    ("trauma", "Trauma-focused therapy"),
-    ("family", "Family-based work"),
-)
-
-SEVERITY = (
-    ("none", "No self-harm"),
-    ("minor", "Minor, no first aid needed"),
-    ("first_aid", "Needed first aid"),
-    ("medical", "Needed medical care"),
-)
-
-URGES = (
-    ("none", "No urges"),
-    ("some_days", "Some days"),
-    ("most_days", "Most days"),
-    ("every_day", "Every day"),
-)
-
-URGE_TO_ACTION = (
-    ("no_action", "Urges passed without acting"),
-    ("hours", "Hours or longer"),
-    ("under_hour", "Under an hour"),
-    ("minutes", "A few minutes"),
-)
-
-YES_NO_UNSURE = (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
-
-# The direct question's answers, "no" first: it is the answer most weeks.
-NO_YES_UNSURE = (("no", "No"), ("yes", "Yes"), ("unsure", "Not sure"))
-
-COEXISTING_CONDITIONS = (
-    ("depression", "Depression"),
-    ("anxiety", "Anxiety"),
-    ("ptsd", "PTSD or trauma"),
-    ("adhd", "ADHD"),
-    ("eating", "An eating disorder"),
-    ("substance", "Substance use"),
-)
-
-# When someone can be reached, in the deployment's time zone (portal/reach.py
-# says which of these is now).
-REACHABLE = (
-    ("school_hours", "School hours"),
-    ("evenings", "Evenings"),
-    ("nights", "Nights"),
-    ("weekends", "Weekends"),
-)
-
-EVENT_KINDS = (
-    ("self_harm", "Self-harm at home or elsewhere"),
-    ("emergency_visit", "A visit to an emergency department"),
-    ("admission", "A hospital admission"),
-    ("discharge", "A discharge from hospital"),
-    ("crisis_call", "A call to a crisis line"),
-)
-
-CONTACT_KINDS = (("person", "A person"), ("service", "A service (crisis line, after-hours, primary care)"))
+from portal.plan.readers import ABOUT_INTENT, FIELD_WORDS, SECTION_WORDS, ByRole, for_role
 
 
 @dataclass(frozen=True)
@@ -130,6 +46,12 @@ class FieldSpec:
     max_length: int = 5000
     minimum: float | None = None
     maximum: float | None = None
+    # The label and help a reader reads when it differs from the default.
+    labels: ByRole = ()
+    helps: ByRole = ()
+
+    def for_reader(self, role: str | None) -> FieldSpec:
+        return replace(self, label=for_role(self.labels, role, self.label), help=for_role(self.helps, role, self.help))
 
     @property
     def type(self) -> str:
@@ -156,16 +78,41 @@ class SectionSpec:
     # A pointer on the edit page to another section where something belongs:
     # (text before the link, the section linked to, the link's text, text after).
     edit_note: tuple[str, str, str, str] | None = None
+    # What a reader reads when it differs from the title, guidance and item
+    # noun above (a page is drawn with spec_for(kind, reader)).
+    titles: ByRole = ()
+    guidances: ByRole = ()
+    item_nouns: ByRole = ()
+    empty: str = "Nothing here yet."
+    empties: ByRole = ()
+    # Whom the words were chosen for; None: the default words.
+    reader: str | None = None
+
+    def for_reader(self, role: str | None) -> SectionSpec:
+        """The same section, in the words written for ``role``."""
+        return replace(
+            self,
+            reader=role,
+            title=for_role(self.titles, role, self.title),
+            guidance=for_role(self.guidances, role, self.guidance),
+            item_noun=for_role(self.item_nouns, role, self.item_noun),
+            empty=for_role(self.empties, role, self.empty),
+            fields=tuple(f.for_reader(role) for f in self.fields),
+        )
+
+    @property
+    def article(self) -> str:
+        return "an" if self.item_noun[0] in "aeiou" else "a"
 
     @property
     def audience(self) -> str:
-        """Who sees this section, from the policy as it is now."""
-        return audience.section_words(self.kind)
+        """Who sees this section, from the policy as it is now, said to the reader."""
+        return audience.section_words(self.kind, reader=self.reader)
 
     def field_audience(self, name: str) -> str:
         """Who sees a field, when fewer see it than see the section; else ""."""
         self.field(name)  # an unknown field raises
-        return audience.field_words(self.kind, name)
+        return audience.field_words(self.kind, name, reader=self.reader)
 
     def field_help(self, name: str) -> str:
         return " ".join(part for part in (self.field(name).help, self.field_audience(name)) if part)
@@ -186,8 +133,10 @@ SPECS: dict[str, SectionSpec] = {}
 
 
 def _register(spec: SectionSpec) -> None:
+    """Keep a spec, with the words written for each reader (portal/plan/readers.py)."""
     policy.check_section(spec.kind)
-    SPECS[spec.kind] = spec
+    fields = tuple(replace(f, **FIELD_WORDS.get((spec.kind, f.name), {})) for f in spec.fields)
+    SPECS[spec.kind] = replace(spec, fields=fields, **SECTION_WORDS.get(spec.kind, {}))
 
 
 _register(
@@ -309,7 +258,7 @@ _register(
         printable=True,
         guidance=(
             "Written with the young person, in their own words, so it can be used under stress. "
-            "Short, specific and realistic beats long and complete."
+            "Short, specific and realistic beats long and complete. " + ABOUT_INTENT
         ),
         fields=(
             F("warning_signs", "My warning signs", help="Thoughts, feelings or situations that come before urges."),
@@ -318,8 +267,10 @@ _register(
             F("people_places", "People and places that help me feel better"),
             F("people_to_ask", "People I can ask for help",
               help="With their number and when they can be reached: school hours, evenings, nights, weekends."),
-            F("professionals", "Professionals and services, with after-hours numbers",
-              help="With the hours each one answers. The care team's contacts say the same, for the right-now page."),
+            F("professionals", "People whose job is to help, and when I can reach them",
+              help="Your clinician, a crisis line, after-hours services: each with its number and the hours it "
+              "answers (school hours, evenings, nights, weekends). The care team's contacts say the same, for the "
+              "right-now page."),
             F("safer_environment", "Making my surroundings safer"),
             F("what_matters", "What matters most to me"),
             F("if_suicidal_thoughts", "If thoughts of suicide come",
@@ -336,8 +287,10 @@ _register(
         short_title="Home safety",
         model=models.HomeSafety,
         guidance=(
-            "Caregivers do not need to become detectives. Steady concern, curiosity and a safer home "
-            "help more than interrogation, punishment or repeated body checks."
+            "Caregivers do not have to watch every move or have every answer. What helps most is a calm, "
+            "caring manner, listening with interest, and a home where medicines and sharp things are put away. "
+            "Questioning again and again, punishment, or checking their body for marks tend to make things harder "
+            "and push self-harm out of sight. " + ABOUT_INTENT
         ),
         fields=(
             F("medicines_locked", "Medicines are stored locked away", BOOL),
@@ -362,7 +315,9 @@ _register(
         short_title="Assessment and treatment",
         model=models.ClinicalRecord,
         guidance=(
-            "Record what was understood and agreed, not a label: Support Circle never rates or scores anyone."
+            "Record what was understood and agreed, not a label: Support Circle never rates or scores anyone. "
+            "Non-suicidal self-harm and a suicide attempt are not the same, but they can overlap and intent can "
+            "shift, so ask about it directly at each review and record the answer in the person's words."
         ),
         # Caregivers never read this section, so what they must do about
         # medicines at home is written for them there, without the detail here.
@@ -416,7 +371,7 @@ _register(
         order_by="due_at",
         headline=("kind", "due_at"),
         guidance=(
-            "After a recent episode, close follow-up matters more than good intentions. "
+            "After a hard time, close follow-up matters more than good intentions. "
             "Every appointment and review has a date and a person."
         ),
         fields=(
@@ -434,7 +389,7 @@ _register(
     SectionSpec(
         kind="episodes",
         title="In-school episodes",
-        short_title="Episodes",
+        short_title="Uses of the school plan",
         model=models.Episode,
         is_list=True,
         item_noun="episode",
@@ -465,7 +420,7 @@ _register(
         guidance=(
             "What happened away from school, and what was done: at home, at an emergency department, "
             "in hospital or on a crisis line. Record what happened, not why. An emergency visit or a "
-            "discharge starts aftercare, which the clinicians arrange within a day or two."
+            "discharge starts aftercare, which the clinicians arrange within a day or two. " + ABOUT_INTENT
         ),
         fields=(
             F("kind", "What happened", CHOICE, required=True, choices=EVENT_KINDS),
@@ -495,7 +450,8 @@ _register(
         fields=(
             F("setback_on", "Date of the setback", DATE, required=True),
             F("before", "What was different in the days or hours before"),
-            F("missed_signs", "Warning signs that were missed or minimised"),
+            F("missed_signs", "Looking back, were there signs that things were getting harder?",
+              help="Signs anyone might notice only afterwards. This is about learning for next time, not blame."),
             F("plan_fit", "Did the safety plan still fit?"),
             F("more_intensive", "Does care need to be more intensive for a while?"),
             F("new_problem", "Any new problem that needs direct care"),
@@ -515,18 +471,19 @@ _register(
         order_by="checked_on",
         headline=("checked_on",),
         guidance=(
-            "Progress is rarely a straight line. Fewer or less severe episodes, more time between "
-            "an urge and acting on it, asking for help sooner and less secrecy all count, "
+            "Progress is rarely a straight line. Self-harm less often or less severely, more time between "
+            "an urge and acting on it, asking for help sooner and telling someone sooner all count, "
             "even before self-harm stops."
         ),
         fields=(
             F("checked_on", "Week of", DATE, required=True),
-            F("episodes", "Episodes since the last check-in", INT, required=True, minimum=0, maximum=100),
+            F("episodes", "Times of self-harm since the last check-in", INT, required=True, minimum=0, maximum=100),
             F("severity", "The most serious one", CHOICE, choices=SEVERITY),
             F("urges", "Urges", CHOICE, choices=URGES),
             F("urge_to_action", "Time between an urge and acting on it", CHOICE, choices=URGE_TO_ACTION),
             F("sought_help_sooner", "Asked for help sooner", CHOICE, choices=YES_NO_UNSURE),
-            F("less_secrecy", "Less secrecy", CHOICE, choices=YES_NO_UNSURE),
+            F("less_secrecy", "Told someone sooner?", CHOICE, choices=YES_NO_UNSURE,
+              help="About urges or self-harm: telling someone sooner than before, or talking about it more openly."),
             F("sleep_hours", "Average sleep (hours a night)", NUMBER, minimum=0, maximum=24),
             F("suicidal_thoughts", "Since the last check-in, have there been thoughts of suicide?", CHOICE,
               required=True, choices=NO_YES_UNSURE,
@@ -542,9 +499,21 @@ if set(SPECS) != set(policy.SECTIONS):
     raise RuntimeError("every section in the policy needs a spec, and every spec a policy row")
 
 
-def spec_for(kind: str) -> SectionSpec:
-    return SPECS[policy.check_section(kind)]
+def spec_for(kind: str, reader: str | None = None) -> SectionSpec:
+    """A section's spec; with ``reader`` (a role), in the words written for them."""
+    spec = SPECS[policy.check_section(kind)]
+    return spec if reader is None else _for_reader(kind, policy.check_role(reader))
 
 
-def ordered_specs() -> list[SectionSpec]:
-    return [SPECS[kind] for kind in policy.SECTIONS]
+@cache
+def _for_reader(kind: str, reader: str) -> SectionSpec:
+    return SPECS[kind].for_reader(reader)
+
+
+def ordered_specs(reader: str | None = None) -> list[SectionSpec]:
+    return [spec_for(kind, reader) for kind in policy.SECTIONS]
+
+
+def title_for(kind: str, reader: str | None) -> str:
+    """A section's title as ``reader`` reads it, for other features' pages."""
+    return spec_for(kind, reader).title

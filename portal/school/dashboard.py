@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.hooks import AttentionItem
 from portal.plan.models import Adjustment, Episode, SchoolPlan
 from portal.plan.presenters import display
+from portal.plan.readers import school_plan_used
 from portal.plan.sections import spec_for
 from portal.school import flexibility, sheet
 from portal.school.models import FlexibilityReview
@@ -76,7 +77,7 @@ def episode_items(memberships, shared) -> dict[int, list[AttentionItem]]:
             continue
         when = display(occurred_field, row.occurred_at)
         found[row.circle_id].append(
-            AttentionItem("episode", "An in-school episode was recorded", when, section_url(membership, "episodes"),
+            AttentionItem("episode", school_plan_used(membership.role), when, section_url(membership, "episodes"),
                           (2, -row.occurred_at.timestamp()), "episodes")
         )
     return found

@@ -136,7 +136,7 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             confirm=ConfirmForm(),
             teachers_see=reach_words(policy.SCHOOL_STAFF),
             # The school's own records, which a move does not hand over (policy.SCHOOL_RECORDS).
-            staying_behind=listed([spec_for(kind).title.lower() for kind in policy.SECTIONS if kind in policy.SCHOOL_RECORDS]),
+            staying_behind=listed([spec_for(kind, role).title.lower() for kind in policy.SECTIONS if kind in policy.SCHOOL_RECORDS]),
         ),
         status,
     )

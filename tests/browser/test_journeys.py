@@ -567,7 +567,7 @@ def test_journey_6_setback_review_and_safety_plan_change_show_in_history(person,
     clinician.get_by_label("What was different in the days or hours before").fill(
         "Three late nights before a History test."
     )
-    clinician.get_by_label("Warning signs that were missed or minimised").fill(missed)
+    clinician.get_by_label("Looking back, were there signs that things were getting harder?").fill(missed)
     clinician.get_by_label("Did the safety plan still fit?").fill(
         "Mostly; the breathing step was too hard to start alone."
     )

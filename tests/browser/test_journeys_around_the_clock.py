@@ -212,8 +212,8 @@ def test_journey_11_a_yes_to_the_direct_question_shows_first_steps_and_tells_the
     open_section(student, "Progress check-ins")
     follow(student, "Add a check-in")
     student.get_by_label(field_named("Week of")).fill(f"{local_now(live_server):%Y-%m-%d}")
-    student.get_by_label(field_named("Episodes since the last check-in")).fill("0")
-    student.get_by_label(field_named("Since the last check-in, have there been thoughts of suicide?")).select_option(
+    student.get_by_label(field_named("Times you hurt yourself since the last check-in")).fill("0")
+    student.get_by_label(field_named("Since the last check-in, have you had thoughts of suicide?")).select_option(
         label="Yes"
     )
     student.get_by_label("Anything else").fill(note)

@@ -130,7 +130,7 @@ def test_a_year_of_weekly_check_ins_is_drawn_as_the_data_says(app, world, login_
     days = [f"{c.checked_on.day} {c.checked_on:%b %Y}" for c in check_ins]
     assert [day for day, _ in tables["episodes"]] == days
     assert [value for _, value in tables["episodes"]] == [
-        "1 episode" if c.episodes == 1 else f"{c.episodes} episodes" for c in check_ins
+        "1 time" if c.episodes == 1 else f"{c.episodes} times" for c in check_ins
     ]
     labels = dict(SPECS["progress"].field("urges").choices)
     assert [value for _, value in tables["urges"]] == [labels[c.urges] if c.urges else "Not recorded" for c in check_ins]
