@@ -49,6 +49,13 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _paragraphs(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Paragraphs separated by a blank line; unset or blank keeps the default."""
+    value = os.environ.get(name, "")
+    found = tuple(" ".join(part.split()) for part in value.replace("\r\n", "\n").split("\n\n") if part.strip())
+    return found or default
+
+
 def _names(name: str, default: str) -> frozenset[str]:
     """A comma-separated list; an empty value means none."""
     value = os.environ.get(name, default)
@@ -200,6 +207,26 @@ class Config:
     CRISIS_LINE_NUMBER = os.environ.get("CRISIS_LINE_NUMBER", "988")
     CRISIS_LINE_NAME = os.environ.get("CRISIS_LINE_NAME", "988 Suicide & Crisis Lifeline (call or text)")
     CRISIS_TEXT_LINE = os.environ.get("CRISIS_TEXT_LINE", "Text HOME to 741741 (Crisis Text Line)")
+
+    # When adults must share without the young person's agreement, in the
+    # deployment's words for its jurisdiction: short paragraphs, written to
+    # the young person as "you", on the page about their say in sharing
+    # (portal/sharing/words.py). From the environment, paragraphs are
+    # separated by a blank line.
+    SHARING_WITHOUT_AGREEMENT = _paragraphs(
+        "SHARING_WITHOUT_AGREEMENT",
+        (
+            "Most of the time, nothing beyond what is listed above is shared unless you agree.",
+            "There is one exception. If the adults helping you believe there is a serious risk to your "
+            "safety, or to someone else's, they must share what is needed to keep you or them safe, "
+            "even if you do not agree. For example, if you have a plan to end your life, or someone is "
+            "hurting you.",
+            "They share only what is needed, only with the people who need to know, such as a parent, "
+            "your doctor or an emergency service.",
+            "If that happens, you will be told what was shared, with whom and why. It will show on this "
+            "page and on your sharing page. Where it is safe to, they will talk with you first.",
+        ),
+    )
 
     # Times are typed and shown in this zone and stored in UTC; an unknown
     # zone stops start-up rather than failing on the first page with a time.

@@ -30,6 +30,11 @@ ACTION_PHRASES = {
     "membership_refused": "tried to change who is in the circle, which their role does not allow",
     "agreement_recorded": "recorded an agreement to share {target}",
     "agreement_withdrawn": "withdrew the agreement to share {target}",
+    # The young person's say in sharing (portal/sharing/); never their words.
+    "deciding_recorded": "recorded whether the young person decides about sharing for themselves",
+    "disagreement_recorded": "recorded that they disagree with a sharing choice",
+    "disagreement_answered": "marked a disagreement about sharing as talked over",
+    "disclosure_recorded": "recorded something shared without agreement, to keep someone safe",
     "invitation_sent": "sent an invitation to join the circle",
     "invitation_accepted": "accepted an invitation and joined the circle",
     "invitation_revoked": "revoked an invitation",

@@ -221,9 +221,17 @@ def _draw(series: Series, check_ins: list, start: date, end: date) -> Chart:
     return chart
 
 
-def charts_for(check_ins: list, period: str, today: date) -> tuple[list[Chart], date, date]:
-    """The four charts for the check-ins inside the period, oldest first."""
+# The check-in field each chart draws, so a reader who may not see a field
+# (the school contact, under an agreement: policy.SHARED_FIELDS) gets no chart of it.
+SERIES_FIELDS = {"episodes": "episodes", "urges": "urges", "urge-to-action": "urge_to_action", "sleep": "sleep_hours"}
+if set(SERIES_FIELDS) != {series.slug for series in SERIES}:
+    raise RuntimeError("every chart needs the check-in field it draws")
+
+
+def charts_for(check_ins: list, period: str, today: date, shows=lambda field: True) -> tuple[list[Chart], date, date]:
+    """The charts, of the fields ``shows`` lets the reader see, for the
+    check-ins inside the period, oldest first."""
     ordered = sorted(check_ins, key=lambda c: (c.checked_on, c.id))
     start, end = window(period, today, *((ordered[0].checked_on, ordered[-1].checked_on) if ordered else (None, None)))
     shown = [c for c in ordered if start <= c.checked_on <= end]
-    return [_draw(series, shown, start, end) for series in SERIES], start, end
+    return [_draw(series, shown, start, end) for series in SERIES if shows(SERIES_FIELDS[series.slug])], start, end

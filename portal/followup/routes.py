@@ -146,7 +146,8 @@ def progress_charts(circle_id: int):
         period = charts.DEFAULT_PERIOD
     spec = spec_for("progress", g.membership.role)
     check_ins = plan_queries.items(circle_id, spec, g.membership)
-    drawn, start, end = charts.charts_for(check_ins, period, clock.today())
+    readable = section_access(g.membership, spec).readable
+    drawn, start, end = charts.charts_for(check_ins, period, clock.today(), shows=lambda field: field in readable)
     record_view("view", g.membership, "progress")
     return render_template(
         "followup/progress_charts.html",
@@ -157,7 +158,7 @@ def progress_charts(circle_id: int):
         periods=charts.PERIODS,
         start=start,
         end=end,
-        count=len(drawn[0].rows),
+        count=len(drawn[0].rows) if drawn else 0,
     )
 
 

@@ -354,8 +354,9 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     )
 
 
-def agreement_changed(agreement, what: str, actor=None) -> None:
-    """``what``: recorded, withdrawn, ending."""
+def agreement_changed(agreement, what: str, actor=None, *, skip=()) -> None:
+    """``what``: recorded, withdrawn, ending. ``skip``: user ids the caller
+    has already told in words of their own (the young person, by sharing)."""
     circle_id = agreement.circle_id
     title = policy.section_title(agreement.section)
     role = policy.ROLE_LABELS[agreement.role].lower()
@@ -368,7 +369,7 @@ def agreement_changed(agreement, what: str, actor=None) -> None:
     members = _members(circle_id)
     standing = standings(members)
     for membership in members:
-        if actor is not None and membership.user_id == actor.id:
+        if (actor is not None and membership.user_id == actor.id) or membership.user_id in skip:
             continue
         if policy.limit_hides(standing[membership.id], agreement.section):
             continue

@@ -6,11 +6,15 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.access import policy
+from portal.access.queries import find_membership, standings, they_decide
 from portal.audit.services import record as audit
+from portal.auth.models import User
+from portal.circles.models import Membership
 from portal.extensions import db
 from portal.notify import services as notify
-from portal.sharing.models import Agreement
+from portal.sharing.models import Agreement, DecidingRecord, Disagreement, Disclosure
 from portal.timezone import zone
+from portal.urls import path_for
 
 # Who may say who agreed is the policy's (policy.AGREED_BY_FOR_ROLE).
 AGREED_BY_FOR_ROLE = policy.AGREED_BY_FOR_ROLE
@@ -25,9 +29,33 @@ def shareable_for(membership, shared) -> list[tuple[str, str]]:
     ]
 
 
+class AgreementRefused(Exception):
+    """The policy refuses this agreement (policy.agreement_refusal); ``reason``
+    is the words for the person who tried, from policy.AGREEMENT_REFUSALS."""
+
+    def __init__(self, key: str, reason: str):
+        super().__init__(reason)
+        self.key = key
+        self.reason = reason
+
+
+def refusal(circle_id: int, role: str, agreed_by: str) -> str | None:
+    """Why this role may not record this agreement in this circle now, in words, or None."""
+    key = policy.agreement_refusal(role, agreed_by, they_decide(circle_id))
+    if key is None:
+        return None
+    return policy.AGREEMENT_REFUSALS[key].format(name=notify.circle_name(circle_id))
+
+
 def record(circle_id: int, section: str, role: str, agreed_by: str, ends_on, actor) -> Agreement:
     if (section, role) not in policy.SHAREABLE or agreed_by not in policy.AGREED_BY:
         raise policy.UnknownName("not a shareable section, role or agreement")
+    # The service asks the policy itself, so no caller can skip the young
+    # person's say: when they decide, a guardian's word alone is refused.
+    membership = find_membership(circle_id, actor)
+    key = policy.agreement_refusal(membership.role, agreed_by, they_decide(circle_id)) if membership else "not_yours_to_record"
+    if key is not None:
+        raise AgreementRefused(key, policy.AGREEMENT_REFUSALS[key].format(name=notify.circle_name(circle_id)))
     ends_at = None
     if ends_on is not None:
         ends_at = datetime.combine(ends_on, time.min, tzinfo=zone())
@@ -43,7 +71,8 @@ def record(circle_id: int, section: str, role: str, agreed_by: str, ends_on, act
     db.session.add(agreement)
     db.session.flush()
     audit("agreement_recorded", circle_id=circle_id, section=section, user=actor)
-    notify.agreement_changed(agreement, "recorded", actor)
+    told_apart = _tell_them_whose_word(agreement, actor)
+    notify.agreement_changed(agreement, "recorded", actor, skip=told_apart)
     db.session.commit()
     return agreement
 
@@ -63,3 +92,172 @@ def agreements(circle_id: int, sections=None) -> list[Agreement]:
     if sections is not None:
         stmt = stmt.where(Agreement.section.in_(list(sections)))
     return list(db.session.scalars(stmt.order_by(Agreement.starts_at.desc(), Agreement.id.desc())))
+
+
+# -- the young person's say (DESIGN.md, principle 10) --------------------------
+
+AGREED_BY_WORDS = {
+    "young_person": "you",
+    "guardian": "a parent or guardian",
+    "both": "you and a parent or guardian",
+}
+
+
+def _members(circle_id: int) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Membership.user)
+            .where(Membership.circle_id == circle_id, Membership.removed_at.is_(None), User.active.is_(True))
+        )
+    )
+
+
+def _acting(circle_id: int, action: str, *, exclude=None) -> list[notify.Recipient]:
+    """Members whose role in the circle the policy gives this action, as recipients."""
+    members = _members(circle_id)
+    standing = standings(members)
+    return [
+        notify.Recipient(m.user, m.role, standing[m.id])
+        for m in members
+        if (exclude is None or m.user_id != exclude.id) and policy.can_act(m.role, action, standing[m.id])
+    ]
+
+
+def _young_people(circle_id: int, *, exclude=None) -> list[notify.Recipient]:
+    # The one whose say it is: the role that may record a disagreement.
+    return _acting(circle_id, "record_disagreement", exclude=exclude)
+
+
+def _tell_them_whose_word(agreement: Agreement, actor) -> set[int]:
+    """Tell the young person, in their own words, that something of theirs is
+    now shared and on whose agreement, when someone else recorded it; answer
+    whom this told, so the general notice does not tell them twice."""
+    recipients = [
+        r for r in _young_people(agreement.circle_id, exclude=actor)
+        if policy.can(r.role, agreement.section, policy.READ, r.standing)
+    ]
+    if not recipients:
+        return set()
+    title = policy.section_title(agreement.section)
+    role = policy.ROLE_LABELS[agreement.role].lower()
+    notify.tell(
+        recipients,
+        "agreement_changed",
+        circle_id=agreement.circle_id,
+        section=agreement.section,
+        text=(
+            f"Your {title} is now shared with the {role}, as {AGREED_BY_WORDS[agreement.agreed_by]} agreed. "
+            "You can see it, and say if you disagree, on your sharing page."
+        ),
+        link=path_for("sharing.index", circle_id=agreement.circle_id),
+    )
+    return {r.user.id for r in recipients}
+
+
+def record_deciding(circle_id: int, decides: bool, actor) -> DecidingRecord:
+    """A clinician's judgement, kept with those before it; the newest is in force."""
+    row = DecidingRecord(circle_id=circle_id, they_decide=decides, recorded_by_id=actor.id, recorded_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    audit("deciding_recorded", circle_id=circle_id, user=actor)
+    db.session.commit()
+    return row
+
+
+def deciding_history(circle_id: int) -> list[DecidingRecord]:
+    stmt = select(DecidingRecord).where(DecidingRecord.circle_id == circle_id)
+    return list(db.session.scalars(stmt.order_by(DecidingRecord.recorded_at.desc(), DecidingRecord.id.desc())))
+
+
+def disagreement_targets(circle_id: int, actor, sections) -> list[tuple[str, object]]:
+    """What the young person may say they disagree with: each agreement or
+    withdrawal someone else recorded, in the sections they read, and each
+    record of whether they decide. ("agreement:<id>" or "deciding:<id>", row)."""
+    found: list[tuple[str, object]] = []
+    for agreement in agreements(circle_id, sections):
+        if agreement.recorded_by_id != actor.id or (agreement.withdrawn_by_id not in (None, actor.id)):
+            found.append((f"agreement:{agreement.id}", agreement))
+    found += [(f"deciding:{row.id}", row) for row in deciding_history(circle_id)]
+    return found
+
+
+def record_disagreement(circle_id: int, target, words: str, actor) -> Disagreement:
+    """The young person's disagreement, kept for good; the clinicians are told
+    that there is one, never what it says."""
+    row = Disagreement(
+        circle_id=circle_id,
+        agreement_id=target.id if isinstance(target, Agreement) else None,
+        deciding_record_id=target.id if isinstance(target, DecidingRecord) else None,
+        words=words.strip(),
+        recorded_by_id=actor.id,
+        recorded_at=clock.now(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit("disagreement_recorded", circle_id=circle_id, section=getattr(target, "section", None), user=actor)
+    notify.tell(
+        _acting(circle_id, "view_disagreements", exclude=actor),
+        "disagreement_recorded",
+        circle_id=circle_id,
+        section=None,
+        text=f"{notify.circle_name(circle_id)} recorded that they disagree with a sharing choice. See the sharing page.",
+        link=path_for("sharing.index", circle_id=circle_id),
+    )
+    db.session.commit()
+    return row
+
+
+def disagreements(circle_id: int) -> list[Disagreement]:
+    stmt = select(Disagreement).where(Disagreement.circle_id == circle_id)
+    return list(db.session.scalars(stmt.order_by(Disagreement.recorded_at.desc(), Disagreement.id.desc())))
+
+
+def mark_talked_over(disagreement: Disagreement, actor) -> None:
+    if disagreement.answered_at is not None:
+        return
+    disagreement.answered_at = clock.now()
+    disagreement.answered_by_id = actor.id
+    audit("disagreement_answered", circle_id=disagreement.circle_id, user=actor)
+    db.session.commit()
+
+
+def record_disclosure(circle_id: int, shared_what: str, shared_with: str, why: str, shared_on, actor) -> Disclosure:
+    """Something shared without agreement because of a serious risk: kept so
+    the young person is told what, with whom and why (GMC 0-18 years). The
+    notice says only that it happened and where to read it."""
+    row = Disclosure(
+        circle_id=circle_id,
+        shared_what=shared_what.strip(),
+        shared_with=shared_with.strip(),
+        why=why.strip(),
+        shared_on=datetime.combine(shared_on, time(12), tzinfo=zone()),
+        recorded_by_id=actor.id,
+        recorded_at=clock.now(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit("disclosure_recorded", circle_id=circle_id, user=actor)
+    notify.tell(
+        _young_people(circle_id, exclude=actor),
+        "shared_without_agreement",
+        circle_id=circle_id,
+        section=None,
+        text="Something was shared without your agreement, to keep you or someone else safe. "
+        "Your sharing page says what, with whom and why.",
+        link=path_for("sharing.your_say", circle_id=circle_id),
+    )
+    db.session.commit()
+    return row
+
+
+def disclosures(circle_id: int) -> list[Disclosure]:
+    stmt = select(Disclosure).where(Disclosure.circle_id == circle_id)
+    return list(db.session.scalars(stmt.order_by(Disclosure.shared_on.desc(), Disclosure.id.desc())))
+
+
+def names(user_ids) -> dict[int, str]:
+    user_ids = {i for i in user_ids if i is not None}
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())

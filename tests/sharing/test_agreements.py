@@ -74,7 +74,8 @@ def test_an_agreement_ends_by_itself(app, plan, login_as, monkeypatch):
     assert response.status_code == 302
     contact = as_user(app, login_as, world.users[policy.SCHOOL_CONTACT])
     page = contact.get(f"/circles/{world.circle.id}/plan/progress")
-    assert page.status_code == 200 and "CANARY-PROGRESS" in page.text
+    # Shared, but only what helps school act (policy.SHARED_FIELDS): never the notes.
+    assert page.status_code == 200 and "CANARY-PROGRESS" not in page.text
     frozen = Clock(monkeypatch)
     frozen.advance(days=3)
     # Three days on, the old session has long ended; a new one sees the share ended too.
@@ -139,7 +140,8 @@ def test_the_young_person_sees_what_is_shared_with_whom_and_since_when(app, plan
     record(app, login_as, world, policy.CAREGIVER, share="safety_plan:school_contact", agreed_by="both")
     page = as_user(app, login_as, world.users[policy.YOUNG_PERSON]).get(f"/circles/{world.circle.id}/sharing").text
     assert "Safety plan" in page and "School contact" in page and "Shared now" in page
-    assert "The young person and a parent or guardian" in page
+    # Spoken to them: "you", never "the young person", on their own page.
+    assert "You and a parent or guardian" in page and "the young person" not in page.lower()
     # A teacher, who cannot read the safety plan, is not told of sharing it.
     teacher_page = as_user(app, login_as, world.users[policy.SCHOOL_STAFF]).get(f"/circles/{world.circle.id}/sharing").text
     assert "Safety plan" not in teacher_page
