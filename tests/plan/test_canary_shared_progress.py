@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
-
 from portal.access import policy
 from portal.plan.sections import SPECS
 from portal.sharing import services as sharing_services
@@ -119,14 +117,6 @@ def test_progress_shared_with_the_school_contact_shows_only_the_shared_fields(ap
     assert "marker" in shown and "marker" in signs(caregiver[f"{base}/plan/progress/history"][1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a leak found by this test: the progress charts (portal/followup/charts.py, drawn by "
-    "followup.progress_charts) draw every series for whoever reads progress, so the episode count, the "
-    "urges and the time from urge to action reach the school contact under a progress agreement. "
-    "The fix belongs to the follow-up feature (draw only the series policy.field_visible allows); "
-    "remove this mark with it.",
-)
 def test_the_progress_charts_show_the_school_contact_only_the_shared_fields(app, world, login_as, canary_figures):
     share_and_write(world)
     url = f"/circles/{world.circle.id}/progress/charts?period=all"

@@ -148,7 +148,8 @@ def test_school_roles_never_see_the_answer_even_with_progress_shared(client, log
         response = client.get(f"/circles/{circle.circle.id}/{path}")
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)
-        assert "SHARED-notes" in html, path  # the check-in itself is shared
+        # The check-in itself is shared, cut to what helps school act (policy.SHARED_FIELDS): no notes.
+        assert "SHARED-notes" not in html, path
         assert question not in html and "thoughts of suicide" not in html.lower(), path
     assert contact_soon_notices(circle.users[policy.SCHOOL_CONTACT]) == []
     # The right-now page is not theirs either, progress shared or not.
