@@ -218,15 +218,15 @@ def record_disagreement(circle_id: int):
 @bp.post("/circles/<int:circle_id>/sharing/disagreements/talked-over")
 @guard(CircleAction("record_deciding"))
 def disagreement_talked_over(circle_id: int):
-    try:
-        disagreement_id = int(request.form.get("disagreement_id", ""))
-    except ValueError:
-        deny(404)
-    disagreement = in_circle_or_404(Disagreement, disagreement_id, circle_id)
+    back = redirect(url_for("sharing.index", circle_id=circle_id, _anchor="disagreements"))
+    named = request.form.get("disagreement_id", "")
+    if not named.isdigit():
+        return back  # a button that names no disagreement changes nothing
+    disagreement = in_circle_or_404(Disagreement, int(named), circle_id)
     if ConfirmForm().validate_on_submit():
         services.mark_talked_over(disagreement, current_user)
         flash("Marked as talked over.", "success")
-    return redirect(url_for("sharing.index", circle_id=circle_id, _anchor="disagreements"))
+    return back
 
 
 @bp.post("/circles/<int:circle_id>/sharing/disclosures")

@@ -156,7 +156,7 @@ def test_another_circles_disagreement_cannot_be_marked(app, world, login_as):
     db.session.commit()
     clinician = client_for(app, login_as, world, policy.CLINICIAN)
     assert clinician.post(sharing_url(world, "/disagreements/talked-over"), data={"disagreement_id": theirs.id}).status_code == 404
-    assert clinician.post(sharing_url(world, "/disagreements/talked-over"), data={"disagreement_id": "x"}).status_code == 404
+    assert clinician.post(sharing_url(world, "/disagreements/talked-over"), data={"disagreement_id": "x"}).status_code == 302
     db.session.refresh(theirs)
     assert theirs.answered_at is None
 
