@@ -14,7 +14,7 @@ from tests import factories
 
 # Values no other part of the page would print: a count, and each choice's words.
 EPISODES = 47
-HIDDEN_WORDS = ("47 episodes", "Needed medical care", "Every day", "A few minutes", "Urges passed without acting")
+HIDDEN_WORDS = ("47 times", "47 episodes", "Needed medical care", "Every day", "A few minutes", "Urges passed without acting")
 # The headings of what they must not see: the fields' labels and the charts' titles.
 HIDDEN_HEADINGS = (
     "Episodes since the last check-in", "The most serious one", "Time between an urge and acting on it",
@@ -75,5 +75,5 @@ def test_progress_shared_with_school_carries_no_counts_severity_or_urges(app, wo
     # A caregiver, who reads progress by default, still sees all of it.
     caregiver = login_as(world.users[policy.CAREGIVER], app.test_client())
     theirs = caregiver.get(f"/circles/{world.circle.id}/progress/charts").text
-    assert "47 episodes" in theirs and 'id="heading-urges"' in theirs
+    assert "47 times" in theirs and 'id="heading-urges"' in theirs
     assert SPECS["progress"].field("episodes").label in caregiver.get(f"/circles/{world.circle.id}/plan/progress").text
