@@ -35,15 +35,12 @@ def _kept_from_them():
     """The calm page, when a 403 comes from a safeguarding limit on the member
     (not from their role): no accusation, no word of a limit, and who in the
     care team they can talk to. None for every other refusal."""
-    from portal.access.guard import rule_for
+    from portal.access.guard import refused_action, refused_section
+    from portal.access.queries import kept_by_limit
     from portal.safeguarding import services as safeguarding
 
     membership = g.get("membership")
-    if membership is None:
-        return None
-    rule = rule_for(current_app, request.endpoint) if request.endpoint in current_app.view_functions else None
-    section = g.get("denied_section") or (request.view_args or {}).get("kind") or getattr(rule, "kind", None)
-    if not safeguarding.kept_from(membership, section, getattr(rule, "action", None)):
+    if not kept_by_limit(membership, refused_section(), refused_action()):
         return None
     body = render_template(
         "errors/kept_with_care_team.html",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.access import policy
-from portal.access.queries import find_membership, managed_account, member_can, member_can_act
+from portal.access.queries import find_membership, kept_by_limit, managed_account, member_can, member_can_act
 from portal.audit.services import record_now
 from portal.extensions import db
 
@@ -33,13 +33,34 @@ def record_refusal(status: int) -> None:
         return
     membership = g.get("membership")
     section = g.get("denied_section") or (request.view_args or {}).get("kind")
+    outcome = "refused" if status == 403 else "hidden"
+    if status == 403 and kept_by_limit(membership, refused_section(), refused_action()):
+        # Kept from a caregiver by a safeguarding limit: recorded like any
+        # refusal, and marked so that "who has seen" shows it only to those
+        # who may see limits (the rest of the family never learns of one).
+        outcome = "kept"
     record_now(
         "denied",
         circle_id=membership.circle_id if membership is not None else None,
         role=membership.role if membership is not None else None,
         section=section if section in policy.SECTIONS else None,
-        outcome="refused" if status == 403 else "hidden",
+        outcome=outcome,
     )
+
+
+def _current_rule():
+    endpoint = request.endpoint
+    return rule_for(current_app, endpoint) if endpoint in current_app.view_functions else None
+
+
+def refused_action() -> str | None:
+    """The circle action the current view's rule asks for, if any."""
+    return getattr(_current_rule(), "action", None)
+
+
+def refused_section() -> str | None:
+    """The section a refusal was about: named by deny(), in the URL, or fixed by the view's rule."""
+    return g.get("denied_section") or (request.view_args or {}).get("kind") or getattr(_current_rule(), "kind", None)
 
 
 def load_membership(view_args: dict):

@@ -325,6 +325,8 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     # the clinicians read it, and are told.
     "record_disagreement": frozenset({YOUNG_PERSON}),
     "view_disagreements": frozenset({CLINICIAN, YOUNG_PERSON}),
+    # A clinician marks a disagreement as talked over with the young person.
+    "answer_disagreements": frozenset({CLINICIAN}),
     # Sharing without agreement, when there is a serious risk to safety, is
     # recorded so the young person is told what was shared, with whom and why.
     "record_disclosure": frozenset({CLINICIAN, SCHOOL_CONTACT}),

@@ -92,6 +92,20 @@ def standing_for(membership: Membership) -> policy.Standing:
     return cache[membership.id]
 
 
+def kept_by_limit(membership: Membership | None, section: str | None, action: str | None) -> bool:
+    """Whether refusing this member ``section`` (or the circle ``action``) comes
+    from a safeguarding limit on them, not from their role: what the calm page
+    and the audit's "kept" outcome both go by."""
+    if membership is None:
+        return False
+    standing = standing_for(membership)
+    if not standing.limited:
+        return False
+    if section in standing.hidden:
+        return True
+    return action in policy.LIMIT_REMOVES_ACTIONS and policy.can_act(membership.role, action)
+
+
 def they_decide(circle_id: int) -> bool:
     """Whether a clinician has recorded that the young person decides about sharing for themselves."""
     stmt = (

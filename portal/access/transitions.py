@@ -193,6 +193,18 @@ class Decision:
 ALLOWED = Decision(True)
 
 
+class ChangeRefused(Exception):
+    """The policy refused a change of membership or of a limit; nothing was written."""
+
+    def __init__(self, decision: Decision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+    @property
+    def message(self) -> str:
+        return self.decision.message or REASONS["not_allowed"]
+
+
 def check_state(state: str) -> str:
     if state not in STATES:
         raise UnknownName(f"unknown membership state {state!r}")

@@ -272,3 +272,11 @@ def change_password(user: User, new_password: str, keep) -> int:
     tell_owner(user, "password_changed")
     db.session.commit()
     return ended
+
+
+def names_of(user_ids) -> dict[int, str]:
+    """Account names by id, in one query (None ids, as in "not yet withdrawn", are skipped)."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())

@@ -29,17 +29,7 @@ from portal.notify import services as notify
 from portal.plan.services import create_own_contact
 from portal.sessions import services as sessions
 
-
-class MembershipRefused(Exception):
-    """The policy refused the change; nothing was written."""
-
-    def __init__(self, decision: Decision):
-        super().__init__(decision.reason)
-        self.decision = decision
-
-    @property
-    def message(self) -> str:
-        return self.decision.message or transitions.REASONS["not_allowed"]
+MembershipRefused = transitions.ChangeRefused
 
 
 _applying = contextvars.ContextVar("applying_membership_change", default=False)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from portal import clock
 from portal.access import policy
@@ -154,11 +155,14 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
             pending.add(recipient.user.email)
 
 
-def _members(circle_id: int) -> list[Membership]:
+def reachable_members(circle_id: int) -> list[Membership]:
+    """The circle's active members with active accounts, each with its account
+    (one query, however many members): everyone a notice could reach."""
     return list(
         db.session.scalars(
             select(Membership)
             .join(Membership.user)
+            .options(contains_eager(Membership.user))
             .where(Membership.circle_id == circle_id, Membership.removed_at.is_(None), User.active.is_(True))
         )
     )
@@ -166,7 +170,7 @@ def _members(circle_id: int) -> list[Membership]:
 
 def readers(circle_id: int, kind: str, row=None, *, exclude=None) -> list[Recipient]:
     """Members who may read the section (and the row, under row scopes) now."""
-    members = _members(circle_id)
+    members = reachable_members(circle_id)
     standing = standings(members)
     chosen = []
     for membership in members:
@@ -214,7 +218,7 @@ FAMILY_READERS = frozenset({policy.CAREGIVER, policy.YOUNG_PERSON})
 
 def episode_words(name: str, actor_name: str, occurred_at, *, new: bool) -> Callable[[str | None], str]:
     """The notice of a use of the in-school plan, for each recipient's role."""
-    today = occurred_at is not None and to_local(occurred_at).date() == to_local(clock.now()).date()
+    today = occurred_at is not None and to_local(occurred_at).date() == clock.today()
 
     def words(role: str | None) -> str:
         if role in FAMILY_READERS:
@@ -341,7 +345,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
     )
     watchers = [
         Recipient(m.user, m.role)
-        for m in _members(circle_id)
+        for m in reachable_members(circle_id)
         if policy.told_of_role_changes(m.role) and m.user_id not in (member_user.id, actor.id)
     ]
     tell(
@@ -366,7 +370,7 @@ def agreement_changed(agreement, what: str, actor=None, *, skip=()) -> None:
         "ending": f"Sharing the {title} in {circle_name(circle_id)}'s plan with the {role} ends soon.",
     }
     recipients = {}
-    members = _members(circle_id)
+    members = reachable_members(circle_id)
     standing = standings(members)
     for membership in members:
         if (actor is not None and membership.user_id == actor.id) or membership.user_id in skip:
@@ -394,7 +398,7 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
     """Tell whoever may hand the school's part over that they now can."""
     recipients = [
         Recipient(m.user, m.role)
-        for m in _members(circle_id)
+        for m in reachable_members(circle_id)
         if m.user_id != actor.id and policy.can_act(m.role, "hand_over_school")
     ]
     tell(
@@ -409,7 +413,7 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
 
 def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_school: str) -> None:
     """Everyone who stays in the circle hears who the school contact is now."""
-    members = _members(circle_id)
+    members = reachable_members(circle_id)
     standing = standings(members)
     recipients = [
         Recipient(m.user, m.role, standing[m.id])

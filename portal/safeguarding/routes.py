@@ -88,10 +88,11 @@ def lift_limit(circle_id: int, membership_id: int):
     """Lifting asks first: what they will see again, then a button."""
     target = _target_or_refuse(circle_id, membership_id, transitions.LIFT_LIMIT)
     current = services.limit_on(target)
-    if current is None:
-        flash(f"{target.user.name} has no limit now.", "info")
-        return redirect(url_for("circles.members", circle_id=circle_id))
     form = ConfirmForm()
+    if current is None:
+        # Lifted meanwhile, or never placed: a page that says so, not a silent redirect.
+        return render_template("safeguarding/lift.html", circle=g.circle, target=target, current=None, hidden=[],
+                               form=form), 200 if request.method == "GET" else 409
     if request.method == "POST" and form.validate_on_submit():
         limit_id = request.form.get("limit", "")
         try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.exc import IntegrityError
 
 from portal import clock, hooks
 from portal.access import policy, transitions
@@ -26,6 +26,7 @@ from portal.access.queries import limits_in_force, member_can, member_can_act, s
 from portal.access.transitions import Decision
 from portal.audit.services import record as audit
 from portal.auth.models import User
+from portal.auth.services import names_of
 from portal.circles.models import Membership
 from portal.extensions import db
 from portal.hooks import AttentionItem
@@ -40,16 +41,8 @@ from portal.urls import path_for
 REVIEW_SOON_DAYS = 7
 
 
-class LimitRefused(Exception):
-    """The policy refused the change; nothing was written."""
-
-    def __init__(self, decision: Decision):
-        super().__init__(decision.reason)
-        self.decision = decision
-
-    @property
-    def message(self) -> str:
-        return self.decision.message or transitions.REASONS["not_allowed"]
+# A refused limit is refused as any membership change is: the same exception and words.
+LimitRefused = transitions.ChangeRefused
 
 
 def decide(action: str, actor: Membership, target: Membership) -> Decision:
@@ -124,6 +117,13 @@ def place_limit(
         placed_at=clock.now(),
     )
     db.session.add(limit)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another limit was placed after this one's form was read (the
+        # database keeps one in force per caregiver): nothing of this is kept.
+        db.session.rollback()
+        raise LimitRefused(Decision(False, "changed_meanwhile")) from None
     what = "changed" if current is not None else "placed"
     audit(f"limit_{what}", circle_id=target.circle_id, user=actor.user, subject=target.user)
     _tell(target, actor, what)
@@ -142,20 +142,10 @@ def lift_limit(actor: Membership, target: Membership, limit_id: int) -> None:
     db.session.commit()
 
 
-def _members(circle_id: int) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(Membership.user)
-            .options(joinedload(Membership.user))
-            .where(Membership.circle_id == circle_id, Membership.removed_at.is_(None), User.active.is_(True))
-        )
-    )
-
 
 def _told(circle_id: int, *, leave_out: set[int]) -> list[notify.Recipient]:
     """Those the policy tells of limits, but never the limited caregiver."""
-    members = [m for m in _members(circle_id) if m.id not in leave_out and policy.told_of_limits(m.role)]
+    members = [m for m in notify.reachable_members(circle_id) if m.id not in leave_out and policy.told_of_limits(m.role)]
     standing = standings(members)
     return [notify.Recipient(m.user, m.role, standing[m.id]) for m in members]
 
@@ -206,13 +196,6 @@ class LimitView:
         return day_text(self.limit.review_on) if self.limit.review_on else "no date"
 
 
-def _names(user_ids) -> dict[int, str]:
-    ids = {user_id for user_id in user_ids if user_id is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
-
-
 def _views(rows, reader_role: str) -> list[LimitView]:
     rows = list(rows)
     member_names = dict(
@@ -222,7 +205,7 @@ def _views(rows, reader_role: str) -> list[LimitView]:
             .where(Membership.id.in_({row.membership_id for row in rows} or {0}))
         ).all()
     )
-    names = _names([row.placed_by_id for row in rows] + [row.lifted_by_id for row in rows])
+    names = names_of([row.placed_by_id for row in rows] + [row.lifted_by_id for row in rows])
     reads_reason = policy.reads_limit_reason(reader_role)
     soon = clock.today() + timedelta(days=REVIEW_SOON_DAYS)
     return [
@@ -271,7 +254,7 @@ class CareTeamPerson:
 def care_team_for(membership: Membership) -> list[CareTeamPerson]:
     """The circle's clinicians, by name, and how to reach them from the care
     team section when this member may read it."""
-    clinicians = [m for m in _members(membership.circle_id) if m.role == policy.CLINICIAN]
+    clinicians = [m for m in notify.reachable_members(membership.circle_id) if m.role == policy.CLINICIAN]
     reach: dict[int, tuple[str, ...]] = {}
     if clinicians and member_can(membership, "care_team", policy.READ):
         contacts = db.session.scalars(
@@ -285,18 +268,6 @@ def care_team_for(membership: Membership) -> list[CareTeamPerson]:
             ways = (contact.phone.strip(), contact.email.strip(), (contact.availability or "").strip())
             reach[contact.membership_id] = tuple(way for way in ways if way)
     return [CareTeamPerson(m.user.name, reach.get(m.id, ())) for m in sorted(clinicians, key=lambda m: m.user.name)]
-
-
-def kept_from(membership: Membership | None, section: str | None, action: str | None) -> bool:
-    """Whether a refusal of this member comes from a limit on them (not from their role)."""
-    if membership is None:
-        return False
-    standing = standings([membership])[membership.id]
-    if not standing.limited:
-        return False
-    if section in standing.hidden:
-        return True
-    return action in policy.LIMIT_REMOVES_ACTIONS and policy.can_act(membership.role, action)
 
 
 # --- Reviews: the dashboard and the scheduler ----------------------------------------------------
@@ -356,7 +327,7 @@ def review_due_notices() -> int:
     for limit in rows:
         if not notify.once(f"limit-review:{limit.id}:{limit.review_on.isoformat()}"):
             continue
-        members = _members(limit.circle_id)
+        members = notify.reachable_members(limit.circle_id)
         standing = standings(members)
         told = [
             notify.Recipient(m.user, m.role, standing[m.id])

@@ -50,7 +50,7 @@ def _form(membership, shared):
     )
     form.agreed_by.choices = choose_first(
         AGREED_BY_PLACEHOLDER,
-        ((value, labels[value]) for value in policy.agreed_by_choices(membership.role, they_decide(g.circle.id))),
+        ((value, labels[value]) for value in policy.agreed_by_choices(membership.role, they_decide(membership.circle_id))),
     )
     return form
 
@@ -123,7 +123,7 @@ def _page(form=None, deciding_form=None, disagreement_form=None, disclosure_form
             deciding_form=deciding_form,
             disagreements=disagreements,
             disagreement_form=disagreement_form if disagreement_form and disagreement_form.about.choices[1:] else None,
-            can_answer=_can("record_deciding"),
+            can_answer=_can("answer_disagreements"),
             disclosures=disclosures,
             disclosure_form=disclosure_form,
             agreements_by_id=agreements_by_id,
@@ -213,10 +213,9 @@ def record_disagreement(circle_id: int):
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 
-# Marking a disagreement as talked over is the clinicians' part, as recording
-# who decides is: the same circle action guards both.
+# Marking a disagreement as talked over: the policy's answer_disagreements.
 @bp.post("/circles/<int:circle_id>/sharing/disagreements/talked-over")
-@guard(CircleAction("record_deciding"))
+@guard(CircleAction("answer_disagreements"))
 def disagreement_talked_over(circle_id: int):
     back = redirect(url_for("sharing.index", circle_id=circle_id, _anchor="disagreements"))
     named = request.form.get("disagreement_id", "")

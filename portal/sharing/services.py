@@ -8,8 +8,7 @@ from portal import clock
 from portal.access import policy
 from portal.access.queries import find_membership, standings, they_decide
 from portal.audit.services import record as audit
-from portal.auth.models import User
-from portal.circles.models import Membership
+from portal.auth.services import names_of
 from portal.extensions import db
 from portal.notify import services as notify
 from portal.sharing.models import Agreement, DecidingRecord, Disagreement, Disclosure
@@ -103,19 +102,10 @@ AGREED_BY_WORDS = {
 }
 
 
-def _members(circle_id: int) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(Membership.user)
-            .where(Membership.circle_id == circle_id, Membership.removed_at.is_(None), User.active.is_(True))
-        )
-    )
-
 
 def _acting(circle_id: int, action: str, *, exclude=None) -> list[notify.Recipient]:
     """Members whose role in the circle the policy gives this action, as recipients."""
-    members = _members(circle_id)
+    members = notify.reachable_members(circle_id)
     standing = standings(members)
     return [
         notify.Recipient(m.user, m.role, standing[m.id])
@@ -256,8 +246,5 @@ def disclosures(circle_id: int) -> list[Disclosure]:
     return list(db.session.scalars(stmt.order_by(Disclosure.shared_on.desc(), Disclosure.id.desc())))
 
 
-def names(user_ids) -> dict[int, str]:
-    user_ids = {i for i in user_ids if i is not None}
-    if not user_ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+# The names of whoever recorded or withdrew what the sharing pages list.
+names = names_of

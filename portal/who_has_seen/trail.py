@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
@@ -61,11 +61,14 @@ class Reader:
     user_id: int
     role: str
     readable: tuple[str, ...]
+    # Whether the reader may see safeguarding limits, and so what a limit kept from someone.
+    sees_limits: bool = False
 
     @staticmethod
     def of(membership) -> Reader:
         standing = queries.standing_for(membership)
-        return Reader(membership.user_id, membership.role, policy.readable_sections(membership.role, standing))
+        return Reader(membership.user_id, membership.role, policy.readable_sections(membership.role, standing),
+                      queries.member_can_act(membership, "view_limits"))
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def _visible(circle_id: int, reader: Reader) -> tuple:
         AuditEvent.action.in_(words.SHOWN_ACTIONS),
         or_(AuditEvent.section.is_(None), AuditEvent.section.in_(reader.readable)),
         or_(AuditEvent.outcome == "ok", AuditEvent.role.is_not(None)),
+        *(() if reader.sees_limits else (AuditEvent.outcome != "kept",)),
     )
 
 
@@ -189,19 +193,19 @@ def entries(circle_id: int, reader: Reader, choices: Choices, asked_page: int) -
         .limit(PER_PAGE)
         .offset(Page.offset(placed, PER_PAGE))
     ).all()
-    now = clock.now()
-    lines = [_entry(event, name, subject_name, reader, now) for event, name, subject_name in rows]
+    today = clock.today()
+    lines = [_entry(event, name, subject_name, reader, today) for event, name, subject_name in rows]
     return Page(lines, placed, pages, total, PER_PAGE), False
 
 
-def _entry(event: AuditEvent, name: str | None, subject_name: str | None, reader: Reader, now: datetime) -> Entry:
+def _entry(event: AuditEvent, name: str | None, subject_name: str | None, reader: Reader, today: date) -> Entry:
     is_reader = event.user_id == reader.user_id
     who = words.person(name, event.role, event.action, is_reader=is_reader)
     # Someone added by themselves is the person who started the circle: they joined it.
     if event.subject_user_id is not None and event.subject_user_id == event.user_id:
         subject_name = words.JOINED
     what = words.deed(event.action, event.item_id, words.part(event.section, reader.role), subject_name, is_reader=is_reader)
-    return Entry(event.at, f"{who} {what} {words.when(event.at, now)}.", event.outcome != "ok", event.user_id, event.section)
+    return Entry(event.at, f"{who} {what} {words.when(event.at, today)}.", event.outcome != "ok", event.user_id, event.section)
 
 
 def grouped(lines: list[Entry], by: str, reader: Reader, names: dict[int, str]) -> list[Group]:

@@ -11,7 +11,7 @@ portal/who_has_seen/trail.py.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from portal.access import policy
 from portal.audit.services import ACTION_PHRASES, AUTOMATIC_ACTIONS
@@ -120,14 +120,15 @@ def deed(action: str, item_id: int | None, target: str, subject, *, is_reader: b
     return phrase
 
 
-def when(moment: datetime, now: datetime) -> str:
+def when(moment: datetime, today: date) -> str:
     """Local time, as people say it: "today at 14:02", "yesterday at 09:15",
-    "Mon 30 Nov 2026 at 18:40"."""
-    local, today = to_local(moment), to_local(now).date()
+    "Mon 30 Nov 2026 at 18:40". ``today``: clock.today(), the local date."""
+    local = to_local(moment)
+    day = to_local(moment).date()
     clock_time = f"{local:%H:%M}"
-    if local.date() == today:
+    if day == today:
         return f"today at {clock_time}"
-    if local.date() == today - timedelta(days=1):
+    if day == today - timedelta(days=1):
         return f"yesterday at {clock_time}"
     return f"on {day_text(local)} at {clock_time}"
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.access import policy
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
@@ -26,6 +28,7 @@ from portal.invitations.models import Invitation
 from portal.notify.models import Notification
 from portal.plan import services as plan_services
 from portal.plan.sections import SPECS
+from portal.safeguarding.models import SafeguardingLimit
 from portal.school import services as school_services
 from portal.school.models import SchoolHandover
 from portal.sharing import services as sharing_services
@@ -191,6 +194,14 @@ def attempts(world, other: OtherCircle, role: str | None, actor: User) -> list[A
             found.append(Attempt("GET", role_path, must_hide=must_hide))
             found.append(Attempt("POST", role_path, {"role": policy.CAREGIVER, "confirmed": "yes"}, must_hide=must_hide))
             found.append(Attempt("POST", f"/circles/{circle_id}/members/{membership.id}/restore", {}, must_hide=must_hide))
+            # A safeguarding limit on circle B's member, placed, changed or lifted through B and through A.
+            limit_path = f"/circles/{circle_id}/members/{membership.id}/limit"
+            limit_form = {"hidden": "events", "reason": "Placed through the wrong circle",
+                          "review_on": (clock.today() + timedelta(days=30)).isoformat()}
+            found.append(Attempt("GET", limit_path, must_hide=must_hide))
+            found.append(Attempt("POST", limit_path, limit_form, must_hide=must_hide))
+            found.append(Attempt("GET", f"{limit_path}/lift", must_hide=must_hide))
+            found.append(Attempt("POST", f"{limit_path}/lift", {"limit": "1"}, must_hide=must_hide))
     # Circle B's pending move of school (handover_id), withdrawn or handed over
     # through B and through A, with a complete form naming a valid new contact;
     # and B's setback reviews (review_id), live and removed, read through B and A.
@@ -414,6 +425,12 @@ def test_the_same_posts_change_a_circle_the_poster_may_change(client, login_as, 
     post(clinician, f"/circles/{a}/members/{teacher}/role", {"role": policy.SCHOOL_CONTACT, "confirmed": "yes"})
     post(clinician, f"/circles/{a}/members/{world.memberships[policy.CAREGIVER].id}/remove", {})
     post(clinician, f"/circles/{a}/members/{world.memberships[policy.CAREGIVER].id}/restore", {})
+    caregiver = world.memberships[policy.CAREGIVER].id
+    post(clinician, f"/circles/{a}/members/{caregiver}/limit",
+         {"hidden": "events", "reason": "Placed through its own circle",
+          "review_on": (clock.today() + timedelta(days=30)).isoformat()})
+    placed = db.session.scalar(select(SafeguardingLimit.id).where(SafeguardingLimit.membership_id == caregiver))
+    post(clinician, f"/circles/{a}/members/{caregiver}/limit/lift", {"limit": str(placed)})
 
 
 def test_the_same_posts_take_effect_on_the_posters_own_ids(client, login_as, world):

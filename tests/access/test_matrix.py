@@ -105,7 +105,7 @@ DECLARED = {
     "sharing.your_say": CircleAction("view_your_say"),
     "sharing.record_deciding": CircleAction("record_deciding"),
     "sharing.record_disagreement": CircleAction("record_disagreement"),
-    "sharing.disagreement_talked_over": CircleAction("record_deciding"),
+    "sharing.disagreement_talked_over": CircleAction("answer_disagreements"),
     "sharing.record_disclosure": CircleAction("record_disclosure"),
     "audit.who_has_seen": CircleAction("view_audit"),
     "notify.index": SignedIn(),

@@ -279,6 +279,7 @@ def test_the_young_persons_say_is_the_designed_one():
     assert actions["record_deciding"] == {"clinician"}
     assert actions["record_disagreement"] == {"young_person"}
     assert actions["view_disagreements"] == {"clinician", "young_person"}
+    assert actions["answer_disagreements"] == {"clinician"}
     assert actions["record_disclosure"] == {"clinician", "school_contact"}
     assert actions["view_disclosures"] == {"clinician", "school_contact", "young_person"}
     assert actions["view_limits"] == {"clinician", "school_contact"}

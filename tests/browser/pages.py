@@ -168,6 +168,14 @@ class ArgumentFillers:
                     .where(Membership.circle_id == circle_id, User.email == "teacher@demo.example.org")
                 )
             )
+            # The parent: the caregiver on whom a safeguarding limit may be placed.
+            self.caregivers = list(
+                db.session.scalars(
+                    select(Membership.id)
+                    .join(User, Membership.user_id == User.id)
+                    .where(Membership.circle_id == circle_id, User.email == "parent@demo.example.org")
+                )
+            )
             self.setback_reviews = list(
                 db.session.scalars(
                     select(SetbackReview.id)
@@ -189,6 +197,8 @@ class ArgumentFillers:
             return self.setback_reviews
         if name == "membership_id" and rule.endpoint == "circles.change_role":
             return self.members
+        if name == "membership_id" and rule.endpoint in ("safeguarding.set_limit", "safeguarding.lift_limit"):
+            return self.caregivers
         if name == "token" and rule.endpoint == "invitations.accept":
             return [INVITATION_TOKEN, UNKNOWN_TOKEN]
         if name == "token" and rule.endpoint == "auth.reset_password":

@@ -82,8 +82,13 @@ def open_circle(page: Page, name: str) -> None:
     """From anywhere: the dashboard, then the young person's plan."""
     if not page.url.endswith("/dashboard"):
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
-    page.get_by_role("link", name=name, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"{name}'s support plan")
+    plan_link(page, name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(rf"^({re.escape(name)}'s|Your) support plan$"))
+
+
+def plan_link(page: Page, name: str, role: str = "link"):
+    """The plan as the dashboard names it: "Jordan's plan", and to Jordan "Your plan"."""
+    return page.get_by_role(role, name=f"{name}'s plan", exact=True).or_(page.get_by_role(role, name="Your plan", exact=True))
 
 
 def open_section(page: Page, title: str) -> None:
@@ -277,7 +282,7 @@ def test_journey_2_parent_accepts_and_fills_in_the_home_safety_checklist(person,
         "Home safety and caregiver guidance",
         "In-school distress plan",
         "Follow-ups and reviews",
-        "In-school episodes",
+        "Uses of the school plan",  # never "episodes" to the family (DESIGN.md, principle 9)
         "Setback reviews",
         "Progress check-ins",
     ):
@@ -462,6 +467,12 @@ def test_journey_4_an_episode_reaches_caregivers_and_clinicians_at_once(person, 
     recorded_on = local_now(live_server).date()
     expect(counselor.locator('[data-section="episodes"]')).to_contain_text(observed)
 
+    # Each in their own words: to the family it never reads as self-harm at school.
+    notice_text = {
+        PARENT: "New: The school plan was used for Jordan today; see what the school did.",
+        CLINICIAN: "New: Sam Okafor recorded a time the in-school plan was used for Jordan.",
+        PSYCHIATRIST: "New: Sam Okafor recorded a time the in-school plan was used for Jordan.",
+    }
     for email, page in told.items():
         page.reload()
         assert unread(page) == before[email] + 1, email
@@ -469,7 +480,7 @@ def test_journey_4_an_episode_reaches_caregivers_and_clinicians_at_once(person, 
         notice = (
             page.get_by_role("main")
             .get_by_role("listitem")
-            .filter(has_text="New: Sam Okafor recorded an in-school episode for Jordan.")
+            .filter(has_text=notice_text[email])
             .filter(has_text=f"{recorded_on:%d %b %Y}")
         )
         expect(notice).to_have_count(1)
@@ -511,7 +522,7 @@ def test_journey_5_an_overdue_follow_up_shows_to_everyone_responsible(
 
     def jordan_card(page: Page):
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
-        return page.get_by_role("article").filter(has=page.get_by_role("heading", name="Jordan", exact=True))
+        return page.get_by_role("article").filter(has=plan_link(page, "Jordan", "heading"))
 
     # Before its time nothing is overdue.
     expect(jordan_card(clinician).get_by_role("listitem").filter(has_text=when)).to_have_count(0)
@@ -634,14 +645,14 @@ def test_journey_7_sharing_follows_the_young_persons_agreement_at_once(person, l
     open_circle(student, "Jordan")
     student.get_by_role("link", name="What is shared, and with whom").click()
     student.get_by_label("What to share, and with whom").select_option(label="Safety plan, with the school contact")
-    student.get_by_label("Who agreed").select_option(label="The young person")
+    student.get_by_label("Who agreed").select_option(label="You")
     student.get_by_role("button", name="Record the agreement").click()
     expect(student.get_by_role("status")).to_contain_text(
         "Recorded: the safety plan is shared with the school contact."
     )
     agreement = student.get_by_role("row").filter(has_text="Safety plan").filter(has_text="Shared now")
     expect(agreement).to_have_count(1)
-    expect(agreement).to_contain_text("The young person")
+    expect(agreement).to_contain_text("You")  # agreed by: the young person, told as "you"
 
     # At once: the counselor's next request reads it.
     assert status_of(counselor, safety_plan) == 200
@@ -674,7 +685,7 @@ def test_journey_8_caregiver_and_young_person_see_who_has_seen_the_plan(person, 
 
     student = person(STUDENT)
     open_circle(student, "Jordan")
-    open_section(student, "Safety plan")
+    open_section(student, "Your safety plan, in your words")
     parent = person(PARENT)
     open_circle(parent, "Jordan")
     open_section(parent, "Safety plan")
@@ -686,10 +697,14 @@ def test_journey_8_caregiver_and_young_person_see_who_has_seen_the_plan(person, 
         (parent, "Jordan Lopez, young person, opened the safety plan"),
         (student, "Maria Lopez, caregiver, opened your safety plan"),
     ):
-        page.get_by_role("link", name="Jordan's plan").click()
+        plan_link(page, "Jordan").first.click()
         page.get_by_role("link", name="Who has seen this plan").click()
         heading = "Who has seen your plan" if page is student else "Who has seen this plan"
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        # Who opened the safety plan: the part chosen, as a person narrows a long record.
+        page.get_by_label("Part of the plan").select_option("safety_plan")
+        page.get_by_role("button", name="Show").click()
+        expect(page.get_by_label("Part of the plan")).to_have_value("safety_plan")
         lines = page.get_by_role("main").locator(".seen-groups").get_by_role("listitem")
         expect(lines.filter(has_text=other).filter(has_text=on_today).first).to_be_visible()
         refused = lines.filter(has_text="Lee Park, teacher / school staff, tried to open")

@@ -52,6 +52,8 @@ BUTTON_ENDPOINTS = {
     "notify.open_notification",
     "notify.mark_all_read",
     "sessions.ping",
+    "sharing.disagreement_talked_over",
+    "safeguarding.lift_limit",
 }
 FORM_ENDPOINTS = {"auth.login", "circles.new", "circles.add_member", "admin.new_account",
                   "plan.edit_document", "plan.new_item", "plan.edit_item", "sharing.record", "notify.settings"}
@@ -82,6 +84,10 @@ COVERED_ELSEWHERE = {
     "school.remove_teacher": "tests/school/test_school_bad_input.py",
     "school.withdraw_move": "tests/school/test_school_bad_input.py",
     "school.flexibility_reviewed": "tests/school/test_school_bad_input.py",
+    "sharing.record_deciding": "tests/sharing/test_say_bad_input.py",
+    "sharing.record_disagreement": "tests/sharing/test_say_bad_input.py",
+    "sharing.record_disclosure": "tests/sharing/test_say_bad_input.py",
+    "safeguarding.set_limit": "tests/safeguarding/test_limit_bad_input.py",
 }
 NOT_YET_COVERED_PREFIXES: tuple[str, ...] = ()
 
@@ -375,6 +381,23 @@ def test_buttons_take_junk_without_breaking(app, world, login_as, poster):
             # The first post may already have removed what the second names.
             assert response.status_code in (302, 303, 404), (url, response.status_code)
             assert HOSTILE["script"] not in response.text
+    # The young person's say and safeguarding: a button naming a disagreement,
+    # and lifting a limit, with nothing, junk, and a limit someone lifted meanwhile.
+    limit = factories.limit(world.memberships[policy.CAREGIVER], users[policy.CLINICIAN])
+    caregiver = world.memberships[policy.CAREGIVER].id
+    clinician = login_as(users[policy.CLINICIAN], app.test_client())
+    for url, data in (
+        (f"/circles/{circle_id}/sharing/disagreements/talked-over", {}),
+        (f"/circles/{circle_id}/sharing/disagreements/talked-over", dict(junk, disagreement_id=HOSTILE["sql"])),
+        (f"/circles/{circle_id}/members/{caregiver}/limit/lift", {}),
+        (f"/circles/{circle_id}/members/{caregiver}/limit/lift", dict(junk, limit=HOSTILE["sql"])),
+        (f"/circles/{circle_id}/members/{caregiver}/limit/lift", {"limit": str(limit.id)}),
+        (f"/circles/{circle_id}/members/{caregiver}/limit/lift", {"limit": str(limit.id)}),
+    ):
+        response = clinician.post(url, data=data)
+        add(poster.config, FIGURES, "posts made")
+        assert response.status_code < 500, (url, data, response.status_code)
+        assert HOSTILE["script"] not in response.text and HOSTILE["sql"] not in response.text
 
 
 

@@ -18,6 +18,7 @@ from portal.notify.models import Notification
 from portal.notify.routes import PER_PAGE
 from portal.plan import services
 from portal.plan.sections import SPECS
+from portal.safeguarding import services as safeguarding
 from portal.sharing import services as sharing
 from portal.sharing.models import Agreement
 from tests import factories
@@ -82,6 +83,9 @@ def _save_documents(circle, users, times: int, marker: str) -> None:
 def _pages(circle_id: int, role: str) -> list[str]:
     pages = ["/dashboard", "/circles", f"/circles/{circle_id}", f"/circles/{circle_id}/members"]
     pages += ["/notifications", "/notifications/settings", f"/circles/{circle_id}/sharing"]
+    pages.append(f"/circles/{circle_id}/sharing/your-say")
+    if policy.can_act(role, "view_limits"):
+        pages.append(f"/circles/{circle_id}/limits")
     if policy.can_act(role, "view_audit"):
         pages.append(f"/circles/{circle_id}/who-has-seen")
     if policy.can(role, "safety_plan", policy.READ):
@@ -105,6 +109,30 @@ def _share(circle, users, count: int, start: int = 0) -> None:
         ends_on = clock.today() + timedelta(days=n % 9 + 1) if n % 2 else None
         agreement = sharing.record(circle.id, section, role, agreed_by, ends_on, users[by])
         sharing.withdraw(agreement, users[policy.CLINICIAN if n % 3 else by])
+
+
+def _say(circle, users, count: int, start: int = 0) -> None:
+    """Records of who decides, the young person's disagreements, things shared
+    without agreement, and limits placed and changed on caregivers."""
+    young_person, clinician = users[policy.YOUNG_PERSON], users[policy.CLINICIAN]
+    for n in range(start, start + count):
+        row = sharing.record_deciding(circle.id, n % 2 == 1, clinician)
+        sharing.record_disagreement(circle.id, row, f"SAY{n}", young_person)
+        sharing.record_disclosure(circle.id, f"WHAT{n}", f"WITH{n}", f"WHY{n}", clock.now(), clinician)
+    # Whoever decides now is the same in the small plan and the large one, so only the amount differs.
+    sharing.record_deciding(circle.id, False, clinician)
+    actor = _membership(circle, clinician)
+    for n in range(start, start + count):
+        caregiver = factories.member(circle, factories.user(f"Limited Caregiver {n}"), policy.CAREGIVER, clinician)
+        limit = safeguarding.place_limit(actor, caregiver, ("events",), f"REASON{n}", clock.today() + timedelta(days=3))
+        safeguarding.place_limit(actor, caregiver, ("events", "progress"), f"REASON{n}b",
+                                 clock.today() + timedelta(days=5), expected_id=limit.id)
+
+
+def _membership(circle, user):
+    from portal.access.queries import find_membership
+
+    return find_membership(circle.id, user)
 
 
 def _audit_entries(circle, users, count: int) -> None:
@@ -156,6 +184,7 @@ def test_no_page_costs_more_queries_as_the_plan_grows(app, world, login_as, requ
     # Something on every new page: a share in force, one withdrawn, audit lines, notices.
     sharing.record(world.circle.id, "safety_plan", policy.SCHOOL_CONTACT, "young_person", None, users[policy.YOUNG_PERSON])
     _share(world.circle, users, 1)
+    _say(world.circle, users, 1)
     _audit_entries(world.circle, users, SMALL)
     small = _measure(app, world, login_as)
 
@@ -171,6 +200,7 @@ def test_no_page_costs_more_queries_as_the_plan_grows(app, world, login_as, requ
         _add_items(circle, users, 1, start=n)
     # Many agreements, audit lines and notices (more than a page of each).
     _share(world.circle, users, LARGE, start=1)
+    _say(world.circle, users, SMALL * 3, start=1)
     _audit_entries(world.circle, users, LARGE * 5)
     large = _measure(app, world, login_as)
     _assert_a_lot(world)

@@ -263,3 +263,33 @@ def test_canary_nothing_of_a_hidden_section_reaches_the_limited_caregiver(app, w
     for message in mail_server.messages:
         if f"To: {limited.email}" in message:
             assert "CANARY" not in message
+
+
+def test_what_a_limit_keeps_from_them_is_shown_on_who_has_seen_only_to_those_who_see_limits(app, world, limited, login_as):
+    """A refusal the limit caused is audited like any other, but the young
+    person and the rest of the family never read it: it would tell them a limit exists."""
+    from portal.audit.models import AuditEvent
+
+    parent = login_as(limited, app.test_client())
+    assert parent.get(f"/circles/{world.circle.id}/plan/events").status_code == 403
+    assert parent.get(f"/circles/{world.circle.id}/who-has-seen").status_code == 403
+    db.session.expire_all()
+    kept = db.session.scalars(select(AuditEvent).where(AuditEvent.user_id == limited.id, AuditEvent.action == "denied")).all()
+    assert {event.outcome for event in kept} == {"kept"} and len(kept) == 2
+    name = limited.name
+    young_person = login_as(world.users[policy.YOUNG_PERSON], app.test_client())
+    seen = young_person.get(f"/circles/{world.circle.id}/who-has-seen?when=all").get_data(as_text=True)
+    assert f"{name}, caregiver, tried" not in seen
+    clinician = login_as(world.users[C], app.test_client())
+    seen = clinician.get(f"/circles/{world.circle.id}/who-has-seen?when=all").get_data(as_text=True)
+    assert f"{name}, caregiver, tried" in seen
+
+
+def test_a_refusal_that_is_not_the_limits_is_shown_as_before(app, world, login_as):
+    from portal.audit.models import AuditEvent
+
+    parent = login_as(world.users[CG], app.test_client())
+    assert parent.get(f"/circles/{world.circle.id}/plan/clinical").status_code == 403
+    db.session.expire_all()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "denied")).one()
+    assert event.outcome == "refused"
