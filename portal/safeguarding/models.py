@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import UTCDateTime, now
@@ -18,7 +18,17 @@ class SafeguardingLimit(db.Model):
     comma-separated; the policy applies them (policy.Standing)."""
 
     __tablename__ = "safeguarding_limit"
-    __table_args__ = (Index("ix_safeguarding_limit_membership_lifted", "membership_id", "lifted_at"),)
+    __table_args__ = (
+        Index("ix_safeguarding_limit_membership_lifted", "membership_id", "lifted_at"),
+        # One limit in force per caregiver, even when two people place one at once.
+        Index(
+            "uq_safeguarding_limit_in_force",
+            "membership_id",
+            unique=True,
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"), index=True)

@@ -248,3 +248,18 @@ def test_the_scheduler_tells_them_once_when_the_review_falls_due(app, world, pla
     assert told == {C, SC}
     assert all(len(notices(world.users[role])) == 1 for role in told)
     assert "due for review" in notices(world.users[C])[0].text
+
+
+def test_two_first_limits_placed_at_once_leave_one_in_force(app, world, place, monkeypatch):
+    """Two people open the form for a caregiver with no limit and send it at
+    once: both read "no limit" before either commits. The database keeps one
+    limit in force per caregiver; the second is told it changed meanwhile."""
+    place(("events",))
+    monkeypatch.setattr(services, "limit_on", lambda target: None)  # read before the first committed
+    actor = world.memberships[SC]
+    target = world.memberships[CG]
+    with pytest.raises(services.LimitRefused) as refused:
+        services.place_limit(actor, target, ("home_safety",), "Also worried", clock.today() + timedelta(days=7))
+    assert refused.value.decision.reason == "changed_meanwhile"
+    live = [row for row in limit_rows(target.id) if row.in_force]
+    assert [row.hidden_sections for row in live] == [("events",)]
