@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := portal:create_app
 
-.PHONY: run notify install migrate seed test lint clean serve bench
+.PHONY: run notify install migrate seed test lint clean serve bench translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Compiled catalogues, built from the committed .po files (never committed themselves).
+CATALOGUES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+$(COMPILED): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
+
+install: $(STAMP) $(COMPILED)
+
+# After marking new words: gather them (messages.pot), bring every language's
+# catalogue up to date, then translate the new entries and run make install.
+# A new language: pybabel init -i portal/translations/messages.pot -d portal/translations -l <code>,
+# then one line in LANGUAGES (config.py).
+translations: $(STAMP)
+	$(BIN)/pybabel extract --ignore-dirs '.*' -F babel.cfg -k _l -k lazy_gettext -k N_ -k ngettext:1,2 -k lazy_ngettext:1,2 \
+		--sort-by-file --no-wrap --project "Support Circle" -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -q --no-wrap --ignore-obsolete -i portal/translations/messages.pot -d portal/translations
+	$(MAKE) install
 
 migrate: install
 	$(BIN)/flask db upgrade

@@ -212,21 +212,20 @@ class Config:
     # deployment's words for its jurisdiction: short paragraphs, written to
     # the young person as "you", on the page about their say in sharing
     # (portal/sharing/words.py). From the environment, paragraphs are
-    # separated by a blank line.
-    SHARING_WITHOUT_AGREEMENT = _paragraphs(
-        "SHARING_WITHOUT_AGREEMENT",
-        (
-            "Most of the time, nothing beyond what is listed above is shared unless you agree.",
-            "There is one exception. If the adults helping you believe there is a serious risk to your "
-            "safety, or to someone else's, they must share what is needed to keep you or them safe, "
-            "even if you do not agree. For example, if you have a plan to end your life, or someone is "
-            "hurting you.",
-            "They share only what is needed, only with the people who need to know, such as a parent, "
-            "your doctor or an emergency service.",
-            "If that happens, you will be told what was shared, with whom and why. It will show on this "
-            "page and on your sharing page. Where it is safe to, they will talk with you first.",
-        ),
-    )
+    # separated by a blank line. Left empty, the portal's own words are shown,
+    # in the page's language (portal/sharing/words.WITHOUT_AGREEMENT). The
+    # deployment's words for one language go in SHARING_WITHOUT_AGREEMENT_<CODE>
+    # (one per language offered); SHARING_WITHOUT_AGREEMENT is for every
+    # language without its own.
+    SHARING_WITHOUT_AGREEMENT = _paragraphs("SHARING_WITHOUT_AGREEMENT", ())
+    SHARING_WITHOUT_AGREEMENT_EN = _paragraphs("SHARING_WITHOUT_AGREEMENT_EN", ())
+    SHARING_WITHOUT_AGREEMENT_ES = _paragraphs("SHARING_WITHOUT_AGREEMENT_ES", ())
+
+    # The languages offered: a code with a catalogue under portal/translations
+    # (README: adding a language), and the language's own name for itself.
+    LANGUAGES = {"en": "English", "es": "Español"}
+    BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LANGUAGE", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
 
     # Times are typed and shown in this zone and stored in UTC; an unknown
     # zone stops start-up rather than failing on the first page with a time.

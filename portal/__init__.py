@@ -98,13 +98,23 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         use_write_ahead_log(app, db)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    from portal import languages
+    from portal.extensions import babel
+
+    languages.register(app, babel)
     csrf.init_app(app)
     import portal.ratelimits.storage  # noqa: F401 - registers the database:// scheme with limits
 
     limiter.init_app(app)
     login_manager.init_app(app)
+    from flask_babel import gettext
+
+    from portal.languages import N_
+
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see this page."
+    # Flashed in the visitor's language: Flask-Login translates it when it flashes.
+    login_manager.login_message = N_("Please sign in to see this page.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)

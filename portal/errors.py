@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -12,22 +14,22 @@ from portal.access.guard import record_refusal
 from portal.extensions import db
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Please go back, reload the page and try again."),
-    403: ("This part of the plan is not shared with you", "Your role in this circle does not include this page. If you think you need it, ask the circle's clinician or school contact."),
-    404: ("We could not find that page", "It may have moved, or it may not be shared with you."),
-    405: ("That page cannot be used that way", "Please go back and use the buttons on the page."),
-    413: ("That was more than we can take at once", "Please shorten the text and try again."),
-    415: ("That kind of request is not accepted here", "Please go back and use the form on the page."),
-    429: ("Too many attempts", "For everyone's safety, please wait a few minutes before trying again."),
-    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a moment."),
-    503: ("Support Circle is not available right now", "Please try again in a few minutes."),
+    400: (_l("Something in that request was not right"), _l("Please go back, reload the page and try again.")),
+    403: (_l("This part of the plan is not shared with you"), _l("Your role in this circle does not include this page. If you think you need it, ask the circle's clinician or school contact.")),
+    404: (_l("We could not find that page"), _l("It may have moved, or it may not be shared with you.")),
+    405: (_l("That page cannot be used that way"), _l("Please go back and use the buttons on the page.")),
+    413: (_l("That was more than we can take at once"), _l("Please shorten the text and try again.")),
+    415: (_l("That kind of request is not accepted here"), _l("Please go back and use the form on the page.")),
+    429: (_l("Too many attempts"), _l("For everyone's safety, please wait a few minutes before trying again.")),
+    500: (_l("Something went wrong on our side"), _l("Nothing you did caused this. Please try again in a moment.")),
+    503: (_l("Support Circle is not available right now"), _l("Please try again in a few minutes.")),
 }
 # Seconds a browser (or a proxy) is asked to wait before trying again.
 RETRY_AFTER = 30
 
 
 def _page(code: int, status: int | None = None):
-    title, text = MESSAGES.get(code, MESSAGES[500])
+    title, text = (str(words) for words in MESSAGES.get(code, MESSAGES[500]))
     return render_template("errors/error.html", code=code, title=title, text=text), status or code
 
 
@@ -62,7 +64,10 @@ def unavailable(component: str, error: BaseException | None = None):
     whether what was sent was saved, one log line. It touches neither Redis
     nor the database: the page is drawn as for a signed-out visitor."""
     _note_outage(component, error)
-    title, text = MESSAGES[503]
+    try:
+        title, text = (str(words) for words in MESSAGES[503])
+    except Exception:  # noqa: BLE001 - the numbers must reach the person even so, in English if need be
+        title, text = (words._args[0] for words in MESSAGES[503])
     try:
         body = render_template("errors/unavailable.html", title=title, text=text, sent=request.method == "POST")
     except Exception:  # noqa: BLE001 - the numbers must reach the person even so
@@ -85,12 +90,32 @@ def _note_outage(component: str, error: BaseException | None) -> None:
 
 def _plain_unavailable_page(title: str, text: str) -> str:
     config = current_app.config
+    numbers = {
+        "emergency": escape(config["EMERGENCY_NUMBER"]),
+        "crisis": escape(config["CRISIS_LINE_NUMBER"]),
+        "crisis_name": escape(config["CRISIS_LINE_NAME"]),
+    }
+    english = (
+        "In an emergency call <strong>%(emergency)s</strong>. To talk to someone now: "
+        "<strong>%(crisis)s</strong> (%(crisis_name)s). <a href=\"/urgent-help\">When to get urgent help</a>."
+    )
+    try:
+        from portal import languages
+        from portal.templating import urgent_words
+
+        language = languages.current()
+        numbers["crisis_name"] = escape(urgent_words(config["CRISIS_LINE_NAME"]))
+        numbers_text = _(
+            "In an emergency call <strong>%(emergency)s</strong>. To talk to someone now: "
+            "<strong>%(crisis)s</strong> (%(crisis_name)s). <a href=\"/urgent-help\">When to get urgent help</a>.",
+            **numbers,
+        )
+    except Exception:  # noqa: BLE001 - the numbers must reach the person even so, in English
+        language, numbers_text = "en", english % numbers
     return (
-        f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title></head>"
+        f"<!doctype html><html lang=\"{escape(language)}\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title></head>"
         f"<body><main data-unavailable><h1>{escape(title)}</h1><p>{escape(text)}</p>"
-        f"<p>In an emergency call <strong>{escape(config['EMERGENCY_NUMBER'])}</strong>. To talk to someone now: "
-        f"<strong>{escape(config['CRISIS_LINE_NUMBER'])}</strong> ({escape(config['CRISIS_LINE_NAME'])}). "
-        f"<a href=\"/urgent-help\">When to get urgent help</a>.</p></main></body></html>"
+        f"<p>{numbers_text}</p></main></body></html>"
     )
 
 
@@ -109,8 +134,8 @@ def register(app) -> None:
             return unavailable(component, failure)
         if response is not None:
             return response
-        title = "This form had expired"
-        text = "For your security, forms stop working after a while. Please go back, reload the page, and send it again."
+        title = _("This form had expired")
+        text = _("For your security, forms stop working after a while. Please go back, reload the page, and send it again.")
         return render_template("errors/error.html", code=400, title=title, text=text), 400
 
     @app.errorhandler(HTTPException)

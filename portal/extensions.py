@@ -1,5 +1,6 @@
 """Extensions, created unbound so that create_app can bind them to any app."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -43,3 +44,6 @@ class SessionOnlyLoginManager(LoginManager):
 login_manager = SessionOnlyLoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+# Words in the reader's language (portal/languages.py binds it).
+babel = Babel()

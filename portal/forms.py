@@ -4,6 +4,7 @@ carries a CSRF token for a button. Validation only; nothing here queries."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -36,7 +37,7 @@ class WithinYears:
 
     def __call__(self, form, field):
         if field.data is not None and not self.first <= field.data.year <= self.last:
-            raise ValidationError(f"Please give a date between {self.first} and {self.last}.")
+            raise ValidationError(_("Please give a date between %(first)s and %(last)s.", first=self.first, last=self.last))
 
 
 class ConfirmForm(FlaskForm):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from flask import current_app, g
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from portal.access.policy import ROLE_LABELS
 from portal.forms import ConfirmForm
-from portal.timezone import to_local
 
 
 def _signout_form() -> ConfirmForm:
@@ -30,6 +30,23 @@ def _signed_in() -> bool:
     if g.get("dependency_down") or unverified():
         return False
     return current_user.is_authenticated
+
+
+# The crisis line's words as config.py gives them by default, in each
+# language. A deployment that sets its own (CRISIS_LINE_NAME,
+# CRISIS_TEXT_LINE) is shown its own words as they are; the numbers are
+# always the deployment's.
+DEFAULT_URGENT_WORDS = {
+    "988 Suicide & Crisis Lifeline (call or text)": _l("988 Suicide & Crisis Lifeline (call or text)"),
+    "Text HOME to 741741 (Crisis Text Line)": _l("Text HOME to 741741 (Crisis Text Line)"),
+}
+
+
+def urgent_words(configured: str) -> str:
+    """A crisis line's name or text line in the page's language when it is
+    config.py's default; what the deployment set, unchanged, otherwise."""
+    words = DEFAULT_URGENT_WORDS.get(configured)
+    return str(words) if words is not None else configured
 
 
 def _unread_count() -> int:
@@ -136,20 +153,14 @@ def register(app) -> None:
             "urgent_numbers": {
                 "emergency": config["EMERGENCY_NUMBER"],
                 "crisis": config["CRISIS_LINE_NUMBER"],
-                "crisis_name": config["CRISIS_LINE_NAME"],
-                "crisis_text": config["CRISIS_TEXT_LINE"],
+                "crisis_name": urgent_words(config["CRISIS_LINE_NAME"]),
+                "crisis_text": urgent_words(config["CRISIS_TEXT_LINE"]),
             },
             "role_labels": ROLE_LABELS,
             "signout_form": _signout_form,
             "session_idle_seconds": config["SESSION_IDLE_MINUTES"] * 60,
             "session_warn_seconds": config["SESSION_WARN_MINUTES"] * 60,
         }
-
-    @app.template_filter("local_time")
-    def local_time(value, fmt="%d %b %Y, %H:%M"):
-        if value is None:
-            return ""
-        return to_local(value).strftime(fmt)
 
     app.add_template_filter(tel_links, "tel_links")
     app.add_template_filter(phone_link, "phone_link")

@@ -26,8 +26,10 @@ def local_naive(value: datetime) -> datetime:
 
 
 def day_text(day) -> str:
-    """A day as the portal writes it in sentences: "Tue 3 Mar 2026"."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """A day as the portal writes it in sentences, in the reader's language: "Tue 3 Mar 2026"."""
+    from portal.languages import moment
+
+    return moment(day, "day")
 
 
 def local_day_text(moment: datetime) -> str:

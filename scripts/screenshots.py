@@ -78,6 +78,10 @@ def main() -> None:
             ("phone-events-parent.png", "parent@demo.example.org", f"/circles/{circle}/plan/events", (375, 812)),
             ("return-to-school-teacher.png", "teacher@demo.example.org", f"/circles/{circle}/plan/return_to_school", (1280, 1100)),
             ("follow-ups-parent.png", "parent@demo.example.org", f"/circles/{circle}/plan/follow_ups", (1280, 1100)),
+            # In Spanish, as a family that reads Spanish sees them (the plan's own words stay as typed).
+            ("es-dashboard-parent.png", "parent@demo.example.org", "/dashboard?lang=es", (1280, 900)),
+            ("es-safety-plan-young-person.png", "student@demo.example.org", f"/circles/{circle}/plan/safety_plan?lang=es", (375, 812)),
+            ("es-urgent-help.png", None, "/urgent-help?lang=es", (1280, 1350)),
         ]
         try:
             with sync_playwright() as playwright:

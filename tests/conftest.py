@@ -71,6 +71,14 @@ def _audit_chain_is_whole(request) -> None:
     add(request.config, CHAIN_FIGURES, "audit entries verified at their ends", verdict.checked)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """Spanish pages need compiled catalogues; compile the stale ones once."""
+    from tests.translations import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture
 def app(request):
     app = create_app(TestingConfig)

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from portal.access import policy
 
-# Each role as a reader of a sentence "Seen by: ..." names them.
+# Each role as a reader of a sentence "Seen by: ..." names them (lazy: read in
+# the page's language when the line is written).
 AUDIENCE_WORDS: dict[str, str] = {
-    policy.CLINICIAN: "clinicians",
-    policy.PRIMARY_CARE: "the family doctor",
-    policy.CAREGIVER: "caregivers",
-    policy.YOUNG_PERSON: "the young person",
-    policy.SCHOOL_CONTACT: "the school contact",
-    policy.SCHOOL_STAFF: "teachers",
+    policy.CLINICIAN: _l("clinicians"),
+    policy.PRIMARY_CARE: _l("the family doctor"),
+    policy.CAREGIVER: _l("caregivers"),
+    policy.YOUNG_PERSON: _l("the young person"),
+    policy.SCHOOL_CONTACT: _l("the school contact"),
+    policy.SCHOOL_STAFF: _l("teachers"),
 }
 
 # A reader who is named in the line reads "you" instead, where that is who
 # they are: the young person is never "the young person" on their own pages.
-READER_WORDS: dict[str, str] = {policy.YOUNG_PERSON: "you"}
+READER_WORDS: dict[str, str] = {policy.YOUNG_PERSON: _l("you")}
 
 if set(AUDIENCE_WORDS) != set(policy.ROLES):
     raise RuntimeError("every role in the policy needs words in AUDIENCE_WORDS")
@@ -66,16 +70,21 @@ def audience(kind: str, field: str | None = None) -> Audience:
 def _part(role: str, kind: str) -> str:
     """What of a list section's rows the role reaches, in words; "" for all of them."""
     scope = policy.row_scope(role, kind)
-    parts = [scope.meaning] if scope is not None else []
+    parts = [str(scope.meaning)] if scope is not None else []
     if policy.held_to_current_school(role, kind):
-        parts.append(policy.SCHOOL_RECORDS_MEANING)
+        parts.append(str(policy.SCHOOL_RECORDS_MEANING))
     return "; ".join(parts)
 
 
 def listed(words: list[str], last: str = "and") -> str:
+    """"a, b and c" (``last``: "and" or "or"), in the page's language."""
+    words = [str(word) for word in words]
     if len(words) <= 1:
         return "".join(words)
-    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+    first, final = ", ".join(words[:-1]), words[-1]
+    if last == "or":
+        return _("%(first)s or %(last)s", first=first, last=final)
+    return _("%(first)s and %(last)s", first=first, last=final)
 
 
 def words(found: Audience, reader: str | None = None) -> str:
@@ -84,22 +93,26 @@ def words(found: Audience, reader: str | None = None) -> str:
     partly = dict(found.partly)
 
     def plain(role: str) -> str:
-        return READER_WORDS.get(role, AUDIENCE_WORDS[role]) if role == reader else AUDIENCE_WORDS[role]
+        return str(READER_WORDS.get(role, AUDIENCE_WORDS[role]) if role == reader else AUDIENCE_WORDS[role])
 
     def named(role: str) -> str:
         return f"{plain(role)} ({partly[role]})" if role in partly else plain(role)
 
     if not found.readers and not found.by_agreement:
-        return "Not shown to anyone in the circle."
+        return _("Not shown to anyone in the circle.")
     if not found.others and not found.by_agreement and not partly:
-        return "Seen by everyone in the circle."
-    sentence = "Seen by: " + (listed([named(r) for r in found.readers]) if found.readers else "nobody by default")
-    if found.by_agreement:
-        also = listed([named(r) for r in found.by_agreement])
-        sentence += f"; {'also ' if found.readers else ''}{also}, while an agreement to share is in force"
-    sentence += "."
+        return _("Seen by everyone in the circle.")
+    readers = listed([named(r) for r in found.readers])
+    also = listed([named(r) for r in found.by_agreement])
+    if found.readers and found.by_agreement:
+        sentence = _("Seen by: %(readers)s; also %(also)s, while an agreement to share is in force.",
+                     readers=readers, also=also)
+    elif found.readers:
+        sentence = _("Seen by: %(readers)s.", readers=readers)
+    else:
+        sentence = _("Seen by: nobody by default; %(also)s, while an agreement to share is in force.", also=also)
     if found.others:
-        sentence += f" Not shown to {listed([plain(r) for r in found.others], 'or')}."
+        sentence += " " + _("Not shown to %(roles)s.", roles=listed([plain(r) for r in found.others], "or"))
     return sentence
 
 

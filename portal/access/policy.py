@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
+
 CAREGIVER = "caregiver"
 SCHOOL_CONTACT = "school_contact"
 SCHOOL_STAFF = "school_staff"
@@ -23,13 +25,15 @@ PRIMARY_CARE = "primary_care"
 
 ROLES: tuple[str, ...] = (CLINICIAN, PRIMARY_CARE, CAREGIVER, YOUNG_PERSON, SCHOOL_CONTACT, SCHOOL_STAFF)
 
+# Words for people (lazy: each is read in the page's language when it is shown;
+# a caller that lowers, joins or stores one gets a plain str at that moment).
 ROLE_LABELS = {
-    CLINICIAN: "Clinician",
-    PRIMARY_CARE: "Family doctor (primary care)",
-    CAREGIVER: "Caregiver",
-    YOUNG_PERSON: "Young person",
-    SCHOOL_CONTACT: "School contact",
-    SCHOOL_STAFF: "Teacher / school staff",
+    CLINICIAN: _l("Clinician"),
+    PRIMARY_CARE: _l("Family doctor (primary care)"),
+    CAREGIVER: _l("Caregiver"),
+    YOUNG_PERSON: _l("Young person"),
+    SCHOOL_CONTACT: _l("School contact"),
+    SCHOOL_STAFF: _l("Teacher / school staff"),
 }
 
 SECTIONS: tuple[str, ...] = (
@@ -53,18 +57,18 @@ SECTIONS: tuple[str, ...] = (
 # portal/plan/sections.py gives the same names to its specs (a test keeps
 # them equal).
 SECTION_TITLES: dict[str, str] = {
-    "care_team": "Care team",
-    "school_plan": "In-school plan",
-    "adjustments": "Adjustments",
-    "return_to_school": "Return to school",
-    "safety_plan": "Safety plan",
-    "home_safety": "Home safety",
-    "clinical": "Assessment and treatment",
-    "follow_ups": "Follow-ups",
-    "episodes": "Uses of the school plan",
-    "events": "Events outside school",
-    "setback_reviews": "Setback reviews",
-    "progress": "Progress",
+    "care_team": _l("Care team"),
+    "school_plan": _l("In-school plan"),
+    "adjustments": _l("Adjustments"),
+    "return_to_school": _l("Return to school"),
+    "safety_plan": _l("Safety plan"),
+    "home_safety": _l("Home safety"),
+    "clinical": _l("Assessment and treatment"),
+    "follow_ups": _l("Follow-ups"),
+    "episodes": _l("Uses of the school plan"),
+    "events": _l("Events outside school"),
+    "setback_reviews": _l("Setback reviews"),
+    "progress": _l("Progress"),
 }
 if set(SECTION_TITLES) != set(SECTIONS):
     raise RuntimeError("SECTION_TITLES must name every section, and only those")
@@ -195,17 +199,17 @@ class RowScope:
     field: str
     value: object
     # What of the section the role reaches, in words, for the lines that say
-    # who sees what (portal/access/audience.py).
-    meaning: str
+    # who sees what (portal/access/audience.py); lazy, read when shown.
+    meaning: object
 
 
 SELF = object()
 
 ROW_SCOPES: dict[tuple[str, str], RowScope] = {
     # The school sees and books only school reviews, never clinical appointments.
-    ("follow_ups", SCHOOL_CONTACT): RowScope("kind", "school_review", "school reviews only"),
+    ("follow_ups", SCHOOL_CONTACT): RowScope("kind", "school_review", _l("school reviews only")),
     # A teacher sees only the episodes they recorded.
-    ("episodes", SCHOOL_STAFF): RowScope("recorded_by_id", SELF, "only those they recorded"),
+    ("episodes", SCHOOL_STAFF): RowScope("recorded_by_id", SELF, _l("only those they recorded")),
 }
 
 # Records that belong to the school they were made at (FERPA: that school's
@@ -218,7 +222,7 @@ ROW_SCOPES: dict[tuple[str, str], RowScope] = {
 SCHOOL_RECORDS: frozenset[str] = frozenset({"episodes"})
 SCHOOL_RECORD_FIELD = "school_organisation_id"
 # What that leaves a school role, in words (portal/access/audience.py).
-SCHOOL_RECORDS_MEANING = "none from a previous school"
+SCHOOL_RECORDS_MEANING = _l("none from a previous school")
 
 # Sections that may be shared beyond their default audience, with whom, and
 # how far, but only while a recorded agreement is in force (DESIGN.md,
@@ -284,13 +288,15 @@ AGREED_BY_WHEN_THEY_DECIDE: dict[str, tuple[str, ...]] = {
     CLINICIAN: ("young_person", "both"),
 }
 
-# Why an agreement was refused, in words for the person who tried.
+# Why an agreement was refused, in words for the person who tried. ``{name}``
+# is filled with str.format by the caller (portal/sharing/services.py), after
+# the words are read in the page's language.
 AGREEMENT_REFUSALS = {
-    "they_decide": (
+    "they_decide": _l(
         "{name} decides about sharing for themselves, as their clinician recorded. "
         "Only {name} can agree to share this: ask them, or their clinician."
     ),
-    "not_yours_to_record": "Your role in this circle cannot record this agreement.",
+    "not_yours_to_record": _l("Your role in this circle cannot record this agreement."),
 }
 
 # Actions on the circle itself, by role.
@@ -451,7 +457,8 @@ def check_section(kind: str) -> str:
 
 def section_title(kind: str) -> str:
     """The section's short name inside a sentence: "the safety plan"."""
-    return SECTION_TITLES[check_section(kind)].lower()
+    # Read now, in the language of the page or notice being written.
+    return str(SECTION_TITLES[check_section(kind)]).lower()
 
 
 def role_mode(role: str, kind: str) -> Mode | None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from portal.access.policy import (
     CAREGIVER,
     CIRCLE_CREATOR_ROLES,
@@ -167,16 +169,17 @@ NO_FACTS = CircleFacts()
 # restore, and needs the inviter to be allowed to restore.
 ACCEPT_AS = {NOT_MEMBER: INVITE, REMOVED: RESTORE}
 
-# Why a change was refused, in words for the person who tried.
+# Why a change was refused, in words for the person who tried (lazy; a
+# Decision's message is read in the page's language, as a plain str).
 REASONS = {
-    "self": "You cannot change your own place in the circle. Ask the circle's clinician.",
-    "already_member": "They are already in the circle. To give them another role, use 'Change role' beside their name.",
-    "removed": "They were in this circle before and were removed. Only someone who may bring them back can do that.",
-    "not_allowed": "Your role in this circle does not include this change. Ask the circle's clinician.",
-    "changed_meanwhile": "Someone changed this person's place in the circle a moment ago. Please look again.",
-    "one_young_person": "A circle is about one young person, and this one already has them.",
-    "last_clinician": "They are the circle's only clinician. Add another clinician first, so someone can still restore what is removed.",
-    "other_school": "They are not at the student's current school. Ask the circle's clinician.",
+    "self": _l("You cannot change your own place in the circle. Ask the circle's clinician."),
+    "already_member": _l("They are already in the circle. To give them another role, use 'Change role' beside their name."),
+    "removed": _l("They were in this circle before and were removed. Only someone who may bring them back can do that."),
+    "not_allowed": _l("Your role in this circle does not include this change. Ask the circle's clinician."),
+    "changed_meanwhile": _l("Someone changed this person's place in the circle a moment ago. Please look again."),
+    "one_young_person": _l("A circle is about one young person, and this one already has them."),
+    "last_clinician": _l("They are the circle's only clinician. Add another clinician first, so someone can still restore what is removed."),
+    "other_school": _l("They are not at the student's current school. Ask the circle's clinician."),
 }
 
 
@@ -187,7 +190,7 @@ class Decision:
 
     @property
     def message(self) -> str | None:
-        return REASONS[self.reason] if self.reason else None
+        return str(REASONS[self.reason]) if self.reason else None
 
 
 ALLOWED = Decision(True)
@@ -202,7 +205,7 @@ class ChangeRefused(Exception):
 
     @property
     def message(self) -> str:
-        return self.decision.message or REASONS["not_allowed"]
+        return self.decision.message or str(REASONS["not_allowed"])
 
 
 def check_state(state: str) -> str:

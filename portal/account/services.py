@@ -46,6 +46,12 @@ def renew_recovery_codes(user, code: str) -> list[str] | None:
     return codes
 
 
+def choose_language(user, code: str) -> None:
+    """The language the account reads its pages, notices and emails in."""
+    user.language = code
+    db.session.commit()
+
+
 def end_other_sessions(user) -> int:
     """Sign the account out everywhere but this browser; how many sessions ended."""
     ended = sessions.end_all(user, "ended_elsewhere", keep=sessions.current())

@@ -4,6 +4,8 @@ content: nothing here reads a circle or a section."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.access.guard import OrgAdmin, guard, managed_account_or_404
@@ -17,7 +19,7 @@ from portal.forms import ConfirmForm
 # admin may need to add someone who has an account elsewhere (a teacher who
 # moved schools, a clinician who is also a parent), and this says what to do
 # without saying whose the address is.
-SAME_EMAIL = (
+SAME_EMAIL = _l(
     "That email address cannot be used for a new account. Please use another address for them, such as the one "
     "they use at your organisation. If they already have an account with your organisation, it is in your list "
     "of accounts."
@@ -53,9 +55,9 @@ def new_account():
         )
         if created is None:
             # Everything typed stays in the form but the password, which is never sent back.
-            form.email.errors.append(SAME_EMAIL)
+            form.email.errors.append(str(SAME_EMAIL))
         else:
-            flash(f"The account for {form.name.data.strip()} was created.", "success")
+            flash(_("The account for %(name)s was created.", name=form.name.data.strip()), "success")
             return redirect(url_for("admin.accounts_list"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/new_account.html", form=form), status
@@ -67,7 +69,7 @@ def deactivate(user_id: int):
     user = managed_account_or_404(user_id, someone_else=True)
     if ConfirmForm().validate_on_submit():
         services.deactivate(current_user._get_current_object(), user)
-        flash(f"{user.name} can no longer sign in; their sessions have ended.", "success")
+        flash(_("%(name)s can no longer sign in; their sessions have ended.", name=user.name), "success")
     return redirect(url_for("admin.accounts_list"))
 
 
@@ -77,7 +79,7 @@ def reactivate(user_id: int):
     user = managed_account_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         services.reactivate(current_user._get_current_object(), user)
-        flash(f"{user.name} can sign in again.", "success")
+        flash(_("%(name)s can sign in again.", name=user.name), "success")
     return redirect(url_for("admin.accounts_list"))
 
 
@@ -87,7 +89,7 @@ def end_sessions(user_id: int):
     user = managed_account_or_404(user_id, someone_else=True)
     if ConfirmForm().validate_on_submit():
         services.end_sessions(user)
-        flash(f"{user.name} is signed out everywhere. They can sign in again.", "success")
+        flash(_("%(name)s is signed out everywhere. They can sign in again.", name=user.name), "success")
     return redirect(url_for("admin.accounts_list"))
 
 
@@ -98,8 +100,11 @@ def reset_two_factor(user_id: int):
     if ConfirmForm().validate_on_submit():
         accounts.reset_two_factor(user, by=current_user)
         flash(
-            f"Two-factor sign-in is reset for {user.name}, and they are signed out everywhere. "
-            "They will set up an authenticator app the next time they sign in.",
+            _(
+                "Two-factor sign-in is reset for %(name)s, and they are signed out everywhere. "
+                "They will set up an authenticator app the next time they sign in.",
+                name=user.name,
+            ),
             "success",
         )
     return redirect(url_for("admin.accounts_list"))

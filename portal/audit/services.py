@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock
@@ -10,50 +11,202 @@ from portal.audit import chain
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
-# Each action as a phrase for "who has seen this plan"; {target} is the part
-# of the plan, {subject} the person added or removed.
-ACTION_PHRASES = {
-    "view": "viewed {target}",
-    "print": "printed {target}",
-    "history": "viewed the history of {target}",
-    "create": "added to {target}",
-    "update": "changed {target}",
+
+@dataclass(frozen=True)
+class Line:
+    """One kind of line of "who has seen this plan", as whole sentences, each
+    its own message so that a language can order it as it needs:
+    ``others`` about someone else (%(who)s: "Maria Lopez, caregiver,"),
+    ``you`` to an adult reader about themselves, and ``to_them`` to the young
+    person about themselves (the words of their own pages; without one, the
+    adult's). %(part)s is the part of the plan ("the safety plan", "your
+    safety plan"), %(subject)s a person added or removed, %(when)s the moment
+    ("today at 14:02"). In the young person's lines the part and the moment
+    are %(your_part)s and %(your_when)s: in English the line reads as the
+    adult's does, and the names keep it a message of its own for the
+    languages that speak to a young person otherwise."""
+
+    others: str
+    you: str
+    to_them: str | None = None
+
+
+# Each action as the sentences of "who has seen this plan" (portal/who_has_seen/),
+# in everyday words: the kinds stay keys, the sentences are what people read.
+ACTION_PHRASES: dict[str, Line] = {
+    "view": Line(
+        _l("%(who)s opened %(part)s %(when)s."),
+        _l("You opened %(part)s %(when)s."),
+        _l("You opened %(your_part)s %(your_when)s."),
+    ),
+    "print": Line(
+        _l("%(who)s printed %(part)s %(when)s."),
+        _l("You printed %(part)s %(when)s."),
+        _l("You printed %(your_part)s %(your_when)s."),
+    ),
+    "download": Line(
+        _l("%(who)s downloaded %(part)s %(when)s."),
+        _l("You downloaded %(part)s %(when)s."),
+        _l("You downloaded %(your_part)s %(your_when)s."),
+    ),
+    "history": Line(
+        _l("%(who)s looked at the earlier versions of %(part)s %(when)s."),
+        _l("You looked at the earlier versions of %(part)s %(when)s."),
+        _l("You looked at the earlier versions of %(your_part)s %(your_when)s."),
+    ),
+    "create": Line(
+        _l("%(who)s added to %(part)s %(when)s."),
+        _l("You added to %(part)s %(when)s."),
+        _l("You added to %(your_part)s %(your_when)s."),
+    ),
+    "update": Line(
+        _l("%(who)s changed %(part)s %(when)s."),
+        _l("You changed %(part)s %(when)s."),
+        _l("You changed %(your_part)s %(your_when)s."),
+    ),
     # The same actions on one entry of a list section.
-    "create_item": "added an entry to {target}",
-    "update_item": "changed an entry in {target}",
-    "remove": "removed an entry from {target}",
-    "restore": "restored an entry in {target}",
-    "denied": "tried to open {target}, which is not shared with them,",
-    "member_added": "added {subject} to the circle",
-    "member_removed": "removed {subject} from the circle",
-    "role_changed": "changed the role of {subject} in the circle",
-    "membership_refused": "tried to change who is in the circle, which their role does not allow",
-    "agreement_recorded": "recorded an agreement to share {target}",
-    "agreement_withdrawn": "withdrew the agreement to share {target}",
+    "create_item": Line(
+        _l("%(who)s added an entry to %(part)s %(when)s."),
+        _l("You added an entry to %(part)s %(when)s."),
+        _l("You added an entry to %(your_part)s %(your_when)s."),
+    ),
+    "update_item": Line(
+        _l("%(who)s changed an entry in %(part)s %(when)s."),
+        _l("You changed an entry in %(part)s %(when)s."),
+        _l("You changed an entry in %(your_part)s %(your_when)s."),
+    ),
+    "remove": Line(
+        _l("%(who)s took an entry out of %(part)s %(when)s."),
+        _l("You took an entry out of %(part)s %(when)s."),
+        _l("You took an entry out of %(your_part)s %(your_when)s."),
+    ),
+    "restore": Line(
+        _l("%(who)s put back an entry in %(part)s %(when)s."),
+        _l("You put back an entry in %(part)s %(when)s."),
+        _l("You put back an entry in %(your_part)s %(your_when)s."),
+    ),
+    "denied": Line(
+        _l("%(who)s tried to open %(part)s, which is not shared with them %(when)s."),
+        _l("You tried to open %(part)s, which is not shared with you %(when)s."),
+        _l("You tried to open %(your_part)s, which is not shared with you %(your_when)s."),
+    ),
+    "membership_refused": Line(
+        _l("%(who)s tried to change who is in the circle, which their role does not allow %(when)s."),
+        _l("You tried to change who is in the circle, which your role does not allow %(when)s."),
+        _l("You tried to change who is in the circle, which your role does not allow %(your_when)s."),
+    ),
+    "member_added": Line(
+        _l("%(who)s added %(subject)s to the circle %(when)s."),
+        _l("You added %(subject)s to the circle %(when)s."),
+    ),
+    "member_removed": Line(
+        _l("%(who)s removed %(subject)s from the circle %(when)s."),
+        _l("You removed %(subject)s from the circle %(when)s."),
+    ),
+    "role_changed": Line(
+        _l("%(who)s changed the role of %(subject)s in the circle %(when)s."),
+        _l("You changed the role of %(subject)s in the circle %(when)s."),
+    ),
+    "agreement_recorded": Line(
+        _l("%(who)s recorded an agreement to share %(part)s %(when)s."),
+        _l("You recorded an agreement to share %(part)s %(when)s."),
+        _l("You recorded an agreement to share %(your_part)s %(your_when)s."),
+    ),
+    "agreement_withdrawn": Line(
+        _l("%(who)s withdrew the agreement to share %(part)s %(when)s."),
+        _l("You withdrew the agreement to share %(part)s %(when)s."),
+        _l("You withdrew the agreement to share %(your_part)s %(your_when)s."),
+    ),
     # The young person's say in sharing (portal/sharing/); never their words.
-    "deciding_recorded": "recorded whether the young person decides about sharing for themselves",
-    "disagreement_recorded": "recorded that they disagree with a sharing choice",
-    "disagreement_answered": "marked a disagreement about sharing as talked over",
-    "disclosure_recorded": "recorded something shared without agreement, to keep someone safe",
-    "invitation_sent": "sent an invitation to join the circle",
-    "invitation_accepted": "accepted an invitation and joined the circle",
-    "invitation_revoked": "revoked an invitation",
+    "deciding_recorded": Line(
+        _l("%(who)s recorded whether the young person decides about sharing for themselves %(when)s."),
+        _l("You recorded whether the young person decides about sharing for themselves %(when)s."),
+    ),
+    "disagreement_recorded": Line(
+        _l("%(who)s recorded that they disagree with a sharing choice %(when)s."),
+        _l("You recorded that you disagree with a sharing choice %(when)s."),
+        _l("You recorded that you disagree with a sharing choice %(your_when)s."),
+    ),
+    "disagreement_answered": Line(
+        _l("%(who)s marked a disagreement about sharing as talked over %(when)s."),
+        _l("You marked a disagreement about sharing as talked over %(when)s."),
+    ),
+    "disclosure_recorded": Line(
+        _l("%(who)s recorded something shared without agreement, to keep someone safe %(when)s."),
+        _l("You recorded something shared without agreement, to keep someone safe %(when)s."),
+    ),
+    "invitation_sent": Line(
+        _l("%(who)s sent an invitation to join the circle %(when)s."),
+        _l("You sent an invitation to join the circle %(when)s."),
+    ),
+    "invitation_accepted": Line(
+        _l("%(who)s accepted an invitation and joined the circle %(when)s."),
+        _l("You accepted an invitation and joined the circle %(when)s."),
+        _l("You accepted an invitation and joined the circle %(your_when)s."),
+    ),
+    "invitation_revoked": Line(
+        _l("%(who)s revoked an invitation %(when)s."),
+        _l("You revoked an invitation %(when)s."),
+    ),
     # Moving school and deadline flexibility (portal/school/).
-    "school_move_agreed": "recorded agreement to a move of school",
-    "school_move_withdrawn": "withdrew the agreement to a move of school",
-    "school_handover": "handed the school's part of the plan over to {subject} at the new school",
-    "flexibility_reviewed": "reviewed {target} after the school plan was used and kept them as they are",
+    "school_move_agreed": Line(
+        _l("%(who)s recorded agreement to a move of school %(when)s."),
+        _l("You recorded agreement to a move of school %(when)s."),
+    ),
+    "school_move_withdrawn": Line(
+        _l("%(who)s withdrew the agreement to a move of school %(when)s."),
+        _l("You withdrew the agreement to a move of school %(when)s."),
+    ),
+    "school_handover": Line(
+        _l("%(who)s handed the school's part of the plan over to %(subject)s at the new school %(when)s."),
+        _l("You handed the school's part of the plan over to %(subject)s at the new school %(when)s."),
+    ),
+    "flexibility_reviewed": Line(
+        _l("%(who)s looked again at %(part)s after the in-school plan was used, and kept them %(when)s."),
+        _l("You looked again at %(part)s after the in-school plan was used, and kept them %(when)s."),
+    ),
     # Plan reviews and the follow-ups nobody marked (portal/followup/).
-    "review": "confirmed {target} in a plan review",
-    "mark_missed": "marked an entry in {target} as missed, as nobody recorded it attended",
+    "review": Line(
+        _l("%(who)s checked %(part)s in a plan review and kept it %(when)s."),
+        _l("You checked %(part)s in a plan review and kept it %(when)s."),
+    ),
+    "mark_missed": Line(
+        _l("%(who)s marked an entry in %(part)s as missed, as nobody recorded it attended %(when)s."),
+        _l("You marked an entry in %(part)s as missed, as nobody recorded it attended %(when)s."),
+    ),
     # Lists that show something of many plans at once.
-    "notifications_viewed": "saw notices about this plan in their notifications",
-    "calendar_feed": "had the dates in {target} sent to their calendar app",
+    "notifications_viewed": Line(
+        _l("%(who)s saw notices about this plan in their notifications %(when)s."),
+        _l("You saw notices about this plan in your notifications %(when)s."),
+        _l("You saw notices about this plan in your notifications %(your_when)s."),
+    ),
+    "calendar_feed": Line(
+        _l("%(who)s had the dates in %(part)s sent to their calendar app %(when)s."),
+        _l("You had the dates in %(part)s sent to your calendar app %(when)s."),
+        _l("You had the dates in %(your_part)s sent to your calendar app %(your_when)s."),
+    ),
     # An organisation admin's changes to accounts (portal/admin/); they name no circle.
-    "account_created": "created an account for {subject}",
-    "account_deactivated": "stopped {subject} from signing in",
-    "account_reactivated": "allowed {subject} to sign in again",
+    "account_created": Line(
+        _l("%(who)s created an account for %(subject)s %(when)s."),
+        _l("You created an account for %(subject)s %(when)s."),
+    ),
+    "account_deactivated": Line(
+        _l("%(who)s stopped %(subject)s from signing in %(when)s."),
+        _l("You stopped %(subject)s from signing in %(when)s."),
+    ),
+    "account_reactivated": Line(
+        _l("%(who)s allowed %(subject)s to sign in again %(when)s."),
+        _l("You allowed %(subject)s to sign in again %(when)s."),
+    ),
 }
+
+# "member_added" when the person added is the one who added them: whoever
+# started the circle joined it.
+JOINED_LINE = Line(
+    _l("%(who)s joined the circle %(when)s."),
+    _l("You joined the circle %(when)s."),
+    _l("You joined the circle %(your_when)s."),
+)
 
 
 # Actions made by the passing of time, with nobody at the keyboard.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
@@ -11,8 +12,8 @@ from portal.forms import choose_first
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", [DataRequired(message="Please enter your email."), Length(max=254)])
-    password = PasswordField("Password", [DataRequired(message="Please enter your password."), Length(max=MAX_LENGTH)])
+    email = EmailField(_l("Email"), [DataRequired(message=_l("Please enter your email.")), Length(max=254)])
+    password = PasswordField(_l("Password"), [DataRequired(message=_l("Please enter your password.")), Length(max=MAX_LENGTH)])
     next = HiddenField()
 
 
@@ -22,8 +23,8 @@ def _stripped(value):
 
 class CurrentPasswordMixin:
     current_password = PasswordField(
-        "Your current password",
-        [DataRequired(message="Please enter your current password."), Length(max=MAX_LENGTH)],
+        _l("Your current password"),
+        [DataRequired(message=_l("Please enter your current password.")), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -32,8 +33,8 @@ class CodeForm(FlaskForm):
     """A code from the authenticator app or, at sign-in, a recovery code."""
 
     code = StringField(
-        "Code",
-        [DataRequired(message="Please enter the code."), Length(max=40, message="That is longer than any code.")],
+        _l("Code"),
+        [DataRequired(message=_l("Please enter the code.")), Length(max=40, message=_l("That is longer than any code."))],
         filters=[_stripped],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
     )
@@ -43,11 +44,11 @@ class ResetRequestForm(FlaskForm):
     # Only the shape is checked: whatever address an account was given (by an
     # admin, the command line, an invitation) must be able to ask for a link.
     email = EmailField(
-        "Email",
+        _l("Email"),
         [
-            DataRequired(message="Please enter your email."),
+            DataRequired(message=_l("Please enter your email.")),
             Length(max=254),
-            Regexp(r"^[^@\s]+@[^@\s]+$", message="Please enter a valid email."),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Please enter a valid email.")),
         ],
         filters=[_stripped],
     )
@@ -55,17 +56,17 @@ class ResetRequestForm(FlaskForm):
 
 class NewPasswordTwiceForm(FlaskForm):
     new_password = PasswordField(
-        "New password",
-        [DataRequired(message="Please choose a new password.")],
-        description="At least 12 characters. A few words together make a strong password.",
+        _l("New password"),
+        [DataRequired(message=_l("Please choose a new password."))],
+        description=_l("At least 12 characters. A few words together make a strong password."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm_password = PasswordField(
-        "Type the new password again",
+        _l("Type the new password again"),
         [
-            DataRequired(message="Please type the new password again."),
+            DataRequired(message=_l("Please type the new password again.")),
             Length(max=MAX_LENGTH),
-            EqualTo("new_password", message="The two passwords are not the same. Please type them again."),
+            EqualTo("new_password", message=_l("The two passwords are not the same. Please type them again.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -96,11 +97,11 @@ class NewPasswordMixin:
 # that only administers, or has no professional role in circles.
 NO_STAFF_ROLE = "none"
 STAFF_ROLES = (
-    ("clinician", "Clinician"),
-    ("primary_care", "Family doctor (primary care)"),
-    ("school_contact", "School contact (counselor, pastoral lead)"),
-    ("school_staff", "Teacher / school staff"),
-    (NO_STAFF_ROLE, "None (administration only)"),
+    ("clinician", _l("Clinician")),
+    ("primary_care", _l("Family doctor (primary care)")),
+    ("school_contact", _l("School contact (counselor, pastoral lead)")),
+    ("school_staff", _l("Teacher / school staff")),
+    (NO_STAFF_ROLE, _l("None (administration only)")),
 )
 # Which staff roles each kind of organisation gives is the policy's.
 ROLES_BY_ORGANISATION = {
@@ -117,23 +118,23 @@ if _unoffered:
 class AccountForm(NewPasswordMixin, FlaskForm):
     """An organisation admin creates an account in their organisation."""
 
-    name = StringField("Full name", [DataRequired(message="Please enter a name."), Length(max=120)])
-    title = StringField("Job title", [Optional(), Length(max=120)], description="For example: School counselor.")
+    name = StringField(_l("Full name"), [DataRequired(message=_l("Please enter a name.")), Length(max=120)])
+    title = StringField(_l("Job title"), [Optional(), Length(max=120)], description=_l("For example: School counselor."))
     email = EmailField(
-        "Email", [DataRequired(message="Please enter an email."), Email(message="Please enter a valid email."), Length(max=254)]
+        _l("Email"), [DataRequired(message=_l("Please enter an email.")), Email(message=_l("Please enter a valid email.")), Length(max=254)]
     )
     # No role is chosen for the admin: the first option used to be the most
     # powerful one (school contact), given to anyone whose admin did not look.
     staff_role = SelectField(
-        "Role in the organisation",
-        [DataRequired(message="Please choose a role.")],
-        choices=choose_first("Choose a role", STAFF_ROLES),
+        _l("Role in the organisation"),
+        [DataRequired(message=_l("Please choose a role."))],
+        choices=choose_first(_l("Choose a role"), STAFF_ROLES),
     )
-    is_org_admin = BooleanField("Can manage this organisation's accounts")
+    is_org_admin = BooleanField(_l("Can manage this organisation's accounts"))
     password = PasswordField(
-        "First password",
-        [DataRequired(message="Please choose a first password.")],
-        description="At least 12 characters. Share it with the person privately.",
+        _l("First password"),
+        [DataRequired(message=_l("Please choose a first password."))],
+        description=_l("At least 12 characters. Share it with the person privately."),
     )
 
     def limit_to(self, organisation_kind: str) -> None:
@@ -143,3 +144,22 @@ class AccountForm(NewPasswordMixin, FlaskForm):
 
     def chosen_staff_role(self) -> str | None:
         return None if self.staff_role.data == NO_STAFF_ROLE else self.staff_role.data
+
+
+class LanguageForm(FlaskForm):
+    """The language one's own pages, notices and emails are written in: one
+    of the languages the deployment offers (languages.offered())."""
+
+    language = SelectField(
+        _l("Language"),
+        [DataRequired(message=_l("Please choose a language."))],
+        validate_choice=False,
+    )
+
+    def offer(self, offered: dict[str, str]) -> None:
+        # Each language by its own name, as a reader of it looks for it.
+        self.language.choices = list(offered.items())
+
+    def validate_language(self, field):
+        if field.data not in dict(field.choices or []):
+            raise ValidationError(_l("Please choose one of the languages in the list."))

@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     # How the person is introduced to others, e.g. "School counselor".
     title: Mapped[str] = mapped_column(String(120), default="")
+    # The language the person reads the portal, notices and emails in (a code
+    # of LANGUAGES); None: the browser's, as on pages that need no signing in.
+    language: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str] = mapped_column(String(255))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     # The professional role the organisation gives the account, if any;

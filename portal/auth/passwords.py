@@ -8,6 +8,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
+from flask_babel import gettext as _
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -65,9 +66,9 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is refused, in words for the person choosing it; None if fine."""
     if len(password) < MIN_LENGTH:
-        return f"Please use at least {MIN_LENGTH} characters. A few words together make a strong password."
+        return _("Please use at least %(count)s characters. A few words together make a strong password.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Please use at most {MAX_LENGTH} characters."
+        return _("Please use at most %(count)s characters.", count=MAX_LENGTH)
     if password.lower() in common_passwords():
-        return "That password is among the most common ones and easy to guess. Please choose another."
+        return _("That password is among the most common ones and easy to guess. Please choose another.")
     return None

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.access.guard import Public, SignedIn, guard
@@ -13,12 +16,11 @@ from portal.forms import ConfirmForm
 from portal.sessions import services as sessions
 from portal.sessions.expired_forms import reshown_when_expired
 
-FAILED_SIGN_IN = "We could not sign you in with that email and password. Please check them and try again."
-WRONG_CODE_OR_RECOVERY = (
+FAILED_SIGN_IN = _l("We could not sign you in with that email and password. Please check them and try again.")
+WRONG_CODE_OR_RECOVERY = _l(
     "That code did not work. Please type the code your app shows now, or one of your recovery codes "
     "that you have not used before."
 )
-TOO_SLOW = "To keep your account safe, that step has to be done within {minutes} minutes. Please sign in again."
 
 
 def _account_key() -> str:
@@ -48,7 +50,7 @@ def login():
             return signin.begin(user, safe_next(form.next.data))
         # The account tried, if there is one; never the password or the typed email.
         record_now("sign_in", user=services.find_user(form.email.data), outcome="failed")
-        flash(FAILED_SIGN_IN, "error")
+        flash(str(FAILED_SIGN_IN), "error")
         form.password.data = ""
         return render_template("auth/login.html", form=form), 401
     status = 422 if request.method == "POST" else 200
@@ -61,7 +63,7 @@ def logout():
     if ConfirmForm().validate_on_submit():
         record_now("sign_out", user=current_user._get_current_object())
         sessions.sign_out()
-        flash("You are signed out.", "success")
+        flash(_("You are signed out."), "success")
     response = redirect(url_for("auth.login"))
     # Leave nothing of the plan behind on a shared computer.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
@@ -76,9 +78,17 @@ def _pending_or_sign_in_again():
     user, expired = signin.pending()
     if user is None:
         if expired:
-            flash(TOO_SLOW.format(minutes=current_app.config["MFA_PENDING_MINUTES"]), "info")
+            minutes = current_app.config["MFA_PENDING_MINUTES"]
+            flash(
+                _(
+                    "To keep your account safe, that step has to be done within %(minutes)s minutes. "
+                    "Please sign in again.",
+                    minutes=minutes,
+                ),
+                "info",
+            )
         else:
-            flash("Please sign in first.", "info")
+            flash(_("Please sign in first."), "info")
         return None, redirect(url_for("auth.login"))
     return user, None
 
@@ -100,7 +110,7 @@ def login_code():
         signin.drop()
         return redirect(url_for("auth.login"))
     form = CodeForm()
-    form.code.label.text = "Code from your authenticator app, or a recovery code"
+    form.code.label.text = _("Code from your authenticator app, or a recovery code")
     if form.validate_on_submit():
         how = mfa.check_code(user, form.code.data)
         if how is not None:
@@ -112,7 +122,7 @@ def login_code():
                 flash(_recovery_left_message(left), "info")
             return response
         record_now("mfa_failed", user=user)
-        form.code.errors.append(WRONG_CODE_OR_RECOVERY)
+        form.code.errors.append(str(WRONG_CODE_OR_RECOVERY))
         form.code.data = ""
         return render_template("auth/code.html", form=form), 401
     status = 422 if request.method == "POST" else 200
@@ -121,9 +131,12 @@ def login_code():
 
 def _recovery_left_message(left: int) -> str:
     if left == 0:
-        return "You have used your last recovery code. Please make new ones now, on your account page."
-    codes = "recovery code" if left == 1 else "recovery codes"
-    return f"You signed in with a recovery code; it will not work again. You have {left} {codes} left."
+        return _("You have used your last recovery code. Please make new ones now, on your account page.")
+    return ngettext(
+        "You signed in with a recovery code; it will not work again. You have %(num)d recovery code left.",
+        "You signed in with a recovery code; it will not work again. You have %(num)d recovery codes left.",
+        left,
+    )
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -141,10 +154,10 @@ def login_enrol():
     secret = mfa.pending_secret(user)
     if secret is None:
         signin.drop()
-        flash("Please sign in again to set up your authenticator app.", "info")
+        flash(_("Please sign in again to set up your authenticator app."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
-    form.code.label.text = "The 6-digit code your app shows"
+    form.code.label.text = _("The 6-digit code your app shows")
     form.code.render_kw = {**form.code.render_kw, "inputmode": "numeric"}
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
@@ -154,7 +167,7 @@ def login_enrol():
             after = signin.start_session(user, signin.pending_target())
             return render_template("auth/recovery_codes.html", codes=codes, continue_to=after, first_time=True)
         record_now("mfa_failed", user=user)
-        form.code.errors.append(WRONG_CODE)
+        form.code.errors.append(str(WRONG_CODE))
         form.code.data = ""
         status = 401
     return render_template("auth/enrol.html", form=form, **_setup_details(user, secret)), status
@@ -204,7 +217,10 @@ def reset_password(token: str):
         if current_user.is_authenticated:
             sessions.sign_out("password_reset")
         signin.drop()
-        flash("Your password is changed, and your account is signed out everywhere. Please sign in with the new password.", "success")
+        flash(
+            _("Your password is changed, and your account is signed out everywhere. Please sign in with the new password."),
+            "success",
+        )
         return redirect(url_for("auth.login"))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/reset_password.html", form=form, token=token), status

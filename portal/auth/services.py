@@ -3,10 +3,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from config import BENCH_EMAIL_DOMAIN, DEMO_EMAIL_DOMAIN
-from portal import clock
+from portal import clock, languages
 from portal.audit.services import record
 from portal.auth import mfa
 from portal.auth.models import Organisation, PasswordReset, User
@@ -120,53 +123,79 @@ def end_sessions(user: User) -> None:
 
 # --- Changing and resetting a password ---------------------------------------------------------------
 
-RESET_SUBJECT = "Reset your Support Circle password"
+RESET_SUBJECT = _l("Reset your Support Circle password")
+
+
+def _writing_for(user: User):
+    """An email about the account, in the account's own language (or, when it
+    chose none, the language being written in now)."""
+    return languages.in_language(user.language or languages.current())
 
 
 def reset_email_body(token: str) -> str:
     """The link and what to do; no name, nothing about any plan."""
     minutes = current_app.config["RESET_LINK_MINUTES"]
-    within = "one hour" if minutes == 60 else f"{minutes} minutes"
+    if minutes == 60:
+        within = _("To choose a new password, open this link within one hour:")
+    else:
+        within = ngettext(
+            "To choose a new password, open this link within %(num)d minute:",
+            "To choose a new password, open this link within %(num)d minutes:",
+            minutes,
+        )
     return (
-        "Hello,\n\n"
-        "Someone asked to reset the password of the Support Circle account that uses this email address.\n\n"
-        f"To choose a new password, open this link within {within}:\n"
-        f"{absolute_url('auth.reset_password', token=token)}\n\n"
-        "The link works once. Signing in afterwards still asks for the code from your authenticator app, "
-        "if your account uses one.\n\n"
-        "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
+        _("Hello,") + "\n\n"
+        + _("Someone asked to reset the password of the Support Circle account that uses this email address.") + "\n\n"
+        + within + "\n"
+        + absolute_url("auth.reset_password", token=token) + "\n\n"
+        + _(
+            "The link works once. Signing in afterwards still asks for the code from your authenticator app, "
+            "if your account uses one."
+        ) + "\n\n"
+        + _("If you did not ask for this, you can ignore this email: your password stays as it is.") + "\n"
     )
 
 
 SECURITY_NOTICES = {
-    "password_changed": "The password of the Support Circle account that uses this email address was changed, "
-    "and the account was signed out everywhere else.",
-    "password_reset": "The password of the Support Circle account that uses this email address was reset with an "
-    "emailed link, and the account was signed out everywhere.",
-    "app_changed": "A new authenticator app was set up for the Support Circle account that uses this email "
-    "address, and new recovery codes were made. The old app and codes no longer work.",
-    "mfa_reset_by_admin": "Your organisation's admin reset two-factor sign-in for the Support Circle account that "
-    "uses this email address, and the account was signed out everywhere. If your role needs it, you will be asked "
-    "to set up an authenticator app the next time you sign in.",
-    "mfa_reset_by_operator": "The team that runs Support Circle reset two-factor sign-in for the Support Circle "
-    "account that uses this email address, as asked, and the account was signed out everywhere. If your role needs "
-    "it, you will be asked to set up an authenticator app the next time you sign in.",
+    "password_changed": _l(
+        "The password of the Support Circle account that uses this email address was changed, "
+        "and the account was signed out everywhere else."
+    ),
+    "password_reset": _l(
+        "The password of the Support Circle account that uses this email address was reset with an "
+        "emailed link, and the account was signed out everywhere."
+    ),
+    "app_changed": _l(
+        "A new authenticator app was set up for the Support Circle account that uses this email "
+        "address, and new recovery codes were made. The old app and codes no longer work."
+    ),
+    "mfa_reset_by_admin": _l(
+        "Your organisation's admin reset two-factor sign-in for the Support Circle account that "
+        "uses this email address, and the account was signed out everywhere. If your role needs it, you will be asked "
+        "to set up an authenticator app the next time you sign in."
+    ),
+    "mfa_reset_by_operator": _l(
+        "The team that runs Support Circle reset two-factor sign-in for the Support Circle "
+        "account that uses this email address, as asked, and the account was signed out everywhere. If your role needs "
+        "it, you will be asked to set up an authenticator app the next time you sign in."
+    ),
 }
 
 
 def tell_owner(user: User, what: str) -> None:
     """An email about a change to how the account signs in, in case it was
     not them (ASVS 4.0.3 2.2.3); no name, nothing about any plan."""
-    queue_email(
-        user.email,
-        "A change to how you sign in to Support Circle",
-        "Hello,\n\n"
-        f"{SECURITY_NOTICES[what]}\n\n"
-        "If this was you, or you asked for it, there is nothing more to do.\n\n"
-        "If not, please choose a new password now with \"Forgot your password?\" on the sign-in page:\n"
-        f"{absolute_url('auth.reset_request')}\n"
-        "and tell your organisation's Support Circle admin.\n",
-    )
+    with _writing_for(user):
+        subject = _("A change to how you sign in to Support Circle")
+        body = (
+            _("Hello,") + "\n\n"
+            + str(SECURITY_NOTICES[what]) + "\n\n"
+            + _("If this was you, or you asked for it, there is nothing more to do.") + "\n\n"
+            + _("If not, please choose a new password now with \"Forgot your password?\" on the sign-in page:") + "\n"
+            + absolute_url("auth.reset_request") + "\n"
+            + _("and tell your organisation's Support Circle admin.") + "\n"
+        )
+    queue_email(user.email, subject, body)
 
 
 def reset_two_factor(user: User, *, by: User | None) -> None:
@@ -209,7 +238,8 @@ def reset_email(address: str) -> Composed | None:
     expires = now + timedelta(minutes=current_app.config["RESET_LINK_MINUTES"])
     db.session.add(PasswordReset(user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=expires))
     record("password_reset_requested", user=user)
-    return Composed(RESET_SUBJECT, reset_email_body(token))
+    with _writing_for(user):
+        return Composed(str(RESET_SUBJECT), reset_email_body(token))
 
 
 def usable_reset(token: str) -> PasswordReset | None:

@@ -9,6 +9,7 @@ password was accepted, and where to go afterwards.
 from __future__ import annotations
 
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock
@@ -22,7 +23,7 @@ from portal.urls import safe_next
 
 PENDING_KEY = "signing_in"
 
-WRONG_CODE = "That code did not work. Codes change every 30 seconds: please type the one your app shows now."
+WRONG_CODE = _l("That code did not work. Codes change every 30 seconds: please type the one your app shows now.")
 
 def begin(user: User, target: str | None):
     """After the password (or a new account's first password): a session now,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -32,7 +33,7 @@ def new():
     form = NewCircleForm()
     if form.validate_on_submit():
         circle = services.create_circle(current_user, form.young_person_name.data, form.relationship_label.data or "")
-        flash("The circle was created. Next, add the people who support them.", "success")
+        flash(_("The circle was created. Next, add the people who support them."), "success")
         return redirect(url_for("circles.members", circle_id=circle.id))
     status = 422 if request.method == "POST" else 200
     return render_template("circles/new.html", form=form), status
@@ -119,14 +120,15 @@ def add_member(circle_id: int):
         g.circle, g.membership, form.email.data, form.role.data, form.relationship_label.data or ""
     )
     if result.problem == services.NOT_COLLEAGUE:
-        form.email.errors.append(services.NOT_A_COLLEAGUE_MESSAGE.format(email=form.email.data.strip()))
+        form.email.errors.append(services.not_a_colleague_message(form.email.data.strip()))
         return _members_page(form, 422)
     if result.problem is not None:
         record_now("membership_refused", circle_id=circle_id, outcome="refused")
         form.email.errors.append(result.message)
         return _members_page(form, 403 if result.problem in ("not_allowed", "removed") else 409)
     member = result.membership
-    flash(f"{member.user.name} is now in the circle as {policy.ROLE_LABELS[member.role].lower()}.", "success")
+    flash(_("%(name)s is now in the circle as %(role)s.", name=member.user.name,
+            role=str(policy.ROLE_LABELS[member.role]).lower()), "success")
     return redirect(url_for("circles.members", circle_id=circle_id))
 
 
@@ -172,8 +174,8 @@ def change_role(circle_id: int, membership_id: int):
             except services.MembershipRefused as refused:
                 return refuse(refused)
             flash(
-                f"{member.user.name} is now {policy.ROLE_LABELS[form.role.data].lower()} in this circle. "
-                "They have been told.",
+                _("%(name)s is now %(role)s in this circle. They have been told.",
+                  name=member.user.name, role=str(policy.ROLE_LABELS[form.role.data]).lower()),
                 "success",
             )
             return redirect(url_for("circles.members", circle_id=circle_id))
@@ -208,7 +210,7 @@ def remove_member(circle_id: int, membership_id: int):
             services.remove_member(member, current_user, g.membership.role)
         except services.MembershipRefused as refused:
             return refuse(refused)
-        flash(f"{member.user.name} no longer has access to this circle.", "success")
+        flash(_("%(name)s no longer has access to this circle.", name=member.user.name), "success")
     return redirect(url_for("circles.members", circle_id=circle_id))
 
 
@@ -226,5 +228,6 @@ def restore_member(circle_id: int, membership_id: int):
             services.restore_member(member, g.membership)
         except services.MembershipRefused as refused:
             return refuse(refused)
-        flash(f"{member.user.name} is back in the circle as {policy.ROLE_LABELS[member.role].lower()}.", "success")
+        flash(_("%(name)s is back in the circle as %(role)s.", name=member.user.name,
+                role=str(policy.ROLE_LABELS[member.role]).lower()), "success")
     return redirect(url_for("circles.members", circle_id=circle_id))

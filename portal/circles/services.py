@@ -11,6 +11,8 @@ import contextvars
 from dataclasses import dataclass
 
 from flask import has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -293,10 +295,12 @@ class AddResult:
 
 
 NOT_COLLEAGUE = "not_colleague"
-NOT_A_COLLEAGUE_MESSAGE = (
-    "We could not add {email} directly: only people with an account at your own organisation can be added here. "
-    "To bring in anyone else, send them an invitation by email."
-)
+def not_a_colleague_message(email: str) -> str:
+    return _(
+        "We could not add %(email)s directly: only people with an account at your own organisation can be added here. "
+        "To bring in anyone else, send them an invitation by email.",
+        email=email,
+    )
 
 
 def add_colleague(circle: Circle, actor: Membership, email: str, role: str, relationship_label: str) -> AddResult:
@@ -377,7 +381,7 @@ def restore_member(membership: Membership, actor: Membership) -> None:
 
 def hand_over_school(circle: Circle, actor: Membership, new_contact: User) -> None:
     """The new school's contact in, every school member out, in the caller's transaction."""
-    label = new_contact.title or "School contact"
+    label = new_contact.title or "School contact"  # stored: the member's relationship label, in the school's words
     change_membership(
         circle, actor.user, actor.role, new_contact, transitions.HAND_OVER, policy.SCHOOL_CONTACT,
         relationship_label=label,
@@ -434,13 +438,13 @@ def removed_members(circle_id: int) -> list[Membership]:
 
 
 CHANGE_PHRASES = {
-    transitions.CREATE: "{by} started the circle, as {to}",
-    transitions.ADD: "{by} added {who} as {to}",
-    transitions.INVITE: "{who} accepted {by}'s invitation and joined as {to}",
-    transitions.CHANGE_ROLE: "{by} changed {who}'s role from {from_} to {to}",
-    transitions.REMOVE: "{by} removed {who} ({from_}) from the circle",
-    transitions.RESTORE: "{by} brought {who} back into the circle, as {to}",
-    transitions.HAND_OVER: "{by} handed the school's part over; {who} is now {to}",
+    transitions.CREATE: _l("%(by)s started the circle, as %(to)s"),
+    transitions.ADD: _l("%(by)s added %(who)s as %(to)s"),
+    transitions.INVITE: _l("%(who)s accepted %(by)s's invitation and joined as %(to)s"),
+    transitions.CHANGE_ROLE: _l("%(by)s changed %(who)s's role from %(from_)s to %(to)s"),
+    transitions.REMOVE: _l("%(by)s removed %(who)s (%(from_)s) from the circle"),
+    transitions.RESTORE: _l("%(by)s brought %(who)s back into the circle, as %(to)s"),
+    transitions.HAND_OVER: _l("%(by)s handed the school's part over; %(who)s is now %(to)s"),
 }
 # A safeguarding limit is not in the circle's history, which every member
 # reads: its own rows keep its history, for those who may see limits
@@ -451,14 +455,16 @@ if set(CHANGE_PHRASES) != set(transitions.ACTIONS) - transitions.LIMIT_ACTIONS:
 
 def describe_change(change: MembershipChange) -> str:
     def label(state: str) -> str:
-        return policy.ROLE_LABELS[state].lower() if state in policy.ROLES else "no longer in the circle"
+        return str(policy.ROLE_LABELS[state]).lower() if state in policy.ROLES else _("no longer in the circle")
 
     phrase = CHANGE_PHRASES[change.action]
     if change.action == transitions.HAND_OVER and change.to_state == transitions.REMOVED:
-        phrase = "{by} handed the school's part over; {who} ({from_}) left the circle"
-    return phrase.format(
-        by=change.by.name, who=change.membership.user.name, from_=label(change.from_state), to=label(change.to_state)
-    )
+        phrase = _l("%(by)s handed the school's part over; %(who)s (%(from_)s) left the circle")
+    # Each phrase uses only some of the names: the translation is chosen, then filled in.
+    return str(phrase) % {
+        "by": change.by.name, "who": change.membership.user.name,
+        "from_": label(change.from_state), "to": label(change.to_state),
+    }
 
 
 def recent_changes(circle_id: int, limit: int = 20) -> list[tuple[MembershipChange, str]]:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import clock, hooks
@@ -32,19 +34,21 @@ from portal.access.queries import readers_of, row_in_scope, scope_columns, stand
 from portal.extensions import db
 from portal.followup import due
 from portal.hooks import AttentionItem
+from portal.languages import moment as format_moment
 from portal.plan import services as plan_services
 from portal.plan.models import FollowUp, OutsideEvent
 from portal.plan.sections import spec_for
-from portal.timezone import local_day_text, to_local
+from portal.timezone import local_day_text
 from portal.urls import SectionLinks
 
 KIND = "aftercare"
 TO_ARRANGE = "to_arrange"
 
-# What the aftercare follows, in words, for those who may read the events.
+# What the aftercare follows, in words, for those who may read the events
+# (the second for the young person); placed inside a sentence as a whole.
 EVENT_WORDS = {
-    "emergency_visit": ("the emergency visit", "your emergency visit"),
-    "discharge": ("the discharge from hospital", "your discharge from hospital"),
+    "emergency_visit": (_l("the emergency visit"), _l("your emergency visit")),
+    "discharge": (_l("the discharge from hospital"), _l("your discharge from hospital")),
 }
 
 
@@ -58,15 +62,15 @@ def due_for(occurred_at: datetime) -> datetime:
 
 def moment_text(moment: datetime) -> str:
     """A due time as sentences write it, in the deployment's zone: "Fri 4 Dec 2026, 21:30"."""
-    return f"{local_day_text(moment)}, {to_local(moment):%H:%M}"
+    return f"{local_day_text(moment)}, {format_moment(moment, 'time')}"
 
 
 def _names(names: list[str]) -> str:
     if not names:
-        return "the care team"
+        return _("the care team")
     if len(names) == 1:
         return names[0]
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return _("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 # -- what follows from recording an event ------------------------------------------
@@ -158,10 +162,16 @@ class Open:
 
     def sentence(self) -> str:
         when = moment_text(self.due_at)
-        after = f"Aftercare after {self.after}" if self.after else "Aftercare"
+        if self.after and self.overdue:
+            return _("Aftercare after %(event)s is being arranged by %(names)s; it was due by %(when)s, "
+                     "and they have been reminded", event=self.after, names=self.arrangers, when=when)
+        if self.after:
+            return _("Aftercare after %(event)s is being arranged by %(names)s; due by %(when)s",
+                     event=self.after, names=self.arrangers, when=when)
         if self.overdue:
-            return f"{after} is being arranged by {self.arrangers}; it was due by {when}, and they have been reminded"
-        return f"{after} is being arranged by {self.arrangers}; due by {when}"
+            return _("Aftercare is being arranged by %(names)s; it was due by %(when)s, and they have been reminded",
+                     names=self.arrangers, when=when)
+        return _("Aftercare is being arranged by %(names)s; due by %(when)s", names=self.arrangers, when=when)
 
 
 def open_aftercare(memberships, shared: dict[int, policy.Shared]) -> dict[int, list[Open]]:
@@ -199,7 +209,7 @@ def open_aftercare(memberships, shared: dict[int, policy.Shared]) -> dict[int, l
         membership = circles[row.circle_id]
         after = None
         if row.event_kind in EVENT_WORDS and policy.can(membership.role, "events", policy.READ, shared[row.circle_id]):
-            after = EVENT_WORDS[row.event_kind][membership.role == policy.YOUNG_PERSON]
+            after = str(EVENT_WORDS[row.event_kind][membership.role == policy.YOUNG_PERSON])
         found[row.circle_id].append(
             Open(
                 circle_id=row.circle_id,
@@ -228,13 +238,13 @@ def aftercare_items(memberships, shared) -> dict[int, list[AttentionItem]]:
                 found[circle_id].append(AttentionItem("aftercare_arranged", item.sentence(), "", url, (1, item.due_at), "follow_ups"))
             elif item.overdue:
                 found[circle_id].append(
-                    AttentionItem("aftercare_overdue", f"Aftercare was due by {when}", "it is not booked yet", url,
-                                  (0, item.due_at), "follow_ups")
+                    AttentionItem("aftercare_overdue", _("Aftercare was due by %(when)s", when=when),
+                                  _("it is not booked yet"), url, (0, item.due_at), "follow_ups")
                 )
             else:
                 found[circle_id].append(
-                    AttentionItem("aftercare_due", f"Aftercare due by {when}", "booking it with a date clears this", url,
-                                  (1, item.due_at), "follow_ups")
+                    AttentionItem("aftercare_due", _("Aftercare due by %(when)s", when=when),
+                                  _("booking it with a date clears this"), url, (1, item.due_at), "follow_ups")
                 )
     return found
 

@@ -13,13 +13,18 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from portal.languages import moment
 from portal.plan import sections
 
 # Period shown -> (label, days back from today; None for every check-in).
 PERIODS = {
-    "3m": ("Last 3 months", 91),
-    "12m": ("Last 12 months", 365),
-    "all": ("Everything", None),
+    "3m": (_l("Last 3 months"), 91),
+    "12m": (_l("Last 12 months"), 365),
+    "all": (_l("Everything"), None),
 }
 DEFAULT_PERIOD = "3m"
 
@@ -92,7 +97,7 @@ def _choice_series(field_name: str, order: tuple[str, ...], short: tuple[str, ..
 
     def label(check_in):
         code = getattr(check_in, field_name) or ""
-        return labels.get(code, "Not recorded") if code else "Not recorded"
+        return labels.get(code, _("Not recorded")) if code else _("Not recorded")
 
     def scale(values):
         # A little room below the first answer, so its points sit clear of the axis.
@@ -111,37 +116,37 @@ def _count_scale(values):
 def _hours_scale(values):
     top = max([12.0, *values])
     top = float(math.ceil(top / 4) * 4)
-    return 0.0, top, [(float(n), f"{n} h") for n in range(0, int(top) + 1, 4)]
+    return 0.0, top, [(float(n), _("%(hours)s h", hours=n)) for n in range(0, int(top) + 1, 4)]
 
 
 def _episodes_label(check_in):
-    return "1 time" if check_in.episodes == 1 else f"{check_in.episodes} times"
+    return ngettext("%(num)s time", "%(num)s times", check_in.episodes)
 
 
 def _sleep_label(check_in):
     if check_in.sleep_hours is None:
-        return "Not recorded"
-    return f"{check_in.sleep_hours:g} hours"
+        return _("Not recorded")
+    return _("%(hours)s hours", hours=f"{check_in.sleep_hours:g}")
 
 
 _URGES = _choice_series("urges", ("none", "some_days", "most_days", "every_day"),
-                        ("None", "Some days", "Most days", "Every day"))
+                        (_l("None"), _l("Some days"), _l("Most days"), _l("Every day")))
 _URGE_TO_ACTION = _choice_series("urge_to_action", ("minutes", "under_hour", "hours", "no_action"),
-                                 ("Minutes", "Under an hour", "Hours", "Did not act"))  # fits LEFT at 13px
+                                 (_l("Minutes"), _l("Under an hour"), _l("Hours"), _l("Did not act")))  # fits LEFT at 13px
 
 SERIES = (
-    Series("episodes", "Times of self-harm since the last check-in", "Times of self-harm", "bars",
+    Series("episodes", _l("Times of self-harm since the last check-in"), _l("Times of self-harm"), "bars",
            lambda c: c.episodes, _episodes_label, _count_scale),
-    Series("urges", "Urges", "Urges", "points", *_URGES),
-    Series("urge-to-action", "Time between an urge and acting on it", "Time between urge and action", "points",
+    Series("urges", _l("Urges"), _l("Urges"), "points", *_URGES),
+    Series("urge-to-action", _l("Time between an urge and acting on it"), _l("Time between urge and action"), "points",
            *_URGE_TO_ACTION),
-    Series("sleep", "Average sleep, hours a night", "Sleep", "points",
+    Series("sleep", _l("Average sleep, hours a night"), _l("Sleep"), "points",
            lambda c: c.sleep_hours, _sleep_label, _hours_scale),
 )
 
 
 def _day_words(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return moment(day, "short_date")
 
 
 def window(period: str, today: date, first_day: date | None, last_day: date | None) -> tuple[date, date]:
@@ -176,7 +181,7 @@ def _month_ticks(start: date, end: date) -> list[tuple[float, str]]:
     step = max(1, math.ceil(len(firsts) / MAX_MONTH_LABELS))
     ticks = []
     for number, first in enumerate(firsts[::step]):
-        label = f"{first:%b %Y}" if number == 0 or first.month == 1 else f"{first:%b}"
+        label = moment(first, "month_year") if number == 0 or first.month == 1 else moment(first, "month")
         ticks.append((_x(first, start, end), label))
     return ticks
 
@@ -211,13 +216,14 @@ def _draw(series: Series, check_ins: list, start: date, end: date) -> Chart:
     chart.lines = [points for points in chart.lines if " " in points]  # a lone point needs no line
     recorded = len(chart.marks)
     if check_ins:
-        chart.description = (
-            f"{series.title}: {recorded} of {len(check_ins)} check-ins recorded a value, "
-            f"from {_day_words(check_ins[0].checked_on)} to {_day_words(check_ins[-1].checked_on)}. "
-            "The same numbers are in the table beside the chart."
+        chart.description = _(
+            "%(title)s: %(recorded)s of %(total)s check-ins recorded a value, from %(start)s to %(end)s. "
+            "The same numbers are in the table beside the chart.",
+            title=series.title, recorded=recorded, total=len(check_ins),
+            start=_day_words(check_ins[0].checked_on), end=_day_words(check_ins[-1].checked_on),
         )
     else:
-        chart.description = f"{series.title}: no check-ins in this period."
+        chart.description = _("%(title)s: no check-ins in this period.", title=series.title)
     return chart
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import clock, hooks
@@ -28,8 +29,8 @@ from portal.urls import SectionLinks
 def overdue_text(role: str, label: str) -> str:
     """Only those who keep the follow-ups are asked to act on one."""
     if policy.can(role, "follow_ups", policy.EDIT):
-        return f"{label} is overdue: mark it attended, missed or rebook it"
-    return f"{label} is overdue: the care team has been reminded"
+        return _("%(what)s is overdue: mark it attended, missed or rebook it", what=label)
+    return _("%(what)s is overdue: the care team has been reminded", what=label)
 
 
 @hooks.dashboard_items.register
@@ -63,13 +64,13 @@ def follow_up_items(memberships, shared) -> dict[int, list[AttentionItem]]:
         when = display(due_field, row.due_at)
         url = section_url(membership, "follow_ups")
         if row.status == "missed":
-            found[row.circle_id].append(AttentionItem("missed", f"{label} was missed", when, url, (0, row.due_at), "follow_ups"))
+            found[row.circle_id].append(AttentionItem("missed", _("%(what)s was missed", what=label), when, url, (0, row.due_at), "follow_ups"))
         elif row.due_at < now:
             found[row.circle_id].append(
                 AttentionItem("overdue", overdue_text(membership.role, label), when, url, (1, row.due_at), "follow_ups")
             )
         elif row.kind not in due.ANSWERING_KINDS:  # appointments and booked aftercare are not "coming up" items
-            found[row.circle_id].append(AttentionItem("review_due", f"{label} is coming up", when, url, (3, row.due_at), "follow_ups"))
+            found[row.circle_id].append(AttentionItem("review_due", _("%(what)s is coming up", what=label), when, url, (3, row.due_at), "follow_ups"))
     return found
 
 
@@ -93,8 +94,9 @@ def follow_up_due_items(memberships, shared) -> dict[int, list[AttentionItem]]:
         found[membership.circle_id].append(
             AttentionItem(
                 "follow_up_overdue" if passed else "follow_up_due",
-                f"A follow-up {'was' if passed else 'is'} due by {local_day_text(deadline)}",
-                "none is booked yet" if passed else "booking an appointment clears this",
+                _("A follow-up was due by %(day)s", day=local_day_text(deadline)) if passed
+                else _("A follow-up is due by %(day)s", day=local_day_text(deadline)),
+                _("none is booked yet") if passed else _("booking an appointment clears this"),
                 section_url(membership, "follow_ups"),
                 (1, deadline),
                 "follow_ups",

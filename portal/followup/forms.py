@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
@@ -16,26 +18,26 @@ class RecordReviewForm(FlaskForm):
     circle's booked reviews, so a posted value outside them is refused."""
 
     sections = CheckboxListField(
-        "Parts of the plan reviewed and still fitting as they are",
+        _l("Parts of the plan reviewed and still fitting as they are"),
         choices=[],
-        description="Tick each part you went through. Parts you changed during the review count too: "
-        "the review then points at the changed text.",
+        description=_l("Tick each part you went through. Parts you changed during the review count too: "
+                       "the review then points at the changed text."),
     )
-    held_at = SelectField("This review took place at", [Optional()], choices=[])
+    held_at = SelectField(_l("This review took place at"), [Optional()], choices=[])
     next_review_at = DateTimeLocalField(
-        "Next plan review",
+        _l("Next plan review"),
         [Optional(), WithinYears()],
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        description="Optional. Booked as a plan review in the follow-ups, where it can be changed later.",
+        description=_l("Optional. Booked as a plan review in the follow-ups, where it can be changed later."),
     )
     next_review_with = StringField(
-        "With whom", [Optional(), Length(max=200, message="Please keep this under 200 characters.")]
+        _l("With whom"), [Optional(), Length(max=200, message=_l("Please keep this under 200 characters."))]
     )
 
     def validate_sections(self, field):
         if not field.data:
-            raise ValidationError("Please tick at least one part of the plan.")
+            raise ValidationError(_("Please tick at least one part of the plan."))
 
     def validate_next_review_at(self, field):
         if field.data is not None and not field.errors and to_utc(field.data) <= clock.now():
-            raise ValidationError("Please choose a time that has not passed yet.")
+            raise ValidationError(_("Please choose a time that has not passed yet."))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from sqlalchemy import and_, or_, select
 
@@ -19,10 +20,12 @@ from portal import clock
 from portal.access import policy
 from portal.access.queries import memberships_for, row_condition, standings_by_circle
 from portal.extensions import db
+from portal.languages import in_language
 from portal.plan.models import FollowUp
 from portal.urls import absolute_url
 
-SUMMARY = "Support Circle appointment"
+# In the owner's language (the app fetches it without signing in): evaluated per feed.
+SUMMARY = _l("Support Circle appointment")
 # Follow-ups keep a start time only; an hour shows as a block in every app.
 DURATION = timedelta(hours=1)
 
@@ -35,6 +38,12 @@ class Feed:
 
 
 def feed_for(user) -> Feed:
+    """In the owner's own language, whoever's browser or app fetches it."""
+    with in_language(getattr(user, "language", None)):
+        return _feed_for(user)
+
+
+def _feed_for(user) -> Feed:
     config = current_app.config
     calendar = Calendar()
     calendar.add("prodid", "-//Support Circle//Follow-ups//EN")
@@ -50,7 +59,7 @@ def feed_for(user) -> Feed:
         event.add("dtstamp", stamp)
         event.add("dtstart", follow_up.due_at)
         event.add("duration", DURATION)
-        event.add("summary", SUMMARY)
+        event.add("summary", str(SUMMARY))
         event.add("description", absolute_url("plan.section", circle_id=follow_up.circle_id, kind="follow_ups"))
         calendar.add_component(event)
     shown = sorted({follow_up.circle_id for follow_up in follow_ups})

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import Optional
@@ -41,17 +43,20 @@ def choices_for(circle_id: int, membership, kind: str) -> list[tuple[str, str]] 
     ).all()
     if not rows:
         return None
-    return [("", "No"), *((str(review_id), f"Yes: the setback review of {day_text(day)}") for review_id, day in rows)]
+    return [
+        ("", _("No")),
+        *((str(review_id), _("Yes: the setback review of %(day)s", day=day_text(day))) for review_id, day in rows),
+    ]
 
 
 @lru_cache(maxsize=256)
 def with_link(form_type: type) -> type:
     """The section form with the choice added; its choices are set per request."""
     field = SelectField(
-        "Does this change follow a setback review?",
+        _l("Does this change follow a setback review?"),
         [Optional()],
         choices=[],
-        description="Choose the review when this change is one it asked for: the history then shows them side by side.",
+        description=_l("Choose the review when this change is one it asked for: the history then shows them side by side."),
     )
     return type(form_type.__name__, (form_type,), {FIELD: field})
 
@@ -74,7 +79,7 @@ class LinkedReview:
 
 def linked_setback_reviews(circle_id: int, versions, membership) -> dict[int, LinkedReview]:
     """The setback reviews that the given versions follow, as this member may read them."""
-    wanted = {version.setback_review_id for version, _ in versions if version.setback_review_id is not None}
+    wanted = {version.setback_review_id for version, _version in versions if version.setback_review_id is not None}
     if not wanted or not member_can(membership, "setback_reviews", policy.READ):
         return {}
     spec = spec_for("setback_reviews")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.access import policy
@@ -69,7 +70,7 @@ class LastReview:
 
 
 def _reviewer(name: str | None) -> str:
-    return name or "Someone no longer in Support Circle"
+    return name or _("Someone no longer in Support Circle")
 
 
 def last_reviews(circle_id: int, kinds=None) -> dict[str, LastReview]:

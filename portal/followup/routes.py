@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import clock
@@ -14,11 +16,12 @@ from portal.followup import caseload as caseloads
 from portal.followup import reviews as review_queries
 from portal.followup.forms import RecordReviewForm
 from portal.forms import ConfirmForm, select_choices
+from portal.languages import moment
 from portal.paging import requested_page
 from portal.plan import presenters
 from portal.plan import queries as plan_queries
 from portal.plan.sections import spec_for
-from portal.timezone import local_day_text, to_local, to_utc
+from portal.timezone import local_day_text, to_utc
 
 READ = policy.READ
 CASELOAD_PER_PAGE = 25
@@ -71,9 +74,12 @@ def reviews(circle_id: int):
 def _review_form(kinds, meetings, can_book: bool) -> RecordReviewForm:
     form = RecordReviewForm()
     form.sections.choices = select_choices((kind, spec_for(kind).title) for kind in kinds)
-    meeting_choices = [("", "Not at a booked plan review")]
-    meeting_choices += [(str(m.id), f"The plan review booked for {local_day_text(m.due_at)}, "
-                         f"{to_local(m.due_at):%H:%M}") for m in meetings]
+    meeting_choices = [("", _("Not at a booked plan review"))]
+    meeting_choices += [
+        (str(m.id), _("The plan review booked for %(day)s, %(time)s", day=local_day_text(m.due_at),
+                      time=moment(m.due_at, "time")))
+        for m in meetings
+    ]
     form.held_at.choices = select_choices(meeting_choices)
     if not can_book:
         del form.next_review_at
@@ -102,7 +108,8 @@ def record_review(circle_id: int):
         chosen = [kind for kind in kinds if kind in form.sections.data]
         services.record_review(circle_id, current_user, chosen, held_at=held_at, next_review=next_review)
         count = len(chosen)
-        flash(f"The review of {count} {'part' if count == 1 else 'parts'} of the plan was recorded.", "success")
+        flash(ngettext("The review of %(num)s part of the plan was recorded.",
+                       "The review of %(num)s parts of the plan was recorded.", count), "success")
         return redirect(url_for("followup.reviews", circle_id=circle_id))
     status = 422 if request.method == "POST" else 200
     return (
@@ -134,7 +141,6 @@ def setback_review(circle_id: int, review_id: int):
         title=presenters.headline(spec, review, access.readable),
         fields=presenters.shown_fields(spec, review, access.readable, skip_empty=True),
         changes=linking.changes_following(circle_id, review.id, membership),
-        action_words=presenters.ACTION_WORDS,
     )
 
 
@@ -187,7 +193,7 @@ def calendar():
 @guard(SignedIn())
 def calendar_renew():
     if not ConfirmForm().validate_on_submit():
-        flash("That form had expired. Please try again.", "error")
+        flash(_("That form had expired. Please try again."), "error")
         return redirect(url_for("followup.calendar"))
     token = services.renew_feed(current_user._get_current_object())
     # Shown on this response only, never put in the session cookie or a redirect.
@@ -199,7 +205,7 @@ def calendar_renew():
 def calendar_stop():
     if ConfirmForm().validate_on_submit():
         if services.stop_feed(current_user._get_current_object()):
-            flash("Your calendar link no longer works. Calendar apps will stop showing your appointments.", "success")
+            flash(_("Your calendar link no longer works. Calendar apps will stop showing your appointments."), "success")
     return redirect(url_for("followup.calendar"))
 
 

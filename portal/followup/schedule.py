@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,12 +32,33 @@ from portal.plan.sections import spec_for
 from portal.timezone import local_day_text
 from portal.urls import path_for
 
+# Each begins a sentence ("... was missed", "... is overdue"), in the reader's language.
 FOLLOW_UP_LABELS = {
-    "appointment": "A follow-up appointment",
-    "aftercare": "Aftercare",
-    "plan_review": "A plan review",
-    "school_review": "A school review",
+    "appointment": _l("A follow-up appointment"),
+    "aftercare": _l("Aftercare"),
+    "plan_review": _l("A plan review"),
+    "school_review": _l("A school review"),
 }
+ANY_FOLLOW_UP = _l("A follow-up")
+
+
+# A notice's words as a function of the recipient's role: notify composes
+# them for each recipient, in that recipient's language.
+
+
+def _missed_words(what, name: str):
+    return lambda role: _("%(what)s in %(name)s's plan was missed: nobody marked it attended.", what=what, name=name)
+
+
+def _due_words(name: str, deadline):
+    return lambda role: _(
+        "A follow-up in %(name)s's plan was due by %(day)s, and none is booked yet.",
+        name=name, day=local_day_text(deadline),
+    )
+
+
+def _overdue_words(what, name: str):
+    return lambda role: _("%(what)s in %(name)s's plan is overdue.", what=what, name=name)
 
 
 def responsible_for(row, members, monitoring) -> list[notify.Recipient]:
@@ -86,8 +109,7 @@ def mark_missed_follow_ups() -> int:
                 "follow_up_overdue",
                 circle_id=circle_id,
                 section="follow_ups",
-                text=f"{FOLLOW_UP_LABELS.get(kind, 'A follow-up')} in {names.get(circle_id, 'a')}'s plan was missed: "
-                "nobody marked it attended.",
+                text=_missed_words(FOLLOW_UP_LABELS.get(kind, ANY_FOLLOW_UP), names.get(circle_id, "a")),
                 link=path_for("plan.section", circle_id=circle_id, kind="follow_ups"),
             )
         db.session.commit()
@@ -120,8 +142,7 @@ def follow_up_due_notices() -> int:
                 "follow_up_overdue",
                 circle_id=circle_id,
                 section="follow_ups",
-                text=f"A follow-up in {names.get(circle_id, 'a')}'s plan was due by "
-                f"{local_day_text(due.due_by(since))}, and none is booked yet.",
+                text=_due_words(names.get(circle_id, "a"), due.due_by(since)),
                 link=path_for("plan.section", circle_id=circle_id, kind="follow_ups"),
             )
             made += 1
@@ -156,7 +177,7 @@ def overdue_follow_ups() -> int:
             "follow_up_overdue",
             circle_id=row.circle_id,
             section="follow_ups",
-            text=f"{_overdue_label(row.kind)} in {names.get(row.circle_id) or 'a'}'s plan is overdue.",
+            text=_overdue_words(_overdue_label(row.kind), names.get(row.circle_id) or "a"),
             link=path_for("plan.section", circle_id=row.circle_id, kind="follow_ups"),
         )
         made += 1

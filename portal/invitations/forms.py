@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from portal import languages
 from portal.auth.forms import NewPasswordMixin
 from portal.auth.passwords import MAX_LENGTH
 from portal.circles.forms import CHOOSE_ROLE, role_choices
@@ -14,20 +16,33 @@ class InviteForm(FlaskForm):
     """Choices are the roles the inviting member may grant; the route sets them."""
 
     email = EmailField(
-        "Their email",
-        [DataRequired(message="Please enter an email."), Email(message="Please enter a valid email."), Length(max=254)],
+        _l("Their email"),
+        [
+            DataRequired(message=_l("Please enter an email.")),
+            Email(message=_l("Please enter a valid email.")),
+            Length(max=254),
+        ],
         # Pasted addresses often carry spaces.
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
-    role = SelectField("Role in this circle", [DataRequired(message=CHOOSE_ROLE)], choices=select_choices([]))
+    role = SelectField(_l("Role in this circle"), [DataRequired(message=CHOOSE_ROLE)], choices=select_choices([]))
     relationship_label = StringField(
-        "How they relate to the young person",
+        _l("How they relate to the young person"),
         [Optional(), Length(max=120)],
-        description="For example: Father, School nurse. Only members of the circle see this; it is not in the email.",
+        description=_l("For example: Father, School nurse. Only members of the circle see this; it is not in the email."),
+    )
+    # The route offers the deployment's languages; left unsent, the inviter's page language.
+    language = SelectField(
+        _l("Language of the invitation"),
+        choices=select_choices([]),
+        description=_l("The email and the page its link opens are written in this language."),
     )
 
     def limit_roles(self, roles) -> None:
         self.role.choices = role_choices(roles)
+
+    def offer_languages(self) -> None:
+        self.language.choices = select_choices(languages.offered().items())
 
 
 class NewAccountForm(NewPasswordMixin, FlaskForm):
@@ -35,20 +50,20 @@ class NewAccountForm(NewPasswordMixin, FlaskForm):
     whatever a tampered form might send."""
 
     name = StringField(
-        "Your name",
-        [DataRequired(message="Please enter your name."), Length(max=120)],
-        description="As the others in the circle will see it.",
+        _l("Your name"),
+        [DataRequired(message=_l("Please enter your name.")), Length(max=120)],
+        description=_l("As the others in the circle will see it."),
     )
     password = PasswordField(
-        "Choose a password",
-        [DataRequired(message="Please choose a password.")],
-        description="At least 12 characters. A few words together make a strong password.",
+        _l("Choose a password"),
+        [DataRequired(message=_l("Please choose a password."))],
+        description=_l("At least 12 characters. A few words together make a strong password."),
     )
     password_again = PasswordField(
-        "Type the password again",
+        _l("Type the password again"),
         [
-            DataRequired(message="Please type the password again."),
+            DataRequired(message=_l("Please type the password again.")),
             Length(max=MAX_LENGTH),
-            EqualTo("password", message="The two passwords are not the same. Please type them again."),
+            EqualTo("password", message=_l("The two passwords are not the same. Please type them again.")),
         ],
     )

@@ -26,6 +26,8 @@ class Invitation(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     role: Mapped[str] = mapped_column(String(20))
     relationship_label: Mapped[str] = mapped_column(String(120), default="")
+    # The language the inviter chose for the email and the page it leads to.
+    language: Mapped[str | None] = mapped_column(String(8))
     # sha256 hex of the token in the link.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

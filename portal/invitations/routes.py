@@ -7,9 +7,14 @@ offers both "create an account" and "sign in" to everyone.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from portal import languages
 from portal.access.guard import CircleAction, Public, deny, guard, in_circle_or_404
 from portal.auth import mfa, signin
 from portal.extensions import limiter
@@ -19,15 +24,23 @@ from portal.invitations.forms import InviteForm, NewAccountForm
 from portal.invitations.models import Invitation
 from portal.sessions import services as sessions
 
-SENT = (
-    "We have emailed an invitation to {email}. The link works once, for {days} days. "
-    "Once they accept, they will appear among the people in the circle."
-)
+
+def _sent(email: str, days: int) -> str:
+    return ngettext(
+        "We have emailed an invitation to %(email)s. The link works once, for %(num)d day. "
+        "Once they accept, they will appear among the people in the circle.",
+        "We have emailed an invitation to %(email)s. The link works once, for %(num)d days. "
+        "Once they accept, they will appear among the people in the circle.",
+        days,
+        email=email,
+    )
 
 
 def _invite_form() -> InviteForm:
-    form = InviteForm()
+    # The invitation's language starts as the inviter's page language.
+    form = InviteForm(language=languages.current())
     form.limit_roles(services.invitable_roles(g.membership.role, g.circle.id))
+    form.offer_languages()
     return form
 
 
@@ -41,10 +54,15 @@ def _sender_key() -> str:
 def manage(circle_id: int):
     form = _invite_form()
     if form.validate_on_submit():
-        invitation, _ = services.create_invitation(
-            g.circle, g.membership, form.email.data, form.role.data, form.relationship_label.data or ""
+        invitation, _token = services.create_invitation(
+            g.circle,
+            g.membership,
+            form.email.data,
+            form.role.data,
+            form.relationship_label.data or "",
+            language=form.language.data,
         )
-        flash(SENT.format(email=invitation.email, days=current_app.config["INVITATION_DAYS"]), "info")
+        flash(_sent(invitation.email, current_app.config["INVITATION_DAYS"]), "info")
         return redirect(url_for("invitations.manage", circle_id=circle_id))
     status = 422 if request.method == "POST" else 200
     membership = g.membership
@@ -71,9 +89,9 @@ def revoke(circle_id: int, invitation_id: int):
     if ConfirmForm().validate_on_submit():
         email = invitation.email
         if services.revoke(invitation, current_user):
-            flash(f"The invitation to {email} is withdrawn. Its link no longer works.", "success")
+            flash(_("The invitation to %(email)s is withdrawn. Its link no longer works.", email=email), "success")
         else:
-            flash(f"The invitation to {email} had already been accepted, withdrawn or had expired.", "info")
+            flash(_("The invitation to %(email)s had already been accepted, withdrawn or had expired.", email=email), "info")
     return redirect(url_for("invitations.manage", circle_id=circle_id))
 
 
@@ -89,12 +107,27 @@ def accept(token: str):
     invitation = services.find_by_token(token)
     if invitation is None:
         return _unavailable(404)
-    if not services.usable(invitation):
-        return _unavailable(410)
-    context = {"invitation": invitation, "inviter": services.inviter_phrase(invitation), "token": token}
-    if current_user.is_authenticated:
-        return _accept_signed_in(invitation, context)
-    return _accept_with_new_account(invitation, context)
+    # The page behind the link reads in the invitation's language, unless the
+    # visitor switches (?lang=, kept in the cookie while they go on). Asking
+    # for the page's own language first is what keeps a switch in the cookie.
+    languages.for_request()
+    # As on every page (languages.for_request), a switch first, then a signed-in
+    # person's own account, then the cookie; only then the sender's choice.
+    own = languages.known(current_user.language) if current_user.is_authenticated else None
+    language = (
+        languages.known(request.args.get("lang"))
+        or own
+        or languages.known(request.cookies.get(languages.COOKIE))
+        or languages.known(invitation.language)
+    )
+    # An invitation from before invitations had a language: the page's own.
+    with languages.in_language(language) if language else nullcontext():
+        if not services.usable(invitation):
+            return _unavailable(410)
+        context = {"invitation": invitation, "inviter": services.inviter_phrase(invitation), "token": token}
+        if current_user.is_authenticated:
+            return _accept_signed_in(invitation, context)
+        return _accept_with_new_account(invitation, context)
 
 
 def _accept_signed_in(invitation, context):
@@ -116,7 +149,7 @@ def _accept_signed_in(invitation, context):
             ), 409
         if membership is None:
             return _unavailable(410)
-        flash("You have joined the circle. You see the parts of the plan your role needs.", "success")
+        flash(_("You have joined the circle. You see the parts of the plan your role needs."), "success")
         return redirect(url_for("plan.overview", circle_id=membership.circle_id))
     return render_template("invitations/join.html", form=form, **context)
 
@@ -130,12 +163,12 @@ def _accept_with_new_account(invitation, context):
         if result.user is not None:
             overview = url_for("plan.overview", circle_id=invitation.circle_id)
             if mfa.required_for(result.user):
-                flash("Your account is ready and you have joined the circle.", "success")
+                flash(_("Your account is ready and you have joined the circle."), "success")
                 # A role that needs a second factor: the app is set up before any session.
                 return signin.begin(result.user, overview)
             sessions.sign_in(result.user)
             # After signing in, which starts a fresh session: a message flashed before would be lost.
-            flash("Your account is ready and you have joined the circle.", "success")
+            flash(_("Your account is ready and you have joined the circle."), "success")
             return redirect(overview)
         if result.problem == services.UNAVAILABLE:
             return _unavailable(410)

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import clock
+from portal import clock, languages
 from portal.access import policy, transitions
 from portal.audit.services import record as audit
 from portal.auth.models import User
@@ -32,20 +34,25 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.invitations.models import PENDING, Invitation
 from portal.notify.outbox import queue_email
-from portal.timezone import to_local
 from portal.tokens import TOKEN_SHAPE, new_token, token_hash
 from portal.urls import absolute_url, path_for
 
-SUBJECT = "You are invited to Support Circle"
+SUBJECT = _l("You are invited to Support Circle")
 
-# How the invitation page introduces the person who invites, by their role in the circle.
+# How the invitation page introduces the person who invites, by their role in
+# the circle: alone, and (for a role held for an organisation) with it.
 INVITER_PHRASES = {
-    policy.CLINICIAN: "A clinician",
-    policy.SCHOOL_CONTACT: "A school contact",
-    policy.CAREGIVER: "A caregiver",
+    policy.CLINICIAN: _l("A clinician"),
+    policy.SCHOOL_CONTACT: _l("A school contact"),
+    policy.CAREGIVER: _l("A caregiver"),
+}
+INVITER_AT_PHRASES = {
+    policy.CLINICIAN: _l("A clinician at %(organisation)s"),
+    policy.SCHOOL_CONTACT: _l("A school contact at %(organisation)s"),
+    policy.CAREGIVER: _l("A caregiver at %(organisation)s"),
 }
 
-_missing = policy.CIRCLE_ACTIONS["invite"] - set(INVITER_PHRASES)
+_missing = policy.CIRCLE_ACTIONS["invite"] - (set(INVITER_PHRASES) & set(INVITER_AT_PHRASES))
 if _missing:
     raise RuntimeError(f"roles that may invite but have no words for the email: {sorted(_missing)}")
 
@@ -56,39 +63,43 @@ def invitation_path(token: str) -> str:
 def inviter_phrase(invitation: Invitation) -> str:
     """'A clinician at Riverside CAMHS': a role and an organisation, never a person's name.
     For the page behind the link only, never for the email."""
-    phrase = INVITER_PHRASES[invitation.invited_as_role]
+    role = invitation.invited_as_role
     organisation = invitation.invited_by.organisation
     # Only a role held for an organisation names it: a caregiver whose account
     # belongs to a clinic is a parent here, and naming it would mislead.
-    if invitation.invited_as_role in policy.ORGANISATION_ROLES and organisation is not None:
-        phrase += f" at {organisation.name}"
-    return phrase
+    if role in policy.ORGANISATION_ROLES and organisation is not None:
+        return str(INVITER_AT_PHRASES[role]) % {"organisation": organisation.name}
+    return str(INVITER_PHRASES[role])
 
 
 def _expiry_words(invitation: Invitation) -> str:
-    return to_local(invitation.expires_at).strftime("%d %B %Y, %H:%M %Z")
+    return languages.moment(invitation.expires_at, "datetime_zone")
 
 
 def email_body(invitation: Invitation, token: str) -> str:
+    """In the current language: create_invitation writes it in the invitation's."""
     link = absolute_url("invitations.accept", token=token)
     # The same words for every invitation: nothing here depends on who invites,
     # from where, to which circle or as what.
-    return (
-        "Hello,\n\n"
-        "You have been invited to join Support Circle.\n\n"
-        f"To see who invited you, and to accept, open this link before {_expiry_words(invitation)}:\n"
-        f"{link}\n\n"
-        "The link works once. If it no longer works, ask the person who invited you for a new one.\n\n"
-        "If you were not expecting this email, you can ignore it and nothing will happen.\n"
-    )
+    return "\n\n".join((
+        _("Hello,"),
+        _("You have been invited to join Support Circle."),
+        _(
+            "To see who invited you, and to accept, open this link before %(expiry)s:\n%(link)s",
+            expiry=_expiry_words(invitation), link=link,
+        ),
+        _("The link works once. If it no longer works, ask the person who invited you for a new one."),
+        _("If you were not expecting this email, you can ignore it and nothing will happen."),
+    )) + "\n"
 
 
 def create_invitation(
-    circle: Circle, inviter: Membership, email: str, role: str, relationship_label: str = ""
+    circle: Circle, inviter: Membership, email: str, role: str, relationship_label: str = "", language: str | None = None
 ) -> tuple[Invitation, str]:
     """Store the invitation and queue its email in one transaction. Whether the
     address has an account is never looked up here, so nothing that follows can
-    differ with it."""
+    differ with it. ``language``: what the email and the page behind the link
+    are written in (one offered; else the inviter's page language)."""
     if not may_invite(inviter.role, role, roles_present(circle.id)):
         raise PermissionError(f"{inviter.role} may not invite a {role}")
     token = new_token()
@@ -101,12 +112,14 @@ def create_invitation(
         token_hash=token_hash(token),
         invited_by_id=inviter.user_id,
         invited_as_role=inviter.role,
+        language=languages.known(language) or languages.current(),
         created_at=now,
         expires_at=now + timedelta(days=current_app.config["INVITATION_DAYS"]),
     )
     db.session.add(invitation)
     db.session.flush()
-    queue_email(invitation.email, SUBJECT, email_body(invitation, token))
+    with languages.in_language(invitation.language):
+        queue_email(invitation.email, str(SUBJECT), email_body(invitation, token))
     audit("invitation_sent", circle_id=circle.id, user=inviter.user, role=inviter.role)
     db.session.commit()
     return invitation, token
@@ -323,6 +336,8 @@ def accept_with_new_account(invitation: Invitation, name: str, password: str) ->
         hash_password(password)
         return NewAccountResult(problem=ACCOUNT_EXISTS)
     user = create_user(email=invitation.email, name=name, password=password)
+    # The new account reads the portal in the language it was invited in.
+    user.language = languages.known(invitation.language)
     try:
         db.session.flush()
     except IntegrityError:

@@ -6,6 +6,11 @@ request that asks for it do more work, and take longer, for an address that
 has an account. Those are queued as a request naming a composer, the same
 way for every address, and the sender asks the composer, when it sends,
 whether there is anything to say (``queue_composed``).
+
+Every email is written in its recipient's language (DESIGN.md, principle 13):
+a written one by its caller, inside ``languages.in_language`` with the
+recipient's; a composed one here, in the language of the account that uses
+the address (the default when none does).
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, languages
+from portal.auth.models import User
 from portal.extensions import db
 from portal.notify.models import WRITTEN, OutboxMessage
 
@@ -52,15 +58,27 @@ def compose(message: OutboxMessage) -> Composed | None:
     if message.kind not in _COMPOSERS:
         # Fail loudly: a message of an unknown kind is never dropped quietly.
         raise LookupError(f"no composer registered for outbox messages of kind {message.kind!r}")
-    return _COMPOSERS[message.kind](message.to_address)
+    with languages.in_language(language_of(message.to_address)):
+        return _COMPOSERS[message.kind](message.to_address)
 
 
-def queue_email(to_address: str, subject: str, body: str, dedupe_key: str | None = None) -> OutboxMessage | None:
+def language_of(address: str) -> str | None:
+    """The language of the account that uses the address, if any: what a
+    composed email is written in."""
+    return db.session.scalar(select(User.language).where(User.email == address).limit(1))
+
+
+def queue_email(
+    to_address: str, subject: str, body: str, dedupe_key: str | None = None, *, key_prefix: str = "once"
+) -> OutboxMessage | None:
     """Add an email to the outbox in the current transaction; the caller commits.
+    Its words are already in the recipient's language (``languages.in_language``).
 
     Returns None when a message with the same dedupe key is already queued.
+    Without one, the key is ``key_prefix`` and a random part: never the same
+    twice, yet it says what kind of email it is whatever its language.
     """
-    key = dedupe_key or f"once:{secrets.token_hex(16)}"
+    key = dedupe_key or f"{key_prefix}:{secrets.token_hex(16)}"
     if dedupe_key is not None:
         pending = [m for m in db.session.new if isinstance(m, OutboxMessage) and m.dedupe_key == key]
         if pending or db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):

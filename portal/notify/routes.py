@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access.guard import SignedIn, deny, guard
@@ -60,7 +61,7 @@ def open_notification(notification_id: int):
 def mark_all_read():
     if ConfirmForm().validate_on_submit():
         services.mark_all_read(current_user)
-        flash("All notifications are marked as read.", "success")
+        flash(_("All notifications are marked as read."), "success")
     return redirect(url_for("notify.index"))
 
 
@@ -73,7 +74,7 @@ def settings():
         form = PreferencesForm()
     if form.validate_on_submit():
         services.save_preferences(current_user, {kind: form[kind].data for kind in EVENT_KINDS})
-        flash("Your notification settings are saved.", "success")
+        flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notify.settings"))
     status = 422 if request.method == "POST" else 200
     labels = services.event_labels(current_user)

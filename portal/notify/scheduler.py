@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
-from portal import clock, hooks
+from portal import clock, hooks, languages
 from portal.auth.models import User
 from portal.extensions import db
 from portal.notify import services
@@ -39,6 +41,21 @@ def agreements_ending() -> int:
     return made
 
 
+def digest_words(count: int) -> tuple[str, str]:
+    """The digest's subject and body, in the current language (the recipient's)."""
+    body = "\n\n".join((
+        _("Hello,"),
+        ngettext(
+            "You have %(num)d new thing to see in Support Circle.\n\nSign in to see it: %(link)s",
+            "You have %(num)d new things to see in Support Circle.\n\nSign in to see them: %(link)s",
+            count,
+            link=absolute_url("notify.index"),
+        ),
+        _("This is your daily summary. To keep things private, it does not say more."),
+    )) + "\n"
+    return _("Your daily Support Circle summary"), body
+
+
 def digests() -> int:
     """One email a day to each person with notices waiting for the digest,
     once the local digest hour has passed."""
@@ -54,18 +71,12 @@ def digests() -> int:
         by_user.setdefault(user.id, (user, []))[1].append(notification)
     made = 0
     for user_id, (user, notifications) in by_user.items():
-        count = len(notifications)
-        body = (
-            "Hello,\n\n"
-            f"You have {count} new {'thing' if count == 1 else 'things'} to see in Support Circle.\n\n"
-            f"Sign in to see {'it' if count == 1 else 'them'}: "
-            f"{absolute_url('notify.index')}\n\n"
-            "This is your daily summary. To keep things private, it does not say more.\n"
-        )
-        if user.active and queue_email(
-            user.email, "Your daily Support Circle summary", body, dedupe_key=f"digest:{user_id}:{clock.today().isoformat()}"
-        ) is not None:
-            made += 1
+        with languages.in_language(user.language):
+            subject, body = digest_words(len(notifications))
+            if user.active and queue_email(
+                user.email, subject, body, dedupe_key=f"digest:{user_id}:{clock.today().isoformat()}"
+            ) is not None:
+                made += 1
         for notification in notifications:
             notification.email_state = "digested"
     db.session.commit()

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from portal import clock
+from portal import clock, languages
 from portal.access import policy
 from portal.access.queries import row_in_scope, standings
 from portal.auth.models import User
@@ -26,23 +28,23 @@ from portal.timezone import to_local
 from portal.urls import absolute_url, path_for
 
 EVENT_LABELS = {
-    "section_changed": "A part of a plan you can read changed",
-    "episode_recorded": "The in-school plan was used, and staff wrote down what they did",
-    "event_recorded": "Something was recorded that happened outside school",
-    "aftercare_due": "Aftercare after an emergency visit or a discharge is due or overdue",
-    "contact_soon": "A check-in asks for contact soon",
-    "return_to_plan": "A return to school needs planning",
-    "follow_up_overdue": "A follow-up or review you are responsible for is overdue",
-    "membership_changed": "Who is in a circle, or someone's role in it, changed",
-    "agreement_changed": "An agreement to share was recorded, withdrawn or is about to end",
-    "disagreement_recorded": "The young person says they disagree with a sharing choice",
-    "shared_without_agreement": "Something was shared without agreement, to keep someone safe",
-    "limit_changed": "A safeguarding limit on a caregiver was placed, changed, lifted or is due for review",
+    "section_changed": _l("A part of a plan you can read changed"),
+    "episode_recorded": _l("The in-school plan was used, and staff wrote down what they did"),
+    "event_recorded": _l("Something was recorded that happened outside school"),
+    "aftercare_due": _l("Aftercare after an emergency visit or a discharge is due or overdue"),
+    "contact_soon": _l("A check-in asks for contact soon"),
+    "return_to_plan": _l("A return to school needs planning"),
+    "follow_up_overdue": _l("A follow-up or review you are responsible for is overdue"),
+    "membership_changed": _l("Who is in a circle, or someone's role in it, changed"),
+    "agreement_changed": _l("An agreement to share was recorded, withdrawn or is about to end"),
+    "disagreement_recorded": _l("The young person says they disagree with a sharing choice"),
+    "shared_without_agreement": _l("Something was shared without agreement, to keep someone safe"),
+    "limit_changed": _l("A safeguarding limit on a caregiver was placed, changed, lifted or is due for review"),
 }
 # The labels a reader reads where they differ: the young person is "you".
 READER_EVENT_LABELS = {
     policy.YOUNG_PERSON: {
-        "disagreement_recorded": "You say you disagree with a sharing choice (your clinicians are told)",
+        "disagreement_recorded": _l("You say you disagree with a sharing choice (your clinicians are told)"),
     },
 }
 
@@ -52,32 +54,38 @@ def event_labels(user) -> dict[str, str]:
     roles = set(db.session.scalars(
         select(Membership.role).where(Membership.user_id == user.id, Membership.removed_at.is_(None))
     ))
-    labels = dict(EVENT_LABELS)
+    labels = {kind: str(label) for kind, label in EVENT_LABELS.items()}
     for role in sorted(roles & set(READER_EVENT_LABELS)):
-        labels.update(READER_EVENT_LABELS[role])
+        labels.update({kind: str(label) for kind, label in READER_EVENT_LABELS[role].items()})
     return labels
 
 
 MODE_LABELS = {
-    "immediate": "Email me at once",
-    "digest": "One email a day",
-    "portal": "Only in Support Circle, no email",
+    "immediate": _l("Email me at once"),
+    "digest": _l("One email a day"),
+    "portal": _l("Only in Support Circle, no email"),
 }
 # Who hears of what at once, whatever their settings: the policy's.
 ALWAYS_AT_ONCE = policy.ALWAYS_AT_ONCE
 
-EMAIL_SUBJECT = "Something new in Support Circle"
+EMAIL_SUBJECT = _l("Something new in Support Circle")
+# The "something new" emails are known by their outbox key, never by their
+# subject: that is written in each recipient's language.
+EMAIL_KEY = "something-new"
 
 
 def email_body(link: str) -> str:
-    return (
-        "Hello,\n\n"
-        "There is something new for you to see in Support Circle.\n\n"
-        f"Sign in to see it: {link}\n\n"
-        "To keep things private, this email does not say more. "
-        "You can choose how often we email you in your notification settings.\n\n"
-        "If someone is in danger now, call your local emergency number.\n"
-    )
+    """In the current language (the recipient's: see tell)."""
+    return "\n\n".join((
+        _("Hello,"),
+        _("There is something new for you to see in Support Circle."),
+        _("Sign in to see it: %(link)s", link=link),
+        _(
+            "To keep things private, this email does not say more. "
+            "You can choose how often we email you in your notification settings."
+        ),
+        _("If someone is in danger now, call your local emergency number."),
+    )) + "\n"
 
 
 @dataclass(frozen=True)
@@ -110,18 +118,34 @@ def _email_pending_for(addresses) -> set[str]:
         select(OutboxMessage.to_address).where(
             OutboxMessage.to_address.in_(addresses),
             OutboxMessage.sent_at.is_(None),
-            OutboxMessage.subject == EMAIL_SUBJECT,
+            OutboxMessage.dedupe_key.startswith(f"{EMAIL_KEY}:", autoescape=True),
         )
     )
     pending = set(rows)
-    pending.update(m.to_address for m in db.session.new if isinstance(m, OutboxMessage) and m.subject == EMAIL_SUBJECT)
+    pending.update(
+        m.to_address
+        for m in db.session.new
+        if isinstance(m, OutboxMessage) and (m.dedupe_key or "").startswith(f"{EMAIL_KEY}:")
+    )
     return pending
 
 
 # A notice's words: the same for everyone, or written for each recipient's
 # role where a reader must read it differently (a use of the in-school plan
-# is never an "episode" to the family).
+# is never an "episode" to the family). A callable (or a lazy string) is
+# evaluated in each recipient's language; a plain str is kept as given.
 Words = str | Callable[[str | None], str]
+
+
+NOTICE_LENGTH = Notification.__table__.c.text.type.length
+
+
+def words_for(text, role: str | None) -> str:
+    """The notice's text for one recipient, in the language being written now;
+    cut to what a notice holds (another language may take more words)."""
+    if callable(text):
+        text = text(role)
+    return _short(str(text), NOTICE_LENGTH)
 
 
 def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, section: str | None, text: Words,
@@ -139,20 +163,23 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
             # A caregiver under a safeguarding limit is never emailed of these
             # at once, even with no setting of their own: the day's digest at most.
             mode = "digest"
-        notification = Notification(
-            user_id=recipient.user.id,
-            circle_id=circle_id,
-            kind=kind,
-            section=section,
-            text=text if isinstance(text, str) else text(recipient.role),
-            link=link,
-            created_at=now,
-            email_state=mode,
-        )
-        db.session.add(notification)
-        if mode == "immediate" and recipient.user.active and recipient.user.email not in pending:
-            queue_email(recipient.user.email, EMAIL_SUBJECT, email_body(absolute_url("notify.index")))
-            pending.add(recipient.user.email)
+        with languages.in_language(recipient.user.language):
+            notification = Notification(
+                user_id=recipient.user.id,
+                circle_id=circle_id,
+                kind=kind,
+                section=section,
+                text=words_for(text, recipient.role),
+                link=link,
+                created_at=now,
+                email_state=mode,
+            )
+            db.session.add(notification)
+            if mode == "immediate" and recipient.user.active and recipient.user.email not in pending:
+                queue_email(
+                    recipient.user.email, str(EMAIL_SUBJECT), email_body(absolute_url("notify.index")), key_prefix=EMAIL_KEY
+                )
+                pending.add(recipient.user.email)
 
 
 def reachable_members(circle_id: int) -> list[Membership]:
@@ -206,7 +233,10 @@ def section_changed(circle_id: int, kind: str, actor, row=None) -> None:
         "section_changed",
         circle_id=circle_id,
         section=kind,
-        text=f"{actor.name} changed the {policy.section_title(kind)} in {name}'s plan.",
+        text=lambda role: _(
+            "%(actor)s changed the %(section)s in %(name)s's plan.",
+            actor=actor.name, section=policy.section_title(kind), name=name,
+        ),
         link=path_for("plan.section", circle_id=circle_id, kind=kind),
     )
 
@@ -222,11 +252,16 @@ def episode_words(name: str, actor_name: str, occurred_at, *, new: bool) -> Call
 
     def words(role: str | None) -> str:
         if role in FAMILY_READERS:
+            if new and today:
+                return _("The school plan was used for %(name)s today; see what the school did.", name=name)
             if new:
-                return f"The school plan was used for {name}{' today' if today else ''}; see what the school did."
-            return f"{actor_name} added to the note of a time the school plan was used for {name}."
-        verb = "recorded" if new else "updated"
-        return f"{actor_name} {verb} a time the in-school plan was used for {name}."
+                return _("The school plan was used for %(name)s; see what the school did.", name=name)
+            return _(
+                "%(actor)s added to the note of a time the school plan was used for %(name)s.", actor=actor_name, name=name
+            )
+        if new:
+            return _("%(actor)s recorded a time the in-school plan was used for %(name)s.", actor=actor_name, name=name)
+        return _("%(actor)s updated a time the in-school plan was used for %(name)s.", actor=actor_name, name=name)
 
     return words
 
@@ -255,9 +290,9 @@ def return_to_plan(circle_id: int, planners, ready_from) -> None:
         "return_to_plan",
         circle_id=circle_id,
         section="return_to_school",
-        text=(
-            f"The care team says {name} is ready to go back to school from "
-            f"{ready_from:%A} {ready_from.day} {ready_from:%B}. Please plan the return."
+        text=lambda role: _(
+            "The care team says %(name)s is ready to go back to school from %(day)s. Please plan the return.",
+            name=name, day=languages.moment(ready_from, "long_day"),
         ),
         link=path_for("plan.section", circle_id=circle_id, kind="return_to_school"),
     )
@@ -268,26 +303,39 @@ def event_recorded(circle_id: int, actor, event, *, new: bool) -> None:
     (the policy's readers of events, so never a school role), without a word
     of what happened."""
     name = circle_name(circle_id)
-    verb = "recorded" if new else "updated"
+
+    def words(role: str | None) -> str:
+        if new:
+            return _("%(actor)s recorded something that happened outside school in %(name)s's plan.",
+                     actor=actor.name, name=name)
+        return _("%(actor)s updated something that happened outside school in %(name)s's plan.",
+                 actor=actor.name, name=name)
+
     tell(
         readers(circle_id, "events", event, exclude=actor),
         "event_recorded" if new else "section_changed",
         circle_id=circle_id,
         section="events",
-        text=f"{actor.name} {verb} something that happened outside school in {name}'s plan.",
+        text=words,
         link=path_for("plan.section", circle_id=circle_id, kind="events"),
     )
 
 
-def aftercare_due(recipients: list[Recipient], circle_id: int, *, name: str, due_by: str) -> None:
+def aftercare_due(
+    recipients: list[Recipient], circle_id: int, *, name: str, due_by: str | Callable[[], str]
+) -> None:
     """Aftercare that nobody booked in time, for the people who answer for it:
-    when it was due, never what it follows."""
+    when it was due, never what it follows. ``due_by``: the moment as words,
+    or a function writing them in the language being written (each recipient's)."""
     tell(
         recipients,
         "aftercare_due",
         circle_id=circle_id,
         section="follow_ups",
-        text=f"Aftercare in {name}'s plan was due by {due_by}, and it is not booked yet.",
+        text=lambda role: _(
+            "Aftercare in %(name)s's plan was due by %(due_by)s, and it is not booked yet.",
+            name=name, due_by=due_by() if callable(due_by) else due_by,
+        ),
         link=path_for("plan.section", circle_id=circle_id, kind="follow_ups"),
     )
 
@@ -298,6 +346,7 @@ def contact_soon(circle_id: int, actor, check_in) -> None:
     check-ins hear at once (ALWAYS_AT_ONCE) that it asks for contact soon. The
     notice names the circle and the part of the plan, never the answer; the
     email, like every other, says only that there is something to see."""
+    name = circle_name(circle_id)
     tell(
         [
             recipient for recipient in readers(circle_id, "progress", check_in, exclude=actor)
@@ -306,18 +355,19 @@ def contact_soon(circle_id: int, actor, check_in) -> None:
         "contact_soon",
         circle_id=circle_id,
         section="progress",
-        text=f"A check-in in {circle_name(circle_id)}'s plan asks for contact soon.",
+        text=lambda role: _("A check-in in %(name)s's plan asks for contact soon.", name=name),
         link=path_for("plan.section", circle_id=circle_id, kind="progress"),
     )
 
 
 def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
     if added:
-        text = f"You were added to {circle_name(circle_id)}'s circle."
+        name = circle_name(circle_id)
+        text = lambda role: _("You were added to %(name)s's circle.", name=name)  # noqa: E731
         link = path_for("plan.overview", circle_id=circle_id)
     else:
         # They can no longer see the circle, so the notice does not name it.
-        text = "You were removed from a circle. You no longer see its plan."
+        text = _l("You were removed from a circle. You no longer see its plan.")
         link = path_for("dashboard.index")
     tell(
         [Recipient(member_user, None)],
@@ -332,15 +382,22 @@ def membership_changed(circle_id: int, member_user, *, added: bool) -> None:
 def role_changed(circle_id: int, member_user, old_role: str, new_role: str, actor) -> None:
     """The person is told what their role is now; the circle's clinicians and
     caregivers, who answer for who sees the plan, are told that a role changed."""
-    old_label, new_label = policy.ROLE_LABELS[old_role].lower(), policy.ROLE_LABELS[new_role].lower()
     name = circle_name(circle_id)
+
+    def labels() -> dict[str, str]:
+        # In the language being written: each recipient's.
+        return {"old": str(policy.ROLE_LABELS[old_role]).lower(), "new": str(policy.ROLE_LABELS[new_role]).lower()}
+
     link = path_for("circles.members", circle_id=circle_id)
     tell(
         [Recipient(member_user, new_role)],
         "membership_changed",
         circle_id=circle_id,
         section=None,
-        text=f"Your role in {name}'s circle changed from {old_label} to {new_label}. You now see what a {new_label} sees.",
+        text=lambda role: _(
+            "Your role in %(name)s's circle changed from %(old)s to %(new)s. You now see what a %(new)s sees.",
+            name=name, **labels(),
+        ),
         link=link,
     )
     watchers = [
@@ -353,7 +410,7 @@ def role_changed(circle_id: int, member_user, old_role: str, new_role: str, acto
         "membership_changed",
         circle_id=circle_id,
         section=None,
-        text=f"A member's role in {name}'s circle changed from {old_label} to {new_label}.",
+        text=lambda role: _("A member's role in %(name)s's circle changed from %(old)s to %(new)s.", name=name, **labels()),
         link=link,
     )
 
@@ -362,13 +419,21 @@ def agreement_changed(agreement, what: str, actor=None, *, skip=()) -> None:
     """``what``: recorded, withdrawn, ending. ``skip``: user ids the caller
     has already told in words of their own (the young person, by sharing)."""
     circle_id = agreement.circle_id
-    title = policy.section_title(agreement.section)
-    role = policy.ROLE_LABELS[agreement.role].lower()
+    name = circle_name(circle_id)
     sentences = {
-        "recorded": f"The {title} in {circle_name(circle_id)}'s plan is now shared with the {role}.",
-        "withdrawn": f"The {title} in {circle_name(circle_id)}'s plan is no longer shared with the {role}.",
-        "ending": f"Sharing the {title} in {circle_name(circle_id)}'s plan with the {role} ends soon.",
+        "recorded": _l("The %(section)s in %(name)s's plan is now shared with the %(role)s."),
+        "withdrawn": _l("The %(section)s in %(name)s's plan is no longer shared with the %(role)s."),
+        "ending": _l("Sharing the %(section)s in %(name)s's plan with the %(role)s ends soon."),
     }
+    sentence = sentences[what]
+
+    def words(role: str | None) -> str:
+        # Evaluated in each recipient's language: the section and the role too.
+        return str(sentence) % {
+            "section": policy.section_title(agreement.section),
+            "name": name,
+            "role": str(policy.ROLE_LABELS[agreement.role]).lower(),
+        }
     recipients = {}
     members = reachable_members(circle_id)
     standing = standings(members)
@@ -385,7 +450,7 @@ def agreement_changed(agreement, what: str, actor=None, *, skip=()) -> None:
         "agreement_changed",
         circle_id=circle_id,
         section=agreement.section,
-        text=sentences[what],
+        text=words,
         link=path_for("sharing.index", circle_id=circle_id),
     )
 
@@ -396,6 +461,7 @@ def _short(text: str, limit: int = 80) -> str:
 
 def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
     """Tell whoever may hand the school's part over that they now can."""
+    name = circle_name(circle_id)
     recipients = [
         Recipient(m.user, m.role)
         for m in reachable_members(circle_id)
@@ -406,13 +472,17 @@ def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
         "agreement_changed",
         circle_id=circle_id,
         section=None,
-        text=f"{_short(actor.name)} agreed to {_short(circle_name(circle_id))}'s move to {_short(to_school_name)}.",
+        text=lambda role: _(
+            "%(actor)s agreed to %(name)s's move to %(school)s.",
+            actor=_short(actor.name), name=_short(name), school=_short(to_school_name),
+        ),
         link=path_for("school.circle_school", circle_id=circle_id),
     )
 
 
 def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_school: str) -> None:
     """Everyone who stays in the circle hears who the school contact is now."""
+    name = circle_name(circle_id)
     members = reachable_members(circle_id)
     standing = standings(members)
     recipients = [
@@ -425,9 +495,11 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
         "section_changed",
         circle_id=circle_id,
         section="school_plan",
-        text=(
-            f"{_short(circle_name(circle_id), 60)}'s in-school plan moved from {_short(from_school, 60)} "
-            f"to {_short(to_school, 60)}. {_short(new_contact.name, 60)} is the school contact now."
+        text=lambda role: _(
+            "%(name)s's in-school plan moved from %(from_school)s to %(to_school)s. "
+            "%(contact)s is the school contact now.",
+            name=_short(name, 60), from_school=_short(from_school, 60), to_school=_short(to_school, 60),
+            contact=_short(new_contact.name, 60),
         ),
         link=path_for("plan.overview", circle_id=circle_id),
     )

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     DateField,
@@ -28,16 +32,29 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import CheckboxListField, WithinYears, select_choices
-from portal.timezone import local_naive, to_local, to_utc
+from portal.languages import moment
+from portal.timezone import local_naive, to_utc
+
+# Form classes are built once and kept (portal/plan/forms.py), so what a
+# validator says is read lazily, in the language of the page that shows it.
+NEEDED = _l("This is needed.")
 
 
 def _presence(spec) -> list:
-    return [InputRequired(message="This is needed.")] if spec.required else [Optional()]
+    return [InputRequired(message=NEEDED)] if spec.required else [Optional()]
 
 
 def _text_presence(spec) -> list:
     # Blank text is no answer, so a required text field wants some.
-    return [DataRequired(message="This is needed.")] if spec.required else [Optional()]
+    return [DataRequired(message=NEEDED)] if spec.required else [Optional()]
+
+
+def _too_long(most: int) -> str:
+    return _("Please keep this under %(count)s characters.", count=format_number(most))
+
+
+def _out_of_range(low: float, high: float) -> str:
+    return _("Please give a number from %(low)s to %(high)s.", low=f"{low:g}", high=f"{high:g}")
 
 
 class FieldType:
@@ -88,7 +105,7 @@ class Line(FieldType):
         return StringField(spec.label, [*_text_presence(spec), self._length(spec)], description=description)
 
     def _length(self, spec) -> Length:
-        return Length(max=spec.max_length, message=f"Please keep this under {spec.max_length:,} characters.")
+        return Length(max=spec.max_length, message=LazyString(_too_long, spec.max_length))
 
     def from_form(self, spec, data):
         return (data or "").strip()
@@ -109,7 +126,7 @@ class Date(FieldType):
 
     def words(self, spec, value) -> str:
         if isinstance(value, date):
-            return value.strftime("%a %d %b %Y")
+            return moment(value, "day_padded")
         return str(value)
 
     def from_snapshot(self, raw):
@@ -139,7 +156,7 @@ class DateTime(FieldType):
 
     def words(self, spec, value) -> str:
         if isinstance(value, datetime):
-            return to_local(value).strftime("%a %d %b %Y, %H:%M %Z").rstrip()
+            return moment(value, "day_time_zone")
         return str(value)
 
     def from_snapshot(self, raw):
@@ -155,7 +172,7 @@ class Bool(FieldType):
         return BooleanField(spec.label, description=description)
 
     def words(self, spec, value) -> str:
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
 
 
 class Choice(FieldType):
@@ -168,7 +185,7 @@ class Choice(FieldType):
         return data or ""
 
     def words(self, spec, value) -> str:
-        return dict(spec.choices).get(value, str(value))
+        return str(dict(spec.choices).get(value, value))
 
 
 class Multi(FieldType):
@@ -187,7 +204,7 @@ class Multi(FieldType):
 
     def words(self, spec, value) -> str:
         labels = dict(spec.choices)
-        return ", ".join(labels.get(code, code) for code in str(value).split(",") if code)
+        return ", ".join(str(labels.get(code, code)) for code in str(value).split(",") if code)
 
 
 class Int(FieldType):
@@ -198,7 +215,7 @@ class Int(FieldType):
         bounds = NumberRange(
             min=spec.minimum,
             max=spec.maximum,
-            message=f"Please give a number from {spec.minimum:g} to {spec.maximum:g}.",
+            message=LazyString(_out_of_range, spec.minimum, spec.maximum),
         )
         return self.form_class(spec.label, [*_presence(spec), bounds], description=description)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -37,7 +38,7 @@ class SectionForm(FlaskForm):
             return
         number = _int_or_none(field.data)
         if number is None or not 0 <= number <= _LARGEST_VERSION:
-            raise ValidationError("The form was damaged; please reload the page.")
+            raise ValidationError(_("The form was damaged; please reload the page."))
 
     def base_version_number(self) -> int | None:
         return _int_or_none(self.base_version.data)

@@ -20,6 +20,10 @@ class VersionedRow:
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # The language of the page its words were last typed on (a code of
+    # LANGUAGES): shown as written, marked with it where the reader's page is
+    # in another (portal/languages.py). None: from before languages, English.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     @declared_attr
     def updated_by_id(cls) -> Mapped[int | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.access.guard import in_circle_or_404
@@ -57,11 +59,11 @@ def versions(circle_id: int, spec, membership) -> list[tuple[SectionVersion, str
 
 # A version without an author was made by the passing of time (a follow-up
 # nobody marked attended becomes missed: portal/followup/schedule.py).
-BY_SCHEDULE = "Support Circle, automatically,"
+BY_SCHEDULE = _l("Support Circle, automatically,")
 
 
 def _nobody(version) -> str:
-    return BY_SCHEDULE if version.changed_by_id is None else "Someone no longer in Support Circle"
+    return str(BY_SCHEDULE) if version.changed_by_id is None else _("Someone no longer in Support Circle")
 
 
 def next_position(circle_id: int, spec) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import hooks
@@ -164,7 +165,7 @@ def edit_document(circle_id: int, kind: str):
             )
         except services.Conflict as conflict:
             return _conflict_page(spec, access, conflict, fields, request.path, addition=addition)
-        flash(f"{spec.title} saved.", "success")
+        flash(_("%(title)s saved.", title=spec.title), "success")
         return redirect(_after_save(kind, row) or url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
     return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=row), status
@@ -192,7 +193,7 @@ def new_item(circle_id: int, kind: str):
         if kind == "episodes":
             values["recorded_by_id"] = current_user.id
         row = services.add_item(circle_id, spec, values, current_user, follows=_chosen(addition, form))
-        flash(f"The {spec.item_noun} was added.", "success")
+        flash(presenters.sentence(_("%(item)s was added.", item=presenters.item_words(spec).the)), "success")
         return redirect(_after_save(kind, row) or url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -210,7 +211,9 @@ def edit_item(circle_id: int, kind: str, item_id: int):
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     fields = require_item_edit(g.membership, spec, row)
     if row.removed_at is not None:
-        flash(f"That {spec.item_noun} was removed. A clinician can restore it before it is changed.", "info")
+        flash(presenters.sentence(_(
+            "%(item)s was removed. A clinician can restore it before it is changed.", item=presenters.item_words(spec).that
+        )), "info")
         return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
     # Only a member who may change the whole section may say why it changed.
     addition = hooks.plan_edit_addition.first(circle_id, g.membership, kind) if access.can_edit else None
@@ -228,7 +231,7 @@ def edit_item(circle_id: int, kind: str, item_id: int):
             services.update_item(row, spec, values, form.base_version_number(), current_user, follows=_chosen(addition, form))
         except services.Conflict as conflict:
             return _conflict_page(spec, access, conflict, fields, request.path, addition=addition)
-        flash(f"The {spec.item_noun} was saved.", "success")
+        flash(presenters.sentence(_("%(item)s was saved.", item=presenters.item_words(spec).the)), "success")
         return redirect(_after_save(kind, row) or url_for("plan.section", circle_id=circle_id, kind=kind))
     status = 422 if request.method == "POST" else 200
     return render_template("plan/edit.html", circle=g.circle, spec=spec, form=form, fields=fields, row=row), status
@@ -241,7 +244,9 @@ def remove_item(circle_id: int, kind: str, item_id: int):
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     if ConfirmForm().validate_on_submit():
         services.set_removed(row, spec, current_user, removed=True)
-        flash(f"The {spec.item_noun} was removed. A clinician can restore it.", "success")
+        flash(presenters.sentence(
+            _("%(item)s was removed. A clinician can restore it.", item=presenters.item_words(spec).the)
+        ), "success")
     return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
 
 
@@ -252,7 +257,7 @@ def restore_item(circle_id: int, kind: str, item_id: int):
     row = queries.item_or_404(circle_id, spec, g.membership, item_id)
     if ConfirmForm().validate_on_submit():
         services.set_removed(row, spec, current_user, removed=False)
-        flash(f"The {spec.item_noun} was restored.", "success")
+        flash(presenters.sentence(_("%(item)s was restored.", item=presenters.item_words(spec).the)), "success")
     return redirect(url_for("plan.section", circle_id=circle_id, kind=kind))
 
 
@@ -298,7 +303,7 @@ def _words_for_the_reader():
     (the breadcrumb, headings): "Your plan" to the young person."""
     membership = g.get("membership")
     circle = g.get("circle")
-    found = {"plan_words_for": plan_words}
+    found = {"plan_words_for": plan_words, "item_words": presenters.item_words}
     if membership is not None and circle is not None:
         found["plan_words"] = plan_words(membership.role, circle.young_person_name)
     return found

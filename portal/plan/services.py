@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock, hooks
+from portal import clock, hooks, languages
 from portal.access import policy
 from portal.audit.services import record as audit
 from portal.circles.models import Circle
@@ -105,6 +105,8 @@ def _apply(row, values: dict, user) -> None:
         setattr(row, name, value)
     row.updated_by_id = user_id
     row.updated_at = clock.now()
+    # What was typed keeps the language it was typed in: never translated.
+    row.language = languages.current()
 
 
 def save_document(circle_id: int, spec, values: dict, base_version: int | None, user, *, follows: int | None = None):

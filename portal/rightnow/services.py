@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import reach
@@ -47,6 +48,8 @@ class RightNow:
     period_words: str
     if_suicidal_thoughts: str = ""
     first_lines: list[str] = field(default_factory=list)
+    # The language the safety plan's words were typed in.
+    steps_language: str | None = None
     reachable: list[Contact] = field(default_factory=list)
     not_reachable: list[Contact] = field(default_factory=list)
     # The sections whose content the page quotes, for the audit record.
@@ -67,8 +70,9 @@ def _first_lines(text: str) -> list[str]:
 
 
 def _hours_words(codes: frozenset[str]) -> str:
-    words = [PERIOD_WORDS[code] for code, _ in REACHABLE if code in codes]
-    return ", ".join(words).capitalize() if words else "Hours not given"
+    # The period names may be lazy (translated): made words here, at request time.
+    words = [str(PERIOD_WORDS[code]) for code, _label in REACHABLE if code in codes]
+    return ", ".join(words).capitalize() if words else _("Hours not given")
 
 
 def _contact(role: str, row: CareTeamContact, shared) -> tuple[Contact, frozenset[str]]:
@@ -101,7 +105,7 @@ def right_now_for(memberships, shared_by_circle: dict, period: str | None = None
             m.circle.young_person_name,
             m.role == policy.YOUNG_PERSON,
             period,
-            PERIOD_WORDS[period].lower(),
+            str(PERIOD_WORDS[period]).lower(),
         )
         for circle_id, m in readers.items()
     }
@@ -114,6 +118,7 @@ def right_now_for(memberships, shared_by_circle: dict, period: str | None = None
             shown.first_lines = _first_lines(plan.coping_steps)
         if shown.has_steps:
             shown.sections_shown += ("safety_plan",)
+            shown.steps_language = plan.language
     team_readers = [
         circle_id for circle_id, m in readers.items()
         if policy.can(m.role, "care_team", policy.READ, shared_by_circle[circle_id])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -14,23 +15,23 @@ class LimitForm(FlaskForm):
     The section choices are the route's: the sections this caregiver reads."""
 
     hidden = CheckboxListField(
-        "Keep these parts of the plan from them",
+        _l("Keep these parts of the plan from them"),
         [Optional()],
         choices=select_choices([]),
-        description=(
+        description=_l(
             "Whatever you choose, they will no longer be emailed at once about events or uses of the "
             "in-school plan, and will not see who has opened the plan."
         ),
     )
     reason = TextAreaField(
-        "Why this limit is needed",
-        [DataRequired(message="Please say why the limit is needed."), Length(max=4000)],
-        description="Only the circle's clinicians can read this. It is not shown to the caregiver or the family.",
+        _l("Why this limit is needed"),
+        [DataRequired(message=_l("Please say why the limit is needed.")), Length(max=4000)],
+        description=_l("Only the circle's clinicians can read this. It is not shown to the caregiver or the family."),
     )
     review_on = DateField(
-        "Look at it again by",
-        [InputRequired(message="Please choose a date to look at the limit again."), WithinYears()],
-        description="You will be reminded on this day.",
+        _l("Look at it again by"),
+        [InputRequired(message=_l("Please choose a date to look at the limit again.")), WithinYears()],
+        description=_l("You will be reminded on this day."),
     )
     # The limit in force the form was drawn from ("" for a new one): a change
     # made meanwhile by someone else is not overwritten.
@@ -41,4 +42,4 @@ class LimitForm(FlaskForm):
 
     def validate_review_on(self, field):
         if field.data is not None and field.data <= clock.today():
-            raise ValidationError("Please choose a date after today.")
+            raise ValidationError(_l("Please choose a date after today."))

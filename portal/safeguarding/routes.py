@@ -6,6 +6,7 @@ target as they stand now; a refusal says why and changes nothing."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal.access import policy, transitions
@@ -40,7 +41,7 @@ def _refused(refused: services.LimitRefused, circle_id: int):
 
 
 def _section_choices(target: Membership):
-    return [(kind, policy.SECTION_TITLES[kind]) for kind in services.hideable_sections(target)]
+    return [(kind, str(policy.SECTION_TITLES[kind])) for kind in services.hideable_sections(target)]
 
 
 @bp.route("/circles/<int:circle_id>/members/<int:membership_id>/limit", methods=["GET", "POST"])
@@ -67,7 +68,7 @@ def set_limit(circle_id: int, membership_id: int):
             )
         except services.LimitRefused as refused:
             return _refused(refused, circle_id)
-        flash(f"The limit on {target.user.name} is in place. The care team has been told; {target.user.name} has not.", "success")
+        flash(_("The limit on %(name)s is in place. The care team has been told; %(name)s has not.", name=target.user.name), "success")
         return redirect(url_for("circles.members", circle_id=circle_id))
     return (
         render_template(
@@ -99,9 +100,9 @@ def lift_limit(circle_id: int, membership_id: int):
             services.lift_limit(g.membership, target, int(limit_id) if limit_id.isdigit() else 0)
         except services.LimitRefused as refused:
             return _refused(refused, circle_id)
-        flash(f"The limit on {target.user.name} is lifted. They see their part of the plan again.", "success")
+        flash(_("The limit on %(name)s is lifted. They see their part of the plan again.", name=target.user.name), "success")
         return redirect(url_for("circles.members", circle_id=circle_id))
-    hidden = [policy.SECTION_TITLES[kind] for kind in current.hidden_sections]
+    hidden = [str(policy.SECTION_TITLES[kind]) for kind in current.hidden_sections]
     return render_template(
         "safeguarding/lift.html", circle=g.circle, target=target, current=current, hidden=hidden, form=form
     )

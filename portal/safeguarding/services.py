@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -150,19 +151,25 @@ def _told(circle_id: int, *, leave_out: set[int]) -> list[notify.Recipient]:
     return [notify.Recipient(m.user, m.role, standing[m.id]) for m in members]
 
 
-WHAT_HAPPENED = {
-    "placed": "was placed",
-    "changed": "was changed",
-    "lifted": "was lifted",
-    "review": "is due for review",
-}
+def _notice_words(name: str, what: str) -> str:
+    """The notice, whole, for each thing that can happen to a limit; never the reason, the sections or whom."""
+    if what == "placed":
+        return _("A safeguarding limit on a caregiver in %(name)s's circle was placed. See the people in the circle.", name=name)
+    if what == "changed":
+        return _("A safeguarding limit on a caregiver in %(name)s's circle was changed. See the people in the circle.", name=name)
+    if what == "lifted":
+        return _("A safeguarding limit on a caregiver in %(name)s's circle was lifted. See the people in the circle.", name=name)
+    if what == "review":
+        return _("A safeguarding limit on a caregiver in %(name)s's circle is due for review. See the people in the circle.",
+                 name=name)
+    raise ValueError(f"unknown change to a limit {what!r}")
 
 
-def _notice_text(circle_id: int, what: str) -> str:
-    return (
-        f"A safeguarding limit on a caregiver in {notify.circle_name(circle_id)}'s circle {WHAT_HAPPENED[what]}. "
-        "See the people in the circle."
-    )
+def _notice_text(circle_id: int, what: str):
+    """The notice as words for each recipient, in their own language."""
+    name = notify.circle_name(circle_id)
+    _notice_words(name, what)  # an unknown change fails here, not in notify
+    return lambda role: _notice_words(name, what)
 
 
 def _tell(target: Membership, actor: Membership, what: str) -> None:
@@ -193,7 +200,7 @@ class LimitView:
 
     @property
     def review_text(self) -> str:
-        return day_text(self.limit.review_on) if self.limit.review_on else "no date"
+        return day_text(self.limit.review_on) if self.limit.review_on else _("no date")
 
 
 def _views(rows, reader_role: str) -> list[LimitView]:
@@ -211,9 +218,9 @@ def _views(rows, reader_role: str) -> list[LimitView]:
     return [
         LimitView(
             limit=row,
-            member_name=member_names.get(row.membership_id, "A former member"),
-            hidden_titles=tuple(policy.SECTION_TITLES[kind] for kind in row.hidden_sections),
-            placed_by=names.get(row.placed_by_id, "someone"),
+            member_name=member_names.get(row.membership_id) or _("A former member"),
+            hidden_titles=tuple(str(policy.SECTION_TITLES[kind]) for kind in row.hidden_sections),
+            placed_by=names.get(row.placed_by_id) or _("someone"),
             lifted_by=names.get(row.lifted_by_id) if row.lifted_by_id else None,
             reason=row.reason if reads_reason else None,
             review_due=row.in_force and row.review_on is not None and row.review_on <= soon,
@@ -299,7 +306,9 @@ def review_items(memberships, shared) -> dict[int, list[AttentionItem]]:
         if membership_id == changing[circle_id].id:
             continue
         passed = review_on < today
-        text = "A safeguarding limit on a caregiver " + ("was due for review" if passed else "is due for review")
+        text = _("A safeguarding limit on a caregiver was due for review") if passed else _(
+            "A safeguarding limit on a caregiver is due for review"
+        )
         found[circle_id].append(
             AttentionItem(
                 "overdue" if passed else "review_due",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from portal import clock
@@ -48,17 +49,17 @@ def local_midnight(day: date) -> datetime:
 
 
 SORTS = {
-    "name": "Name",
-    "last_episode": "Last episode",
-    "ending": "Adjustments ending",
-    "review": "Review due",
+    "name": _l("Name"),
+    "last_episode": _l("Last episode"),
+    "ending": _l("Adjustments ending"),
+    "review": _l("Review due"),
 }
 FILTERS = {
-    "episodes_this_week": "Episodes this week",
-    "active_adjustments": "Active adjustments",
-    "reviews_due": "Reviews due",
-    "no_school_plan": "No in-school plan yet",
-    "return_to_plan": "A return to school to plan",
+    "episodes_this_week": _l("Episodes this week"),
+    "active_adjustments": _l("Active adjustments"),
+    "reviews_due": _l("Reviews due"),
+    "no_school_plan": _l("No in-school plan yet"),
+    "return_to_plan": _l("A return to school to plan"),
 }
 PER_PAGE = 25
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import clock, hooks
@@ -106,12 +107,15 @@ def adjustment_items(memberships, shared) -> dict[int, list[AttentionItem]]:
     )
     for row in rows:
         membership = circles[row.circle_id]
-        label = display(kind_field, row.kind)
-        subjects = f" ({row.subjects})" if row.subjects else ""
+        label = str(display(kind_field, row.kind))
+        if row.subjects:
+            text = _("%(adjustment)s (%(subjects)s) ends soon", adjustment=label, subjects=row.subjects)
+        else:
+            text = _("%(adjustment)s ends soon", adjustment=label)
         found[row.circle_id].append(
             AttentionItem(
                 "adjustment_ending",
-                f"{label}{subjects} ends soon",
+                text,
                 display(end_field, row.end_date),
                 section_url(membership, "adjustments"),
                 (4, row.end_date),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -10,36 +11,36 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 class AddTeacherForm(FlaskForm):
     teacher_email = EmailField(
-        "The teacher's email",
-        [DataRequired(message="Please enter an email."), Email(message="Please enter a valid email."), Length(max=254)],
-        description="They need a Support Circle account already; otherwise, invite them by email.",
+        _l("The teacher's email"),
+        [DataRequired(message=_l("Please enter an email.")), Email(message=_l("Please enter a valid email.")), Length(max=254)],
+        description=_l("They need a Support Circle account already; otherwise, invite them by email."),
     )
     relationship_label = StringField(
-        "What they teach",
-        [Optional(), Length(max=120, message="Please keep this under 120 characters.")],
-        description="For example: Maths teacher, Form tutor. Other members see this next to their name.",
+        _l("What they teach"),
+        [Optional(), Length(max=120, message=_l("Please keep this under 120 characters."))],
+        description=_l("For example: Maths teacher, Form tutor. Other members see this next to their name."),
     )
 
 
 class MoveAgreementForm(FlaskForm):
     to_school_name = StringField(
-        "The new school",
-        [DataRequired(message="Please name the new school."), Length(max=200, message="Please keep this under 200 characters.")],
-        description="The school the young person is moving to, as you know it.",
+        _l("The new school"),
+        [DataRequired(message=_l("Please name the new school.")), Length(max=200, message=_l("Please keep this under 200 characters."))],
+        description=_l("The school the young person is moving to, as you know it."),
     )
     agreed = BooleanField(
-        "I agree that the school contact hands the in-school plan and the adjustments over to the new school's contact",
-        [DataRequired(message="Please tick this to record your agreement.")],
+        _l("I agree that the school contact hands the in-school plan and the adjustments over to the new school's contact"),
+        [DataRequired(message=_l("Please tick this to record your agreement."))],
     )
 
 
 class HandoverForm(FlaskForm):
     new_contact_email = EmailField(
-        "The new school's contact: their email",
-        [DataRequired(message="Please enter an email."), Email(message="Please enter a valid email."), Length(max=254)],
-        description="An existing Support Circle account at the new school, usually their counselor or pastoral lead.",
+        _l("The new school's contact: their email"),
+        [DataRequired(message=_l("Please enter an email.")), Email(message=_l("Please enter a valid email.")), Length(max=254)],
+        description=_l("An existing Support Circle account at the new school, usually their counselor or pastoral lead."),
     )
     understood = BooleanField(
-        "I understand that I, and the teachers here, will no longer see this plan",
-        [DataRequired(message="Please tick this to hand over.")],
+        _l("I understand that I, and the teachers here, will no longer see this plan"),
+        [DataRequired(message=_l("Please tick this to hand over."))],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -42,9 +43,10 @@ def moves(circle_id: int) -> list[Move]:
         .where(SchoolHandover.circle_id == circle_id)
         .order_by(SchoolHandover.agreed_at.desc(), SchoolHandover.id.desc())
     )
-    someone = "someone no longer in Support Circle"
+    someone = _("someone no longer in Support Circle")
+    previous = _("the previous school")
     return [
-        Move(handover, agreed_name or someone, old_name or "the previous school", new_name or handover.to_school_name,
+        Move(handover, agreed_name or someone, old_name or previous, new_name or handover.to_school_name,
              contact_name or someone, performer_name or someone, withdrawer_name or someone)
         for handover, agreed_name, old_name, new_name, contact_name, performer_name, withdrawer_name in rows
     ]

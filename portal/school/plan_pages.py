@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal import clock, hooks
@@ -37,10 +39,10 @@ class ItemGroup:
 
 def _group_titles(soon_days: int) -> dict[str, str]:
     return {
-        flexibility.ENDING_SOON: f"Ending within {soon_days} days",
-        flexibility.ACTIVE: "Active now",
-        flexibility.UPCOMING: "Starting later",
-        flexibility.ENDED: "Ended",
+        flexibility.ENDING_SOON: ngettext("Ending within %(num)d day", "Ending within %(num)d days", soon_days),
+        flexibility.ACTIVE: _("Active now"),
+        flexibility.UPCOMING: _("Starting later"),
+        flexibility.ENDED: _("Ended"),
     }
 
 
@@ -56,12 +58,12 @@ def adjustment_groups(items, can_edit: bool) -> list[ItemGroup]:
     grouped[flexibility.ENDED].sort(key=lambda item: item[0].end_date, reverse=True)
     notes = {
         flexibility.ENDING_SOON: (
-            "These end soon. If the student still needs one, extend it by changing its end date; "
-            "otherwise it ends by itself."
+            _("These end soon. If the student still needs one, extend it by changing its end date; "
+              "otherwise it ends by itself.")
             if can_edit
-            else "These end soon."
+            else _("These end soon.")
         ),
-        flexibility.ENDED: "Kept for the record. Teachers no longer see them on their weekly sheet.",
+        flexibility.ENDED: _("Kept for the record. Teachers no longer see them on their weekly sheet."),
     }
     return [
         ItemGroup(phase, title, notes.get(phase, ""), grouped[phase])

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from portal import clock, hooks
@@ -121,7 +122,8 @@ def return_items(memberships, shared) -> dict[int, list[AttentionItem]]:
                 and plans_the_return(membership.role, shared[circle_id])):
             found[circle_id].append(AttentionItem(
                 "return_to_plan",
-                f"Plan {membership.circle.young_person_name}'s return to school (ready from {day_text(ready_from)})",
+                _("Plan %(name)s's return to school (ready from %(day)s)",
+                  name=membership.circle.young_person_name, day=day_text(ready_from)),
                 missing_words(meeting_at, bool(written)),
                 url,
                 (1.5, ready_from.toordinal()),
@@ -130,16 +132,25 @@ def return_items(memberships, shared) -> dict[int, list[AttentionItem]]:
         soon = meeting_soon(meeting_at, today)
         if soon:
             found[circle_id].append(AttentionItem(
-                "return_meeting", f"Return meeting {soon}", display(meeting_field, meeting_at), url,
+                "return_meeting", return_meeting_words(soon), display(meeting_field, meeting_at), url,
                 (1.4, meeting_at.timestamp()), KIND,
             ))
     return found
 
 
+def return_meeting_words(soon: str) -> str:
+    """"Return meeting today" or "tomorrow", for meeting_soon's answer."""
+    return _("Return meeting today") if soon == "today" else _("Return meeting tomorrow")
+
+
 def missing_words(meeting_at: datetime | None, timetable_written: bool) -> str:
-    missing = [what for what, there in (("a meeting date", meeting_at is not None), ("a timetable", timetable_written))
-               if not there]
-    return f"it needs {' and '.join(missing)}" if missing else ""
+    if meeting_at is None and not timetable_written:
+        return _("it needs a meeting date and a timetable")
+    if meeting_at is None:
+        return _("it needs a meeting date")
+    if not timetable_written:
+        return _("it needs a timetable")
+    return ""
 
 
 # --- The return plan's page ---------------------------------------------------------------------

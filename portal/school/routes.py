@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -136,7 +137,7 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             confirm=ConfirmForm(),
             teachers_see=reach_words(policy.SCHOOL_STAFF),
             # The school's own records, which a move does not hand over (policy.SCHOOL_RECORDS).
-            staying_behind=listed([spec_for(kind, role).title.lower() for kind in policy.SECTIONS if kind in policy.SCHOOL_RECORDS]),
+            staying_behind=listed([str(spec_for(kind, role).title).lower() for kind in policy.SECTIONS if kind in policy.SCHOOL_RECORDS]),
         ),
         status,
     )
@@ -160,12 +161,12 @@ def add_teacher(circle_id: int):
     result = services.add_teacher(g.circle, g.membership, form.teacher_email.data, form.relationship_label.data or "")
     if result.membership is None:
         if result.problem == circle_services.NOT_COLLEAGUE:
-            form.teacher_email.errors.append(circle_services.NOT_A_COLLEAGUE_MESSAGE.format(email=form.teacher_email.data.strip()))
+            form.teacher_email.errors.append(circle_services.not_a_colleague_message(form.teacher_email.data.strip()))
             return _school_page(teacher_form=form, status=422)
         record_now("membership_refused", circle_id=circle_id, outcome="refused")
         form.teacher_email.errors.append(result.message)
         return _school_page(teacher_form=form, status=403 if result.problem in ("not_allowed", "removed") else 409)
-    flash(f"{result.membership.user.name} is now in the circle as a teacher.", "success")
+    flash(_("%(name)s is now in the circle as a teacher.", name=result.membership.user.name), "success")
     return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="teachers"))
 
 
@@ -181,7 +182,7 @@ def remove_teacher(circle_id: int, membership_id: int):
         abort(403)
     if ConfirmForm().validate_on_submit():
         services.remove_teacher(member, g.membership)
-        flash(f"{member.user.name} no longer has access to this circle.", "success")
+        flash(_("%(name)s no longer has access to this circle.", name=member.user.name), "success")
     return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="teachers"))
 
 
@@ -192,7 +193,7 @@ def agree_move(circle_id: int):
     if not form.validate_on_submit():
         return _school_page(move_form=form, status=422)
     services.record_move_agreement(g.circle, form.to_school_name.data, current_user)
-    flash("Your agreement is recorded. The school contact can now hand the school's part of the plan over.", "success")
+    flash(_("Your agreement is recorded. The school contact can now hand the school's part of the plan over."), "success")
     return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="moving"))
 
 
@@ -206,7 +207,7 @@ def withdraw_move(circle_id: int, handover_id: int):
     agreement = _move_or_404(circle_id, handover_id)
     if ConfirmForm().validate_on_submit() and agreement.pending:
         services.withdraw_move_agreement(agreement, current_user)
-        flash("The agreement to move school was withdrawn. Nothing was handed over.", "success")
+        flash(_("The agreement to move school was withdrawn. Nothing was handed over."), "success")
     return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="moving"))
 
 
@@ -215,7 +216,7 @@ def withdraw_move(circle_id: int, handover_id: int):
 def hand_over(circle_id: int, handover_id: int):
     agreement = _move_or_404(circle_id, handover_id)
     if not agreement.pending:
-        flash("This agreement was already used or withdrawn. A caregiver can record a new one.", "error")
+        flash(_("This agreement was already used or withdrawn. A caregiver can record a new one."), "error")
         return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="moving"))
     form = HandoverForm()
     if not form.validate_on_submit():
@@ -226,7 +227,8 @@ def hand_over(circle_id: int, handover_id: int):
         form.new_contact_email.errors = [*form.new_contact_email.errors, str(refused)]
         return _school_page(handover_form=form, status=422)
     flash(
-        f"Handed over to {new_contact.name}. You and the teachers here no longer see {g.circle.young_person_name}'s plan.",
+        _("Handed over to %(contact)s. You and the teachers here no longer see %(name)s's plan.",
+          contact=new_contact.name, name=g.circle.young_person_name),
         "success",
     )
     # The person who handed over has left the circle: their dashboard is the way on.
@@ -240,5 +242,5 @@ def hand_over(circle_id: int, handover_id: int):
 def flexibility_reviewed(circle_id: int):
     if ConfirmForm().validate_on_submit():
         services.mark_flexibility_reviewed(circle_id, current_user)
-        flash("Noted: the adjustments still fit. You will be asked again after the next episode.", "success")
+        flash(_("Noted: the adjustments still fit. You will be asked again after the next episode."), "success")
     return redirect(url_for("plan.section", circle_id=circle_id, kind="episodes"))

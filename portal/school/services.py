@@ -3,6 +3,8 @@ audit entries and notices."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal import clock
@@ -24,7 +26,7 @@ class HandoverRefused(Exception):
 
 # One answer for every account that cannot take the school over, so the form
 # does not tell a school contact more about other people's accounts than it must.
-NO_SCHOOL_ACCOUNT = (
+NO_SCHOOL_ACCOUNT = _l(
     "We could not find an active school account with that email. The new school's account admin "
     "can create one; then try again."
 )
@@ -93,10 +95,10 @@ def new_school_contact(email: str, circle: Circle, actor: User) -> User:
     """The account that takes the school's part over, or HandoverRefused."""
     user = find_user(email)
     if user is None or not user.active or user.organisation is None or user.organisation.kind != "school":
-        raise HandoverRefused(NO_SCHOOL_ACCOUNT)
+        raise HandoverRefused(str(NO_SCHOOL_ACCOUNT))
     if user.id == actor.id or user.organisation_id in (circle.school_organisation_id, actor.organisation_id):
         raise HandoverRefused(
-            "That account belongs to the school the student is leaving. Name the contact at the new school."
+            _("That account belongs to the school the student is leaving. Name the contact at the new school.")
         )
     return user
 
@@ -108,7 +110,8 @@ def hand_over(circle: Circle, agreement: SchoolHandover, email: str, actor: User
     update, so two handovers sent at once cannot both use it.
     """
     new_contact = new_school_contact(email, circle, actor)
-    old_school = circle.school.name if circle.school is not None else "the previous school"
+    # Lazy: the notice is written in each recipient's language (portal/notify).
+    old_school = circle.school.name if circle.school is not None else _l("the previous school")
     new_school = new_contact.organisation.name
     now = clock.now()
     claimed = db.session.execute(
@@ -130,7 +133,7 @@ def hand_over(circle: Circle, agreement: SchoolHandover, email: str, actor: User
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise HandoverRefused("This agreement was already used or withdrawn. A caregiver can record a new one.")
+        raise HandoverRefused(_("This agreement was already used or withdrawn. A caregiver can record a new one."))
 
     acting = circle_services.active_membership(circle.id, actor.id)
     try:

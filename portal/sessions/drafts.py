@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, flash, g, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -36,7 +37,7 @@ NOT_KEPT = {"csrf_token", "password", "new_password", "confirm_password", "curre
 NOT_TYPED = {"base_version"}
 DEFAULT_KEPT_HOURS = 24
 _KEY_SHAPE = TOKEN_SHAPE
-OFFERED = "Here is what you had typed. Please check it, then save."
+OFFERED = _l("Here is what you had typed. Please check it, then save.")
 
 
 def offers_kept_text(view):
@@ -199,7 +200,7 @@ def for_this_page(user) -> MultiDict | None:
     draft.used_at = clock.now()
     draft.fields = {}  # offered: the page holds it now, the table need not
     db.session.commit()
-    flash(OFFERED, "info")
+    flash(str(OFFERED), "info")
     return fields
 
 

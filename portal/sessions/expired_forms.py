@@ -22,20 +22,24 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from portal.sessions import drafts, form_tokens, services
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-EXPIRED = "That form had expired, so nothing was sent. Please check it and send it again."
-OTHER_ACCOUNT = "That form was opened under another sign-in on this browser, so nothing was sent."
-OTHER_ACCOUNT_KEPT = OTHER_ACCOUNT + " What was typed in it is kept for the person who opened it."
-SIGNED_OUT_KEPT = (
+EXPIRED = _l("That form had expired, so nothing was sent. Please check it and send it again.")
+OTHER_ACCOUNT = _l("That form was opened under another sign-in on this browser, so nothing was sent.")
+OTHER_ACCOUNT_KEPT = _l(
+    "That form was opened under another sign-in on this browser, so nothing was sent. "
+    "What was typed in it is kept for the person who opened it."
+)
+SIGNED_OUT_KEPT = _l(
     "You are signed out, so that was not sent. What you typed is kept: "
     "sign in again and it will be offered back to you."
 )
-SIGNED_OUT = "You are signed out, so that was not sent. Please sign in again."
+SIGNED_OUT = _l("You are signed out, so that was not sent. Please sign in again.")
 
 
 def reshown_when_expired(view):
@@ -57,18 +61,18 @@ def respond():
     if services.claims_session():
         services.sign_out_here(record, reason)
     if owner is not None and drafts.keep(owner, trusted=False) is not None:
-        flash(SIGNED_OUT_KEPT, "info")
+        flash(str(SIGNED_OUT_KEPT), "info")
         return redirect(url_for("auth.login", next=request.path), 303)
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "reshown_when_expired", False):
         return _reshow(view)
     target = _same_page_or_referrer()
     if _needs_sign_in(view):
-        flash(SIGNED_OUT, "info")
+        flash(str(SIGNED_OUT), "info")
         return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"), 303)
     if target is None:
         return None
-    flash(EXPIRED, "error")
+    flash(str(EXPIRED), "error")
     return redirect(target, 303)
 
 
@@ -83,7 +87,7 @@ def _signed_in(user_id: int, owner: int | None):
     target = f"{page}?draft={draft.id}" if page is not None else _same_page_or_referrer()
     if target is None:
         return None
-    flash(message, "error")
+    flash(str(message), "error")
     return redirect(target, 303)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, flash, g, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from portal import clock, outages
@@ -20,15 +22,17 @@ from portal.sessions.store import get_store
 SESSION_KEY = "sid"
 # Refreshing last-seen at most this often keeps a write off most requests.
 TOUCH_EVERY = timedelta(seconds=60)
-KEPT = "What you were typing is kept. Sign in again and it will be offered back to you."
+KEPT = _l("What you were typing is kept. Sign in again and it will be offered back to you.")
 
-ENDED_MESSAGES = {
-    "idle": "You were signed out after {minutes} minutes without activity, to keep the plan private.",
-    "expired": "You were signed out because you had been signed in for {hours} hours. Please sign in again.",
-    "second_factor_needed": (
-        "Your role in a circle changed, and it needs a code from an authenticator app. Please sign in again."
-    ),
-}
+def ended_message(reason: str, minutes: int, hours: int) -> str:
+    """Why this browser was signed out, in words for the person."""
+    if reason == "idle":
+        return _("You were signed out after %(minutes)s minutes without activity, to keep the plan private.", minutes=minutes)
+    if reason == "expired":
+        return _("You were signed out because you had been signed in for %(hours)s hours. Please sign in again.", hours=hours)
+    if reason == "second_factor_needed":
+        return _("Your role in a circle changed, and it needs a code from an authenticator app. Please sign in again.")
+    return _("Your session has ended. Please sign in again.")
 
 def issue(user, ip: str | None = None) -> str:
     """A new live session for the account, in whichever store is configured;
@@ -170,7 +174,7 @@ def check_request() -> None:
     user_id = sign_out_here(record, reason)
     # The post passed the CSRF check, so it is the person's own.
     if user_id is not None and drafts.keep(user_id, trusted=True) is not None:
-        flash(KEPT, "info")
+        flash(str(KEPT), "info")
 
 
 def verdict():
@@ -187,8 +191,7 @@ def sign_out_here(record, reason: str) -> int | None:
     session.clear()
     g.session_verdict = (None, None)
     idle_minutes, max_hours = current_app.config["SESSION_IDLE_MINUTES"], current_app.config["SESSION_MAX_HOURS"]
-    message = ENDED_MESSAGES.get(reason, "Your session has ended. Please sign in again.")
-    flash(message.format(minutes=idle_minutes, hours=max_hours), "info")
+    flash(ended_message(reason, idle_minutes, max_hours), "info")
     return user_id
 
 

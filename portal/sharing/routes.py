@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
@@ -8,6 +9,7 @@ from portal.access import policy
 from portal.access.guard import CircleAction, deny, guard, in_circle_or_404
 from portal.access.queries import shared_for, standing_for, they_decide
 from portal.forms import ConfirmForm, choose_first
+from portal.languages import moment
 from portal.plan.sections import SPECS
 
 # dashboard: what sharing adds to the dashboard registers on its hook with the
@@ -45,7 +47,7 @@ def _form(membership, shared):
     pairs = services.shareable_for(membership, shared)
     form.share.choices = choose_first(
         SHARE_PLACEHOLDER,
-        ((_share_value(section, role), f"{SPECS[section].title}, with the {policy.ROLE_LABELS[role].lower()}")
+        ((_share_value(section, role), _("%(section)s, with %(role)s", section=str(SPECS[section].title), role=words.the_role(role)))
          for section, role in pairs),
     )
     form.agreed_by.choices = choose_first(
@@ -56,13 +58,22 @@ def _form(membership, shared):
 
 
 def _target_label(target, names, now) -> str:
+    """What the young person may disagree with, in their own words (they alone record a disagreement)."""
     if isinstance(target, DecidingRecord):
-        said = "you decide about sharing for yourself" if target.they_decide else "a parent or guardian may agree for you"
-        return f"{names.get(target.recorded_by_id, 'A clinician')} recorded that {said} ({target.recorded_at:%d %b %Y})"
-    shared = f"the {policy.section_title(target.section)} shared with the {policy.ROLE_LABELS[target.role].lower()}"
+        who, on = names.get(target.recorded_by_id) or _("A clinician"), moment(target.recorded_at, "date")
+        if target.they_decide:
+            return _("%(name)s recorded that you decide about sharing for yourself (%(date)s)", name=who, date=on)
+        return _("%(name)s recorded that a parent or guardian may agree for you (%(date)s)", name=who, date=on)
+    values = {"section": words.the_section(target.section), "role": words.the_role(target.role)}
     if target.withdrawn_at is not None and target.withdrawn_by_id != current_user.id:
-        return f"{names.get(target.withdrawn_by_id, 'Someone')} withdrew {shared} ({target.withdrawn_at:%d %b %Y})"
-    return f"{names.get(target.recorded_by_id, 'Someone')} recorded {shared}, agreed by {AGREED_BY_LABELS_TO_THEM[target.agreed_by].lower()} ({target.starts_at:%d %b %Y})"
+        return _("%(name)s withdrew %(section)s shared with %(role)s (%(date)s)",
+                 name=names.get(target.withdrawn_by_id) or _("Someone"), date=moment(target.withdrawn_at, "date"), **values)
+    values.update(name=names.get(target.recorded_by_id) or _("Someone"), date=moment(target.starts_at, "date"))
+    if target.agreed_by == "young_person":
+        return _("%(name)s recorded %(section)s shared with %(role)s, agreed by you (%(date)s)", **values)
+    if target.agreed_by == "guardian":
+        return _("%(name)s recorded %(section)s shared with %(role)s, agreed by a parent or guardian (%(date)s)", **values)
+    return _("%(name)s recorded %(section)s shared with %(role)s, agreed by you and a parent or guardian (%(date)s)", **values)
 
 
 def _disagreement_form(targets, names, now):
@@ -113,6 +124,9 @@ def _page(form=None, deciding_form=None, disagreement_form=None, disclosure_form
             now=now,
             specs=SPECS,
             agreed_by_labels=_labels(membership),
+            agreed_by_phrases=words.agreed_by_phrases(words.speaks_to_them(membership.role)),
+            the_section_title=words.the_section_title,
+            the_role=words.the_role,
             form=form if can_record and form is not None and form.offers_sharing() and (not refused or form.errors) else None,
             refused=refused,
             can_record=can_record,
@@ -157,16 +171,16 @@ def record(circle_id: int):
         return _page(form, status=422)
     if not form.validate_on_submit():
         return _page(form, status=422)
-    section, _, role = form.share.data.partition(":")
+    section, _colon, role = form.share.data.partition(":")
     if (section, role) in shared_for(circle_id):
-        form.share.errors.append("This is already shared with them. To change its end date, withdraw it and record it again.")
+        form.share.errors.append(_("This is already shared with them. To change its end date, withdraw it and record it again."))
         return _page(form, status=422)
     try:
         services.record(circle_id, section, role, form.agreed_by.data, form.ends_on.data, current_user)
     except services.AgreementRefused as refused:
         form.agreed_by.errors.append(refused.reason)
         return _page(form, status=422)
-    flash(f"Recorded: the {policy.section_title(section)} is shared with the {policy.ROLE_LABELS[role].lower()}.", "success")
+    flash(_("Recorded: %(section)s is shared with %(role)s.", section=words.the_section(section), role=words.the_role(role)), "success")
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 
@@ -178,7 +192,7 @@ def withdraw(circle_id: int, agreement_id: int):
         deny(403, section=agreement.section)
     if ConfirmForm().validate_on_submit():
         services.withdraw(agreement, current_user)
-        flash("Sharing was withdrawn. It stops at once.", "success")
+        flash(_("Sharing was withdrawn. It stops at once."), "success")
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 
@@ -191,9 +205,9 @@ def record_deciding(circle_id: int):
     decides = form.decides.data == "yes"
     services.record_deciding(circle_id, decides, current_user)
     if decides:
-        flash(f"Recorded: {g.circle.young_person_name} decides about sharing for themselves.", "success")
+        flash(_("Recorded: %(name)s decides about sharing for themselves.", name=g.circle.young_person_name), "success")
     else:
-        flash(f"Recorded: a parent or guardian may agree to sharing for {g.circle.young_person_name}.", "success")
+        flash(_("Recorded: a parent or guardian may agree to sharing for %(name)s.", name=g.circle.young_person_name), "success")
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 
@@ -202,14 +216,14 @@ def record_deciding(circle_id: int):
 def record_disagreement(circle_id: int):
     sections = list(policy.readable_sections(g.membership.role, standing_for(g.membership)))
     targets = services.disagreement_targets(circle_id, current_user, sections)
-    rows = [row for _, row in targets]
+    rows = [row for _value, row in targets]
     names = services.names({getattr(r, "recorded_by_id", None) for r in rows} | {getattr(r, "withdrawn_by_id", None) for r in rows})
     form = _disagreement_form(targets, names, clock.now())
     if not form.validate_on_submit():
         return _page(disagreement_form=form, status=422)
     target = dict(targets)[form.about.data]
     services.record_disagreement(circle_id, target, form.words.data or "", current_user)
-    flash("Recorded: you disagree. Your clinicians have been told, and will talk it over with you.", "success")
+    flash(_("Recorded: you disagree. Your clinicians have been told, and will talk it over with you."), "success")
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 
@@ -224,7 +238,7 @@ def disagreement_talked_over(circle_id: int):
     disagreement = in_circle_or_404(Disagreement, int(named), circle_id)
     if ConfirmForm().validate_on_submit():
         services.mark_talked_over(disagreement, current_user)
-        flash("Marked as talked over.", "success")
+        flash(_("Marked as talked over."), "success")
     return back
 
 
@@ -237,7 +251,7 @@ def record_disclosure(circle_id: int):
     services.record_disclosure(
         circle_id, form.shared_what.data, form.shared_with.data, form.why.data, form.shared_on.data, current_user
     )
-    flash(f"Recorded. {g.circle.young_person_name} is told that something was shared, and can read what, with whom and why.", "success")
+    flash(_("Recorded. %(name)s is told that something was shared, and can read what, with whom and why.", name=g.circle.young_person_name), "success")
     return redirect(url_for("sharing.index", circle_id=circle_id))
 
 

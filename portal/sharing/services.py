@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import clock
@@ -11,6 +12,7 @@ from portal.audit.services import record as audit
 from portal.auth.services import names_of
 from portal.extensions import db
 from portal.notify import services as notify
+from portal.sharing import words
 from portal.sharing.models import Agreement, DecidingRecord, Disagreement, Disclosure
 from portal.timezone import zone
 from portal.urls import path_for
@@ -38,12 +40,21 @@ class AgreementRefused(Exception):
         self.reason = reason
 
 
+def _refusal_words(key: str, circle_id: int) -> str:
+    """policy.AGREEMENT_REFUSALS[key] with the young person's name, in the
+    page's language: the policy's words name them as %(name)s (a message) or,
+    as they were first written, {name}."""
+    words = str(policy.AGREEMENT_REFUSALS[key])
+    name = notify.circle_name(circle_id)
+    return words % {"name": name} if "%(name)s" in words else words.format(name=name)
+
+
 def refusal(circle_id: int, role: str, agreed_by: str) -> str | None:
     """Why this role may not record this agreement in this circle now, in words, or None."""
     key = policy.agreement_refusal(role, agreed_by, they_decide(circle_id))
     if key is None:
         return None
-    return policy.AGREEMENT_REFUSALS[key].format(name=notify.circle_name(circle_id))
+    return _refusal_words(key, circle_id)
 
 
 def record(circle_id: int, section: str, role: str, agreed_by: str, ends_on, actor) -> Agreement:
@@ -54,7 +65,7 @@ def record(circle_id: int, section: str, role: str, agreed_by: str, ends_on, act
     membership = find_membership(circle_id, actor)
     key = policy.agreement_refusal(membership.role, agreed_by, they_decide(circle_id)) if membership else "not_yours_to_record"
     if key is not None:
-        raise AgreementRefused(key, policy.AGREEMENT_REFUSALS[key].format(name=notify.circle_name(circle_id)))
+        raise AgreementRefused(key, _refusal_words(key, circle_id))
     ends_at = None
     if ends_on is not None:
         ends_at = datetime.combine(ends_on, time.min, tzinfo=zone())
@@ -95,13 +106,6 @@ def agreements(circle_id: int, sections=None) -> list[Agreement]:
 
 # -- the young person's say (DESIGN.md, principle 10) --------------------------
 
-AGREED_BY_WORDS = {
-    "young_person": "you",
-    "guardian": "a parent or guardian",
-    "both": "you and a parent or guardian",
-}
-
-
 
 def _acting(circle_id: int, action: str, *, exclude=None) -> list[notify.Recipient]:
     """Members whose role in the circle the policy gives this action, as recipients."""
@@ -119,6 +123,31 @@ def _young_people(circle_id: int, *, exclude=None) -> list[notify.Recipient]:
     return _acting(circle_id, "record_disagreement", exclude=exclude)
 
 
+# Whose agreement shared it, as a clause of the notice to the young person.
+def _as_agreed(agreed_by: str) -> str:
+    if agreed_by == "young_person":
+        return _("as you agreed")
+    if agreed_by == "guardian":
+        return _("as a parent or guardian agreed")
+    return _("as you and a parent or guardian agreed")
+
+
+def told_whose_word(section: str, role: str, agreed_by: str) -> str:
+    """The young person's notice that something of theirs is now shared, in
+    their own words: one message for each section that can be shared."""
+    values = {"role": words.the_role(role), "agreed": _as_agreed(agreed_by)}
+    if section == "safety_plan":
+        return _("Your safety plan is now shared with %(role)s, %(agreed)s. "
+                 "You can see it, and say if you disagree, on your sharing page.", **values)
+    if section == "progress":
+        return _("Your progress is now shared with %(role)s, %(agreed)s. "
+                 "You can see it, and say if you disagree, on your sharing page.", **values)
+    if section == "setback_reviews":
+        return _("Your setback reviews are now shared with %(role)s, %(agreed)s. "
+                 "You can see them, and say if you disagree, on your sharing page.", **values)
+    raise policy.UnknownName(f"no words for sharing {section!r}")
+
+
 def _tell_them_whose_word(agreement: Agreement, actor) -> set[int]:
     """Tell the young person, in their own words, that something of theirs is
     now shared and on whose agreement, when someone else recorded it; answer
@@ -129,17 +158,13 @@ def _tell_them_whose_word(agreement: Agreement, actor) -> set[int]:
     ]
     if not recipients:
         return set()
-    title = policy.section_title(agreement.section)
-    role = policy.ROLE_LABELS[agreement.role].lower()
+    section, whom, agreed_by = agreement.section, agreement.role, agreement.agreed_by
     notify.tell(
         recipients,
         "agreement_changed",
         circle_id=agreement.circle_id,
         section=agreement.section,
-        text=(
-            f"Your {title} is now shared with the {role}, as {AGREED_BY_WORDS[agreement.agreed_by]} agreed. "
-            "You can see it, and say if you disagree, on your sharing page."
-        ),
+        text=lambda role: told_whose_word(section, whom, agreed_by),
         link=path_for("sharing.index", circle_id=agreement.circle_id),
     )
     return {r.user.id for r in recipients}
@@ -186,12 +211,15 @@ def record_disagreement(circle_id: int, target, words: str, actor) -> Disagreeme
     db.session.add(row)
     db.session.flush()
     audit("disagreement_recorded", circle_id=circle_id, section=getattr(target, "section", None), user=actor)
+    name = notify.circle_name(circle_id)
     notify.tell(
         _acting(circle_id, "view_disagreements", exclude=actor),
         "disagreement_recorded",
         circle_id=circle_id,
         section=None,
-        text=f"{notify.circle_name(circle_id)} recorded that they disagree with a sharing choice. See the sharing page.",
+        text=lambda role: _(
+            "%(name)s recorded that they disagree with a sharing choice. See the sharing page.", name=name
+        ),
         link=path_for("sharing.index", circle_id=circle_id),
     )
     db.session.commit()
@@ -233,8 +261,10 @@ def record_disclosure(circle_id: int, shared_what: str, shared_with: str, why: s
         "shared_without_agreement",
         circle_id=circle_id,
         section=None,
-        text="Something was shared without your agreement, to keep you or someone else safe. "
-        "Your sharing page says what, with whom and why.",
+        text=lambda role: _(
+            "Something was shared without your agreement, to keep you or someone else safe. "
+            "Your sharing page says what, with whom and why."
+        ),
         link=path_for("sharing.your_say", circle_id=circle_id),
     )
     db.session.commit()

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -28,8 +30,8 @@ from portal.who_has_seen import words
 
 PER_PAGE = 50
 
-PERIODS: dict[str, str] = {"all": "All time", "today": "Today", "week": "This week", "month": "This month"}
-GROUPINGS: dict[str, str] = {"person": "By person", "section": "By part of the plan"}
+PERIODS: dict[str, str] = {"all": _l("All time"), "today": _l("Today"), "week": _l("This week"), "month": _l("This month")}
+GROUPINGS: dict[str, str] = {"person": _l("By person"), "section": _l("By part of the plan")}
 DEFAULT_PERIOD, DEFAULT_GROUPING = "all", "person"
 
 
@@ -124,26 +126,26 @@ def read_choices(args, circle_id: int, reader: Reader) -> Choices:
         if by in GROUPINGS:
             choices.by = by
         else:
-            choices.problems.append("The page cannot be grouped that way, so it is grouped by person.")
+            choices.problems.append(_("The page cannot be grouped that way, so it is grouped by person."))
     period = args.get("when")
     if period is not None:
         if period in PERIODS:
             choices.period = period
         else:
-            choices.problems.append("That is not one of the periods here, so all time is shown.")
+            choices.problems.append(_("That is not one of the periods here, so all time is shown."))
     kind = args.get("part")
     if kind:
         if kind in reader.readable:
             choices.part = kind
         else:
-            choices.problems.append("That is not a part of the plan you can choose here, so every part is shown.")
+            choices.problems.append(_("That is not a part of the plan you can choose here, so every part is shown."))
     who = args.get("person")
     if who:
-        known = {user_id for user_id, _ in people(circle_id, reader)}
+        known = {user_id for user_id, _name in people(circle_id, reader)}
         if who.isdigit() and int(who) in known:
             choices.person = int(who)
         else:
-            choices.problems.append("There is nobody by that choice in this record, so everyone is shown.")
+            choices.problems.append(_("There is nobody by that choice in this record, so everyone is shown."))
     return choices
 
 
@@ -200,12 +202,11 @@ def entries(circle_id: int, reader: Reader, choices: Choices, asked_page: int) -
 
 def _entry(event: AuditEvent, name: str | None, subject_name: str | None, reader: Reader, today: date) -> Entry:
     is_reader = event.user_id == reader.user_id
-    who = words.person(name, event.role, event.action, is_reader=is_reader)
     # Someone added by themselves is the person who started the circle: they joined it.
     if event.subject_user_id is not None and event.subject_user_id == event.user_id:
         subject_name = words.JOINED
-    what = words.deed(event.action, event.item_id, words.part(event.section, reader.role), subject_name, is_reader=is_reader)
-    return Entry(event.at, f"{who} {what} {words.when(event.at, today)}.", event.outcome != "ok", event.user_id, event.section)
+    sentence = words.sentence(event, name, subject_name, reader.role, today, is_reader=is_reader)
+    return Entry(event.at, sentence, event.outcome != "ok", event.user_id, event.section)
 
 
 def grouped(lines: list[Entry], by: str, reader: Reader, names: dict[int, str]) -> list[Group]:
@@ -222,10 +223,13 @@ def grouped(lines: list[Entry], by: str, reader: Reader, names: dict[int, str]) 
 def _heading(key, by: str, reader: Reader, names: dict[int, str]) -> str:
     if by == "person":
         if key is None:
-            return "Support Circle itself"
-        return "You" if key == reader.user_id else names.get(key, "Someone")
+            return _("Support Circle itself")
+        if key == reader.user_id:
+            # The young person's own pages speak to them in their own words.
+            return _("You%(to_them)s", to_them="") if words.speaks_as_you(reader.role) else _("You")
+        return names.get(key) or _("Someone")
     if key is None:
-        return "The circle and who is in it"
+        return _("The circle and who is in it")
     return words.part_label(key, reader.role)
 
 

@@ -114,9 +114,9 @@ def test_every_section_page_and_form_says_who_sees_the_section(app, world, login
         # A row scope, and being held to the current school's records, are named beside the role they limit.
         for role in policy.ROLES:
             scope = policy.ROW_SCOPES.get((kind, role))
-            parts = [scope.meaning] if scope is not None else []
+            parts = [str(scope.meaning)] if scope is not None else []
             if role in policy.SCHOOL_ROLES and kind in policy.SCHOOL_RECORDS:
-                parts.append(policy.SCHOOL_RECORDS_MEANING)
+                parts.append(str(policy.SCHOOL_RECORDS_MEANING))
             if parts and role in policy.POLICY[kind]:
                 assert f"{WORDS[role]} ({'; '.join(parts)})" in line, line
                 line = line.replace(f" ({'; '.join(parts)})", "")
@@ -196,5 +196,5 @@ def test_no_spec_says_by_hand_who_sees_what():
     for kind, spec in SPECS.items():
         texts = [spec.title, spec.guidance, *(spec.edit_note or ())]
         texts += [text for f in spec.fields for text in (f.label, f.help)]
-        found += [f"{kind}: {text}" for text in texts if HAND_WRITTEN.search(text)]
+        found += [f"{kind}: {text}" for text in texts if HAND_WRITTEN.search(str(text))]
     assert found == []

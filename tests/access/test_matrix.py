@@ -72,6 +72,7 @@ DECLARED = {
     "auth.reset_password": Public(),
     "account.index": SignedIn(),
     "account.change_password": SignedIn(),
+    "account.language": SignedIn(),
     "account.start_two_factor": SignedIn(),
     "account.two_factor": SignedIn(),
     "account.recovery_codes": SignedIn(),

@@ -203,3 +203,46 @@ def test_recovery_codes_page_without_two_factor_goes_back_to_the_account(app, wo
 
 
 # --- Organisation admins ---------------------------------------------------------------------------------
+
+
+# --- Language ------------------------------------------------------------------------------------------
+
+
+def test_the_account_page_offers_the_languages_with_the_current_one_chosen(app, world):
+    client = signed_in(app, world.users[policy.CAREGIVER])
+    page = client.get("/account/").text
+    assert '<select id="language" name="language"' in page
+    assert '<option selected value="en">English</option>' in page
+    assert '<option value="es">Español</option>' in page
+
+
+def test_choosing_spanish_stores_it_and_the_next_page_is_in_spanish(app, world):
+    caregiver = world.users[policy.CAREGIVER]
+    client = signed_in(app, caregiver)
+    response = client.post("/account/language", data={"language": "es"})
+    assert response.status_code == 302 and response.headers["Location"] == "/account/"
+    assert reload(caregiver).language == "es"
+    page = client.get("/account/", headers={"Accept-Language": "en"}).text
+    assert '<html lang="es"' in page
+    assert "<h1>Su cuenta</h1>" in page
+    assert "Sus páginas, avisos y correos electrónicos ahora están en Español." in page
+    assert '<option selected value="es">Español</option>' in page
+    # And back: the account's choice, not the browser's, decides.
+    client.post("/account/language", data={"language": "en"})
+    assert reload(caregiver).language == "en"
+    back = client.get("/account/", headers={"Accept-Language": "es"}).text
+    assert '<html lang="en"' in back and "<h1>Your account</h1>" in back
+
+
+@pytest.mark.parametrize("code", ["xx", "ES", "es-MX", "", "<b>es</b>"])
+def test_a_language_not_offered_is_refused_with_the_form_again(app, world, code):
+    caregiver = world.users[policy.CAREGIVER]
+    client = signed_in(app, caregiver)
+    response = client.post("/account/language", data={"language": code})
+    assert response.status_code == 422
+    expected = "Please choose a language." if not code else "Please choose one of the languages in the list."
+    assert expected in response.text
+    assert 'class="error-summary"' in response.text and 'href="#language"' in response.text
+    assert '<select aria-describedby="language-error" aria-invalid="true" id="language" name="language"' in response.text
+    assert "<b>es</b>" not in response.text
+    assert reload(caregiver).language is None

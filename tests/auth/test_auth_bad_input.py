@@ -42,7 +42,7 @@ class Form:
     url: Callable[[], str]
     client: Callable[[], object]
     valid: Callable[[], dict]
-    fields: dict[str, str]  # name -> "password", "code" or "email"
+    fields: dict[str, str]  # name -> "password", "code", "email" or "choice"
     limits: dict[str, int]
     ok: frozenset[int]  # statuses of a valid post
 
@@ -132,11 +132,13 @@ def build_forms(app, world) -> dict[str, Form]:
                                    {"code": 40, "current_password": 128}, frozenset({200})),
         "account.recovery_codes": Form("account.recovery_codes", lambda: "/account/recovery-codes", codes_client,
                                        lambda: _fresh_code(clinician), {"code": "code"}, {"code": 40}, frozenset({200})),
+        "account.language": Form("account.language", lambda: "/account/language", account_client,
+                                 lambda: {"language": "es"}, {"language": "choice"}, {"language": 8}, frozenset({302})),
     }
 
 
 FORM_ENDPOINTS = ["auth.login_code", "auth.login_enrol", "auth.reset_request", "auth.reset_password",
-                  "account.change_password", "account.two_factor", "account.recovery_codes"]
+                  "account.change_password", "account.two_factor", "account.recovery_codes", "account.language"]
 BUTTON_ENDPOINTS = ["account.start_two_factor", "account.end_other_sessions", "admin.end_sessions",
                     "admin.reset_two_factor"]
 
@@ -200,6 +202,7 @@ def test_bad_input_comes_back_as_the_form_and_never_as_a_5xx(forms, endpoint):
             "email": ["not-an-email", "a@", "@example.test", "two@at@signs.example", "spaces in@example.test"],
             "code": ["12345", "1234567", "abcdef", "0000-0000", "１２３４５６", "١٢٣٤٥٦", "-1", "9" * 40],
             "password": ["short", "q1w2e3r4t5y6"],
+            "choice": ["xx", "ES", "es-MX", " es", "english", "en,es"],
         }[kind]
         for value in malformed:
             data = {**form.valid(), name: value}

@@ -68,7 +68,7 @@ def test_every_failed_sign_in_gets_the_same_answer(app, world):
     for label, (email, password) in attempts.items():
         response = sign_in(app.test_client(), email, password)
         assert response.status_code == 401, label
-        assert FAILED_SIGN_IN in response.text, label
+        assert str(FAILED_SIGN_IN) in response.text, label
         assert escaped(password) not in response.text, label
         # The page is the same apart from the email the person typed.
         answers[label] = (response.status_code, response.text.replace(escaped(email), "EMAIL"))

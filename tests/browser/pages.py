@@ -273,11 +273,14 @@ class RoleBrowsers:
     height: int = 900
     # Script run in every page before its own, e.g. axe-core.
     init_script: str | None = None
+    # The browser's language (Accept-Language), e.g. "es-MX" for the Spanish sweep.
+    locale: str | None = None
     pages: dict = field(default_factory=dict)
     contexts: list = field(default_factory=list)
 
     def new_page(self):
-        context = self.browser.new_context(viewport={"width": self.width, "height": self.height})
+        options = {"locale": self.locale} if self.locale else {}
+        context = self.browser.new_context(viewport={"width": self.width, "height": self.height}, **options)
         if self.init_script:
             context.add_init_script(script=self.init_script)
         self.contexts.append(context)
@@ -332,7 +335,8 @@ def reached(visit_: Visit) -> bool:
 def start_app_setup(page, base: str) -> None:
     """account.two_factor shows only while an app is being set up: start one."""
     page.goto(f"{base}/account/")
-    page.get_by_role("button", name="Set up two-factor sign-in").click()
+    # The form that starts it, found by where it posts: in any language the page is in.
+    page.locator('form[action$="/account/two-factor/start"] button[type=submit]').click()
     page.wait_for_url(f"{base}/account/two-factor")
 
 

@@ -81,15 +81,19 @@ def check_page(sweep: Sweep, page, role: str, endpoint: str) -> None:
         sweep.unlabelled.append((role, page.url, html))
 
 
-@pytest.fixture(scope="module")
-def sweep(browser, live_server, site_pages, request) -> Sweep:  # noqa: F811
+def run_sweep(browser, live_server, pages, config, *, locale: str | None = None, label: str = "axe") -> Sweep:
+    """axe on every page, as every role that can reach it (in ``locale``'s language when given)."""
     result = Sweep()
-    browsers = RoleBrowsers(browser, live_server, init_script=AXE.axe_script)
+    browsers = RoleBrowsers(browser, live_server, init_script=AXE.axe_script, locale=locale)
     error_pages_seen: set[tuple[str, int]] = set()
+
+    def signed_in(role):
+        return browsers.page_for(role, on_step=lambda endpoint, step, role=role: check_page(result, step, role, endpoint))
+
     try:
         for role in ROLES:
-            page = browsers.page_for(role, on_step=lambda endpoint, step, role=role: check_page(result, step, role, endpoint))
-            for target in site_pages:
+            page = signed_in(role)
+            for target in pages:
                 outcome = probe(page, live_server.url, target, role)
                 if reached(outcome):
                     open_page(page, live_server.url, target)
@@ -104,17 +108,22 @@ def sweep(browser, live_server, site_pages, request) -> Sweep:  # noqa: F811
     finally:
         browsers.close()
     counts = Counter(f.rule for f in result.serious())
-    plugin = summary_plugin(request.config, "a11y-summary")
+    plugin = summary_plugin(config, "a11y-summary")
     # Every finding, whatever its impact, for whoever fixes the next one.
-    Path(request.config.rootpath / ".pytest_cache").mkdir(exist_ok=True)
-    (request.config.rootpath / ".pytest_cache" / "axe-findings.txt").write_text(
+    Path(config.rootpath / ".pytest_cache").mkdir(exist_ok=True)
+    (config.rootpath / ".pytest_cache" / f"{label}-findings.txt").write_text(
         "\n".join(f"{f.impact:8} {f.rule:28} {f.role:12} {f.path}  {f.nodes}" for f in result.findings) + "\n"
     )
     plugin.lines.append(
-        f"axe: {result.checked} pages x roles checked, {len(result.serious())} serious/critical violations"
+        f"{label}: {result.checked} pages x roles checked, {len(result.serious())} serious/critical violations"
         + (f" ({', '.join(f'{rule}: {n}' for rule, n in counts.most_common())})" if counts else "")
     )
     return result
+
+
+@pytest.fixture(scope="module")
+def sweep(browser, live_server, site_pages, request) -> Sweep:  # noqa: F811
+    return run_sweep(browser, live_server, site_pages, request.config)
 
 
 def test_no_serious_or_critical_axe_violations(sweep):

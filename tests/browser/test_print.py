@@ -16,11 +16,14 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", pytest.param("es", marks=pytest.mark.rendering)])
 @pytest.mark.parametrize("kind", sorted(ACCOUNTS))
-def test_print_view_fits_one_page(page_as, live_server, jordan, kind):
+def test_print_view_fits_one_page(page_as, live_server, jordan, kind, language):
+    """In English and in Spanish, whose sentences run longer."""
     for email in ACCOUNTS[kind]:
         page = page_as(email)
-        page.goto(f"{live_server.url}/circles/{jordan}/plan/{kind}/print")
+        page.goto(f"{live_server.url}/circles/{jordan}/plan/{kind}/print?lang={language}")
+        assert page.locator("html").get_attribute("lang") == language
         assert page.locator(f'[data-section="{kind}"]').count() == 1
         page.emulate_media(media="print")
         assert not page.locator("#print-button").is_visible()

@@ -71,6 +71,7 @@ COVERED_ELSEWHERE = {
     "account.change_password": "tests/auth/test_auth_bad_input.py",
     "account.two_factor": "tests/auth/test_auth_bad_input.py",
     "account.recovery_codes": "tests/auth/test_auth_bad_input.py",
+    "account.language": "tests/auth/test_auth_bad_input.py",
     "account.start_two_factor": "tests/auth/test_auth_bad_input.py",
     "account.end_other_sessions": "tests/auth/test_auth_bad_input.py",
     "admin.end_sessions": "tests/auth/test_auth_bad_input.py",

@@ -132,7 +132,7 @@ def kinds_found(pages: list[Page], canary: Canary) -> set[str]:
 
 
 # The direct question's label: its answer is never for school roles, whatever is shared.
-SUICIDAL_THOUGHTS_LABEL = SPECS["progress"].field("suicidal_thoughts").label
+SUICIDAL_THOUGHTS_LABEL = str(SPECS["progress"].field("suicidal_thoughts").label)
 
 
 def school_never_sees(actor: Actor, pages: list[Page], canary: Canary) -> list:
@@ -611,7 +611,7 @@ def check_conflict_page(kind: str, second: str, sent: dict, text: str, canary: C
             problems.append(("outside its data-section", name, section))
     for name in hidden:
         # Non-text fields carry no marker, so look for the field itself.
-        if f'name="{name}"' in text or spec.field(name).label in text:
+        if f'name="{name}"' in text or str(spec.field(name).label) in text:
             problems.append(("hidden field shown", name))
     # The person's own text is offered again, and what the other person saved is shown beside it.
     editable = [name for token, name in mine.items() if token in shown]

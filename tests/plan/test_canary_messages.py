@@ -543,7 +543,7 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
         status, _ = fetch(app, app.test_client(), "/reset-password", "POST", {"email": address})
         assert status == 200
     deliver()
-    reset_mails = [parse(raw) for raw in mail_server.messages if accounts.RESET_SUBJECT in parse(raw).subject]
+    reset_mails = [parse(raw) for raw in mail_server.messages if str(accounts.RESET_SUBJECT) in parse(raw).subject]
     assert len(reset_mails) == 1, "one reset email, for the account only"
     new_password = "a completely new passphrase for the canary"
     status, _ = fetch(

@@ -46,7 +46,7 @@ EPISODE_COUNT = re.compile(rf"(?<![\w.-]){EPISODES}(?![\w.-])")
 
 
 def choice_label(name: str) -> str:
-    return dict(SPEC.field(name).choices)[WRITTEN[name]]
+    return str(dict(SPEC.field(name).choices)[WRITTEN[name]])
 
 
 def signs(text: str) -> dict[str, list[str]]:
@@ -54,7 +54,7 @@ def signs(text: str) -> dict[str, list[str]]:
     found = {}
     for name in NOT_SHARED:
         field_spec = SPEC.field(name)
-        shown = [what for what in (field_spec.label, f'name="{name}"') if what in text]
+        shown = [what for what in (str(field_spec.label), f'name="{name}"') if what in text]
         if name == "episodes" and EPISODE_COUNT.search(text):
             shown.append(str(EPISODES))
         if name in DISTINCT_CHOICES and choice_label(name) in text:
@@ -107,8 +107,8 @@ def test_progress_shared_with_the_school_contact_shows_only_the_shared_fields(ap
     for url in (f"{base}/plan/progress", f"{base}/plan/progress/history"):
         status, text = contact[url]
         assert status == 200, url
-        assert SPEC.field("sleep_hours").label in text and "6.5" in text, url
-        assert SPEC.field("sought_help_sooner").label in text, url
+        assert str(SPEC.field("sleep_hours").label) in text and "6.5" in text, url
+        assert str(SPEC.field("sought_help_sooner").label) in text, url
     # Not vacuous: the caregiver's section page and history show every field the contact's hide.
     status, text = caregiver[f"{base}/plan/progress"]
     assert status == 200

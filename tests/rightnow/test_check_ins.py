@@ -142,7 +142,7 @@ def test_school_roles_never_see_the_answer_even_with_progress_shared(client, log
     sharing_services.record(circle.circle.id, "progress", policy.SCHOOL_CONTACT, "young_person", None, young_person)
     db.session.commit()
     factories.write_section(circle.circle, "progress", young_person, "SHARED", suicidal_thoughts="yes")
-    question = PROGRESS.field("suicidal_thoughts").label
+    question = str(PROGRESS.field("suicidal_thoughts").label)
     login_as(circle.users[policy.SCHOOL_CONTACT])
     for path in ("plan/progress", "plan/progress/history"):
         response = client.get(f"/circles/{circle.circle.id}/{path}")

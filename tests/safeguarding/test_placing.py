@@ -185,7 +185,7 @@ def test_the_members_page_shows_the_limit_and_the_reason_only_to_clinicians(app,
     contact_page = login_as(world.users[SC], app.test_client()).get(members).get_data(as_text=True)
     for page in (clinician_page, contact_page):
         assert "data-limited" in page and "Safeguarding limit" in page
-        assert policy.SECTION_TITLES["events"] in page and "Dr Ana Rivera" in page
+        assert str(policy.SECTION_TITLES["events"]) in page and "Dr Ana Rivera" in page
         assert "Change the limit" in page and "Lift the limit" in page
     assert html.escape(REASON) in clinician_page
     assert html.escape(REASON) not in contact_page and REASON not in contact_page

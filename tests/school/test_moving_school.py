@@ -75,8 +75,9 @@ def test_the_school_part_moves_with_the_student(app, school_world, login_as):
     clinic_account = factories.user(email="clinic.person@example.com", staff_role="clinician", org=world.clinic)
     same_school = factories.user(email="other.teacher@example.com", staff_role="school_staff", org=world.school)
     refusals = {
-        "nobody@example.com": NO_SCHOOL_ACCOUNT,
-        clinic_account.email: NO_SCHOOL_ACCOUNT,
+        # A lazy message (translated when read): as the page shows it, in English here.
+        "nobody@example.com": str(NO_SCHOOL_ACCOUNT),
+        clinic_account.email: str(NO_SCHOOL_ACCOUNT),
         same_school.email: "belongs to the school the student is leaving",
     }
     for email, message in refusals.items():

@@ -76,4 +76,4 @@ def test_progress_shared_with_school_carries_no_counts_severity_or_urges(app, wo
     caregiver = login_as(world.users[policy.CAREGIVER], app.test_client())
     theirs = caregiver.get(f"/circles/{world.circle.id}/progress/charts").text
     assert "47 times" in theirs and 'id="heading-urges"' in theirs
-    assert SPECS["progress"].field("episodes").label in caregiver.get(f"/circles/{world.circle.id}/plan/progress").text
+    assert str(SPECS["progress"].field("episodes").label) in caregiver.get(f"/circles/{world.circle.id}/plan/progress").text
