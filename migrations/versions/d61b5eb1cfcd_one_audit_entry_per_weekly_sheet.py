@@ -25,7 +25,7 @@ def upgrade():
         sa.Column('role', sa.String(length=20), nullable=False),
         sa.Column('section', sa.String(length=40), nullable=False),
         sa.ForeignKeyConstraint(['circle_id'], ['circle.id'], name=op.f('fk_audit_shown_circle_id_circle')),
-        sa.ForeignKeyConstraint(['seq'], ['audit_event.seq'], name=op.f('fk_audit_shown_seq_audit_event')),
+        sa.ForeignKeyConstraint(['seq'], ['audit_event.seq'], name=op.f('fk_audit_shown_seq_audit_event'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_shown')),
     )
     with op.batch_alter_table('audit_shown', schema=None) as batch_op:

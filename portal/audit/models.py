@@ -49,7 +49,9 @@ class AuditShown(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The entry's place in the chain, known before the insert, unlike its id.
-    seq: Mapped[int] = mapped_column(ForeignKey("audit_event.seq"), index=True)
+    # The application never deletes an entry; one deleted in the database
+    # takes its lines with it, and the chain shows the gap.
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_event.seq", ondelete="CASCADE"), index=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"))
     # The role the person held in that circle at the time.
     role: Mapped[str] = mapped_column(String(20))
