@@ -291,3 +291,15 @@ def test_a_changed_list_of_circles_breaks_the_chain_at_its_entry(app, world, she
     verdict = chain.verify(db.session.connection())
     assert not verdict.whole and verdict.broken_at == entry.id
     assert verdict.reason == "its content does not match its hash: it was changed"
+
+
+def test_a_subject_and_class_with_nobody_in_both_says_so_and_records_no_view(app, world, sheet, login_as):
+    teacher = world.users[policy.SCHOOL_STAFF]
+    client = login_as(teacher, app.test_client())
+    before = len(_sheet_entries(teacher))
+    page = client.get("/school/this-week?subject=science&class=maths+teacher")
+    assert page.status_code == 200 and _students(page.text) == []
+    assert "No student on your sheet matches this week." in page.text
+    assert "0 of 3 students on your sheet match." in page.text and "-details" not in page.text
+    # Nothing of any plan was shown, so nothing is recorded as seen.
+    assert len(_sheet_entries(teacher)) == before
