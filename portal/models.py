@@ -1,6 +1,6 @@
 """Every model, imported in one place for the metadata and for Alembic."""
 
-from portal.audit.models import AuditChainHead, AuditEvent
+from portal.audit.models import AuditChainHead, AuditEvent, AuditShown
 from portal.auth.models import Organisation, PasswordReset, RecoveryCode, User
 from portal.circles.models import Circle, Membership, MembershipChange
 from portal.followup.models import CalendarFeed, SectionReview
@@ -31,6 +31,7 @@ __all__ = [
     "UserSession",
     "AuditChainHead",
     "AuditEvent",
+    "AuditShown",
     "Agreement",
     "DecidingRecord",
     "Disagreement",

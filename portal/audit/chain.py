@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import Connection, func, select, update
 
-from portal.audit.models import AuditChainHead, AuditEvent
+from portal.audit.models import AuditChainHead, AuditEvent, AuditShown
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -71,9 +71,17 @@ HASHED_FIELDS = (
 # The canonical form below is version 1. Entries already written are hashed
 # with it forever: a change needs a new version kept beside each entry.
 CANONICAL_VERSION = 1
+# Version 2 adds ``shown``: what an entry spanning many circles showed (the
+# weekly sheet), its audit_shown lines as [circle_id, role, section], sorted.
+# An entry is version 2 exactly when it has such lines, so the version is
+# kept beside each entry by the lines themselves: every entry written before
+# stays version 1, byte for byte, and dropping or adding a line changes it.
+SHOWN_VERSION = 2
+SHOWN = "shown"
 PAGE = 2000
 
 _event = AuditEvent.__table__
+_shown = AuditShown.__table__
 _head = AuditChainHead.__table__
 # The seal's key is derived from SECRET_KEY for this one use, so that it is
 # never the key that signs anything else.
@@ -104,6 +112,10 @@ def canonical(values: Mapping, prev_hash: str) -> bytes:
     fields["at"] = _moment(fields["at"])
     fields["prev_hash"] = prev_hash
     fields["v"] = CANONICAL_VERSION
+    shown = values.get(SHOWN)
+    if shown:
+        fields[SHOWN] = sorted([int(circle_id), str(role), str(section)] for circle_id, role, section in shown)
+        fields["v"] = SHOWN_VERSION
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
@@ -256,16 +268,32 @@ class _Walk:
 _COLUMNS = (_event.c.id, _event.c.prev_hash, _event.c.entry_hash, *(_event.c[name] for name in HASHED_FIELDS))
 
 
+class _Checked:
+    """An entry as the walk checks it: its columns, and what it showed, if anything."""
+
+    def __init__(self, row, shown):
+        self._mapping = {**row._mapping, SHOWN: shown}
+        self.id, self.seq, self.prev_hash, self.entry_hash = row.id, row.seq, row.prev_hash, row.entry_hash
+
+
 def _walk_up_to(connection: Connection, walk: _Walk, after: int, upto: int) -> bool:
-    """Check the entries numbered after ``after`` up to ``upto``, a page at a time."""
+    """Check the entries numbered after ``after`` up to ``upto``, a page at a time,
+    each with the lines of what it showed (one more read a page)."""
     while after < upto:
         rows = connection.execute(
             select(*_COLUMNS).where(_event.c.seq > after, _event.c.seq <= upto).order_by(_event.c.seq).limit(PAGE)
         ).all()
         if not rows:
             return True
+        shown: dict[int, list] = {}
+        for seq, circle_id, role, section in connection.execute(
+            select(_shown.c.seq, _shown.c.circle_id, _shown.c.role, _shown.c.section).where(
+                _shown.c.seq > after, _shown.c.seq <= rows[-1].seq
+            )
+        ):
+            shown.setdefault(seq, []).append((circle_id, role, section))
         for row in rows:
-            if not walk.take(row):
+            if not walk.take(_Checked(row, shown.get(row.seq))):
                 return False
         after = rows[-1].seq
     return True

@@ -38,6 +38,26 @@ class AuditEvent(db.Model):
     entry_hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditShown(db.Model):
+    """What one entry that spans many circles showed, one line a circle and
+    part: the weekly sheet is one entry per view, and each circle it showed
+    finds it here ("who has seen this plan" reads these by circle). The lines
+    are part of their entry: its hash covers them (portal/audit/chain.py)."""
+
+    __tablename__ = "audit_shown"
+    __table_args__ = (Index("ix_audit_shown_circle_seq", "circle_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The entry's place in the chain, known before the insert, unlike its id.
+    # The application never deletes an entry; one deleted in the database
+    # takes its lines with it, and the chain shows the gap.
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_event.seq", ondelete="CASCADE"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id"))
+    # The role the person held in that circle at the time.
+    role: Mapped[str] = mapped_column(String(20))
+    section: Mapped[str] = mapped_column(String(40))
+
+
 class AuditChainHead(db.Model):
     """One row: where the audit chain ends. Every transaction that adds
     entries locks it first, so that writers chain one after another."""
@@ -59,10 +79,12 @@ class AuditRecordIsFinal(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent | AuditChainHead) and (obj in session.deleted or session.is_modified(obj)):
+        if isinstance(obj, AuditEvent | AuditShown | AuditChainHead) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditRecordIsFinal("audit entries cannot be changed or deleted")
     if any(isinstance(obj, AuditChainHead) for obj in session.new):
         raise AuditRecordIsFinal("the audit chain's head is moved only by the chain itself")
+    if any(isinstance(obj, AuditShown) for obj in session.new):
+        raise AuditRecordIsFinal("what an entry showed is written with its entry, by record_shown")
 
 
 @event.listens_for(Session, "before_flush")

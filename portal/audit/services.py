@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.audit import chain
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditEvent, AuditShown
 from portal.extensions import db
 
 
@@ -313,6 +313,42 @@ def record_views(views, *, user=None) -> None:
     # read and one write for the page, however many circles.
     chain.link(db.session.connection(), rows)
     db.session.execute(insert(AuditEvent), rows)
+    db.session.commit()
+
+
+def record_shown(action: str, views) -> None:
+    """One entry for one page that showed parts of many circles' plans (the
+    weekly sheet), not one a circle: the entry names no circle itself, and
+    lists each circle, role and part it showed (``views``, each a View) in
+    audit_shown, under the entry's hash. "Who has seen this plan" reads each
+    circle's lines there. One transaction of four statements however many
+    circles; nothing is written when the page showed no part of any plan."""
+    from sqlalchemy import insert
+
+    shown = list(dict.fromkeys((view.circle_id, view.role, view.section) for view in views))
+    if not shown:
+        return
+    row = {
+        "at": clock.now(),
+        "user_id": current_user.id,
+        "role": None,
+        "circle_id": None,
+        "section": None,
+        "item_id": None,
+        "subject_user_id": None,
+        "action": action,
+        "outcome": "ok",
+        "endpoint": request.endpoint,
+        "ip": request.remote_addr,
+        chain.SHOWN: shown,
+    }
+    chain.link(db.session.connection(), [row])
+    del row[chain.SHOWN]
+    db.session.execute(insert(AuditEvent), [row])
+    db.session.execute(
+        insert(AuditShown),
+        [{"seq": row["seq"], "circle_id": circle_id, "role": role, "section": section} for circle_id, role, section in shown],
+    )
     db.session.commit()
 
 

@@ -9,7 +9,7 @@ from portal.access import policy, transitions
 from portal.access.audience import listed
 from portal.access.guard import CircleAction, Section, SignedIn, guard, in_circle_or_404
 from portal.access.queries import find_membership, shared_by_circle
-from portal.audit.services import View, record_now, record_views
+from portal.audit.services import View, record_now, record_shown, record_views
 from portal.circles import services as circle_services
 from portal.circles.models import Membership
 from portal.circles.services import active_members
@@ -17,7 +17,7 @@ from portal.forms import ConfirmForm
 from portal.paging import requested_page
 from portal.plan.presenters import reach_words
 from portal.plan.sections import spec_for
-from portal.school import bp, services, sheet
+from portal.school import bp, services, sheet, sheet_choices
 from portal.school import caseload as caseloads
 from portal.school import moves as school_moves
 from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
@@ -50,51 +50,74 @@ def caseload():
 
 
 def _sheet():
+    """The reader's sheet this week, narrowed to the subject and class asked for."""
     monday, sunday = sheet.this_week()
-    return sheet.week_sheet(current_user, monday, sunday), monday, sunday
+    students = sheet.week_sheet(current_user, monday, sunday)
+    choices = sheet_choices.SheetChoices.on(students)
+    narrowing = sheet_choices.read_narrowing(request.args, choices)
+    return students, sheet_choices.narrowed(students, narrowing), choices, narrowing, monday, sunday
 
 
 def _record_sheet_view(action: str, students) -> None:
-    """The sheet shows plan content from many circles: each circle's record
-    says so, as its own pages would. Written after the page rendered, in one statement."""
-    record_views(
+    """The sheet shows plan content from many circles: one entry for the
+    view, listing each circle and part it showed, so that each circle's "who
+    has seen this plan" still says so. Written after the page rendered."""
+    record_shown(
+        action,
         [View(s.circle_id, s.role, "adjustments", action) for s in students if s.adjustments]
-        + [View(s.circle_id, s.role, "return_to_school", action) for s in students if s.returning]
+        + [View(s.circle_id, s.role, "return_to_school", action) for s in students if s.returning],
     )
 
 
 @bp.get("/school/this-week")
 @guard(SignedIn())
 def this_week():
-    students, monday, sunday = _sheet()
-    shared = shared_by_circle(s.circle_id for s in students)
-    page = render_template(
+    everyone, students, choices, narrowing, monday, sunday = _sheet()
+    asked_page, page_problem = sheet_choices.read_page(request.args)
+    page = sheet_choices.paged(students, asked_page)
+    if page is None:
+        abort(404)
+    shared = shared_by_circle(s.circle_id for s in page.students)
+    html = render_template(
         "school/this_week.html",
-        students=students,
+        students=page.students,
+        page=page,
+        on_sheet=len(everyone),
+        choices=choices,
+        narrowing=narrowing,
+        problems=narrowing.problems + ([page_problem] if page_problem else []),
         monday=monday,
         sunday=sunday,
         kinds=dict(spec_for("adjustments").field("kind").choices),
-        can_record={s.circle_id for s in students if policy.can(s.role, "episodes", policy.EDIT, shared[s.circle_id])},
+        can_record={
+            s.circle_id for s in page.students if policy.can(s.role, "episodes", policy.EDIT, shared[s.circle_id])
+        },
     )
-    _record_sheet_view("view", students)
-    return page
+    _record_sheet_view("view", page.students)
+    return html
 
 
 @bp.get("/school/this-week/print")
 @guard(SignedIn())
 def this_week_print():
-    students, monday, sunday = _sheet()
-    page = render_template(
+    _everyone, students, _choices, narrowing, monday, sunday = _sheet()
+    selection = sheet_choices.read_selection(request.args, students)
+    students = selection.students
+    html = render_template(
         "school/this_week_print.html",
         students=[s for s in students if s.adjustments],
         others=[s for s in students if not s.adjustments],
         returning=[s for s in students if s.returning],
+        problems=narrowing.problems + selection.problems,
+        nobody_chosen=selection.asked and not students,
+        back=url_for("school.this_week", **narrowing.args()),
         monday=monday,
         sunday=sunday,
         kinds=dict(spec_for("adjustments").field("kind").choices),
     )
     _record_sheet_view("print", students)
-    return page
+    # Nothing printable was asked for: say so, and print nobody rather than everyone.
+    return html, 400 if selection.asked and not students else 200
 
 
 # --- One circle's school page ------------------------------------------------------

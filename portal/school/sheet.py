@@ -71,6 +71,9 @@ class SheetStudent:
     circle_id: int
     name: str
     role: str
+    # The reader's own words for how they know the student ("Maths teacher",
+    # "Form tutor 9B"): the sheet's classes.
+    label: str = ""
     adjustments: list[SheetAdjustment] = field(default_factory=list)
     returning: SheetReturn | None = None
 
@@ -80,12 +83,14 @@ def week_sheet(user, monday: date, sunday: date) -> list[SheetStudent]:
     adjustments in force at some point in the week, and a return to school
     that starts this week or started lately. Three statements."""
     memberships = db.session.execute(
-        select(Circle.id, Circle.young_person_name, Membership.role)
+        select(Circle.id, Circle.young_person_name, Membership.role, Membership.relationship_label)
         .join(Membership, Membership.circle_id == Circle.id)
         .where(Membership.user_id == user.id, Membership.removed_at.is_(None), Membership.role.in_(SHEET_ROLES))
         .order_by(Circle.young_person_name, Circle.id)
     ).all()
-    students = {circle_id: SheetStudent(circle_id, name, role) for circle_id, name, role in memberships}
+    students = {
+        circle_id: SheetStudent(circle_id, name, role, (label or "").strip()) for circle_id, name, role, label in memberships
+    }
     if not students:
         return []
     columns = [getattr(Adjustment, name) for name in SHEET_FIELDS]

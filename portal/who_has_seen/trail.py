@@ -16,12 +16,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal import clock
 from portal.access import policy, queries
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditEvent, AuditShown
 from portal.auth.models import User
 from portal.extensions import db
 from portal.paging import Page
@@ -88,23 +88,41 @@ class Group:
     entries: list[Entry]
 
 
-def _visible(circle_id: int, reader: Reader) -> tuple:
-    """The entries this reader is shown at all, before any filter."""
+_LINE = ("id", "at", "user_id", "role", "circle_id", "section", "item_id", "subject_user_id", "action", "outcome")
+
+
+def trail_of(circle_id: int):
+    """The circle's entries, one line each: its own, and a line for each part
+    of it that an entry spanning many circles showed (a view of the weekly
+    sheet, portal/audit/services.record_shown), in the role held here. Each
+    half is read through its own index on the circle."""
+    own = select(*(getattr(AuditEvent, name) for name in _LINE)).where(AuditEvent.circle_id == circle_id)
+    shown_here = {"role": AuditShown.role, "circle_id": AuditShown.circle_id, "section": AuditShown.section}
+    listed = (
+        select(*(shown_here.get(name, getattr(AuditEvent, name)).label(name) for name in _LINE))
+        .join(AuditShown, AuditShown.seq == AuditEvent.seq)
+        .where(AuditShown.circle_id == circle_id)
+    )
+    return union_all(own, listed).subquery("seen")
+
+
+def _visible(seen, reader: Reader) -> tuple:
+    """The lines this reader is shown at all, before any filter."""
     return (
-        AuditEvent.circle_id == circle_id,
-        AuditEvent.action.in_(words.SHOWN_ACTIONS),
-        or_(AuditEvent.section.is_(None), AuditEvent.section.in_(reader.readable)),
-        or_(AuditEvent.outcome == "ok", AuditEvent.role.is_not(None)),
-        *(() if reader.sees_limits else (AuditEvent.outcome != "kept",)),
+        seen.c.action.in_(words.SHOWN_ACTIONS),
+        or_(seen.c.section.is_(None), seen.c.section.in_(reader.readable)),
+        or_(seen.c.outcome == "ok", seen.c.role.is_not(None)),
+        *(() if reader.sees_limits else (seen.c.outcome != "kept",)),
     )
 
 
 def people(circle_id: int, reader: Reader) -> list[tuple[int, str]]:
     """Everyone with an entry this reader is shown: (user id, name), by name."""
+    seen = trail_of(circle_id)
     stmt = (
         select(User.id, User.name)
-        .join(AuditEvent, AuditEvent.user_id == User.id)
-        .where(*_visible(circle_id, reader))
+        .join(seen, seen.c.user_id == User.id)
+        .where(*_visible(seen, reader))
         .distinct()
         .order_by(User.name, User.id)
     )
@@ -168,39 +186,40 @@ def period_start(period: str) -> datetime | None:
 def entries(circle_id: int, reader: Reader, choices: Choices, asked_page: int) -> tuple[Page, bool]:
     """One page of the chosen entries, and whether the page asked for lies
     past the end (then the page holds no entries, and says so)."""
-    condition = list(_visible(circle_id, reader))
+    seen = trail_of(circle_id)
+    condition = list(_visible(seen, reader))
     if choices.person is not None:
-        condition.append(AuditEvent.user_id == choices.person)
+        condition.append(seen.c.user_id == choices.person)
     if choices.part is not None:
-        condition.append(AuditEvent.section == choices.part)
+        condition.append(seen.c.section == choices.part)
     start = period_start(choices.period)
     if start is not None:
-        condition.append(AuditEvent.at >= start)
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*condition)) or 0
+        condition.append(seen.c.at >= start)
+    total = db.session.scalar(select(func.count()).select_from(seen).where(*condition)) or 0
     placed, pages = Page.placed(asked_page, total, PER_PAGE)
     if asked_page > pages:
         return Page([], asked_page, pages, total, PER_PAGE), True
     actor, subject = aliased(User), aliased(User)
     # Groups come in the order of their latest entry, so whoever (or whatever
     # part) was seen most recently is at the top of the first page.
-    key = AuditEvent.user_id if choices.by == "person" else AuditEvent.section
-    latest = select(key.label("key"), func.max(AuditEvent.at).label("at")).where(*condition).group_by(key).subquery()
+    key = seen.c.user_id if choices.by == "person" else seen.c.section
+    latest = select(key.label("key"), func.max(seen.c.at).label("at")).where(*condition).group_by(key).subquery()
     rows = db.session.execute(
-        select(AuditEvent, actor.name, subject.name)
+        select(seen, actor.name.label("actor_name"), subject.name.label("subject_name"))
         .join(latest, key.is_not_distinct_from(latest.c.key))
-        .outerjoin(actor, actor.id == AuditEvent.user_id)
-        .outerjoin(subject, subject.id == AuditEvent.subject_user_id)
+        .outerjoin(actor, actor.id == seen.c.user_id)
+        .outerjoin(subject, subject.id == seen.c.subject_user_id)
         .where(*condition)
-        .order_by(latest.c.at.desc(), key, AuditEvent.at.desc(), AuditEvent.id.desc())
+        .order_by(latest.c.at.desc(), key, seen.c.at.desc(), seen.c.id.desc(), seen.c.section)
         .limit(PER_PAGE)
         .offset(Page.offset(placed, PER_PAGE))
     ).all()
     today = clock.today()
-    lines = [_entry(event, name, subject_name, reader, today) for event, name, subject_name in rows]
+    lines = [_entry(row, row.actor_name, row.subject_name, reader, today) for row in rows]
     return Page(lines, placed, pages, total, PER_PAGE), False
 
 
-def _entry(event: AuditEvent, name: str | None, subject_name: str | None, reader: Reader, today: date) -> Entry:
+def _entry(event, name: str | None, subject_name: str | None, reader: Reader, today: date) -> Entry:
     is_reader = event.user_id == reader.user_id
     # Someone added by themselves is the person who started the circle: they joined it.
     if event.subject_user_id is not None and event.subject_user_id == event.user_id:
@@ -239,15 +258,15 @@ def summary(circle_id: int, reader: Reader) -> list[str]:
     done, never what the plan says."""
     gathered = {action: verb for verb, actions in words.SUMMARY_VERBS.items() for action in actions}
     start = period_start("week")
+    seen = trail_of(circle_id)
     rows = db.session.execute(
-        select(AuditEvent.action, AuditEvent.section, AuditEvent.user_id)
+        select(seen.c.action, seen.c.section, seen.c.user_id)
         .where(
-            AuditEvent.circle_id == circle_id,
-            AuditEvent.outcome == "ok",
-            AuditEvent.action.in_(gathered),
-            AuditEvent.section.in_(reader.readable),
-            AuditEvent.user_id.is_not(None),
-            AuditEvent.at >= start,
+            seen.c.outcome == "ok",
+            seen.c.action.in_(gathered),
+            seen.c.section.in_(reader.readable),
+            seen.c.user_id.is_not(None),
+            seen.c.at >= start,
         )
         .distinct()
     ).all()

@@ -20,7 +20,7 @@ from config import TestingConfig
 from portal import clock, create_app
 from portal.access import policy
 from portal.audit import chain
-from portal.audit.models import AuditChainHead, AuditEvent, AuditRecordIsFinal
+from portal.audit.models import AuditChainHead, AuditEvent, AuditRecordIsFinal, AuditShown
 from portal.audit.services import View, record, record_views
 from portal.extensions import db
 from portal.followup import services as followup_services
@@ -41,6 +41,13 @@ def _figures_go_to(request):
 def entries() -> list[AuditEvent]:
     db.session.expire_all()
     return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+
+
+def hashed(entry: AuditEvent) -> dict:
+    """What an entry's hash covers: its fields, and the lines of what it showed (the weekly sheet's, version 2)."""
+    shown = [tuple(line) for line in db.session.execute(
+        select(AuditShown.circle_id, AuditShown.role, AuditShown.section).where(AuditShown.seq == entry.seq))]
+    return {**{name: getattr(entry, name) for name in chain.HASHED_FIELDS}, chain.SHOWN: shown}
 
 
 def verify_command(app):
@@ -85,7 +92,7 @@ def test_every_entry_is_chained_to_the_one_before_and_the_chain_verifies(app, wo
     previous = chain.GENESIS
     for entry in chained:
         assert entry.prev_hash == previous
-        assert entry.entry_hash == chain.entry_hash(vars(entry), entry.prev_hash)
+        assert entry.entry_hash == chain.entry_hash(hashed(entry), entry.prev_hash)
         previous = entry.entry_hash
     head = db.session.get(AuditChainHead, chain.HEAD_ID)
     assert (head.last_seq, head.last_hash) == (len(chained), previous)
@@ -264,14 +271,20 @@ def test_a_whole_rewrite_is_found(app, world, login_as):
     match: without the key the head cannot be sealed to fit."""
     chained, victim = _middle(app, world, login_as)
     kept_seq, kept_hash = _kept(app)
-    rows = [{name: getattr(entry, name) for name in chain.HASHED_FIELDS} for entry in chained[chained.index(victim) + 1:]]
+    # Each entry's lines of what it showed stay where they are, with its place in the chain.
+    rows = [hashed(entry) for entry in chained[chained.index(victim) + 1:]]
     last_seq, last_hash = victim.seq - 1, victim.prev_hash
+    db.session.execute(text("DELETE FROM audit_shown WHERE seq >= :seq"), {"seq": victim.seq})
     db.session.execute(text("DELETE FROM audit_event WHERE seq >= :seq"), {"seq": victim.seq})
+    lines = []
     for row in rows:
         last_seq += 1
         row["seq"], row["prev_hash"] = last_seq, last_hash
         last_hash = row["entry_hash"] = chain.entry_hash(row, last_hash)
+        lines += [{"seq": last_seq, "circle_id": c, "role": r, "section": k} for c, r, k in row.pop(chain.SHOWN)]
     db.session.execute(AuditEvent.__table__.insert(), rows)
+    if lines:
+        db.session.execute(AuditShown.__table__.insert(), lines)
     db.session.commit()
     _forge_head(last_seq, last_hash)
     _broken(app, None, SEAL_WRONG)

@@ -46,3 +46,16 @@ def test_the_teacher_reaches_the_episode_form_in_one_click(page_as, live_server,
     page.wait_for_url(f"{live_server.url}/circles/{jordan}/plan/episodes/new")
     assert page.input_value("#occurred_at")
     assert "blue card" in page.locator(".reminder").first.inner_text()
+
+
+def test_the_teacher_prints_only_the_students_ticked(page_as, live_server, jordan):
+    page = page_as(TEACHER)
+    page.goto(f"{live_server.url}/school/this-week")
+    assert "Casey" in page.content()
+    page.check(f"#choose-{jordan}")
+    page.click('button:has-text("Print the chosen students")')
+    page.wait_for_url(f"{live_server.url}/school/this-week/print?student={jordan}")
+    text = page.content()
+    assert "Jordan" in text and "Leave-class pass" in text and "Casey" not in text
+    assert "Agreed with Jordan and Maria" not in text
+    assert _pages_printed(page) == {"Letter": 1, "A4": 1}

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select, update
 
 from portal import clock
 from portal.access import policy
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditEvent, AuditShown
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.plan.models import Adjustment, Episode, FollowUp, SchoolPlan
 from portal.school.caseload import PER_PAGE
 from portal.school.models import FlexibilityReview
 from portal.school.sheet import this_week, week_sheet
+from portal.school.sheet_choices import PER_PAGE as PER_SHEET_PAGE
 from tests.web import counting_statements, figures
 
 FIGURES = "school: SQL statements per page (10 students = 1,000)"
@@ -35,7 +36,6 @@ COUNSELOR_URLS = [
     "/school/caseload?filter=no_school_plan&page=99999",
     "/dashboard",
 ]
-SHEET_URLS = ["/school/this-week", "/school/this-week/print", "/dashboard"]
 
 
 def add_students(creator, count: int, memberships: dict[int, str], start: int = 0) -> None:
@@ -111,31 +111,79 @@ def test_the_caseload_costs_the_same_for_10_and_1000_students(app, world, login_
     assert few == many
 
 
-def test_the_weekly_sheet_and_the_dashboard_cost_the_same_for_10_and_1000_students(app, world, login_as, request):
+SHEET_FIGURES = "school: SQL statements per page of the weekly sheet (10 = 150 = 1,000 students)"
+SHEET_STEPS = (10, 150, 1000)
+
+
+def _label_the_teachers_classes(teacher) -> None:
+    """Half the teacher's students in their maths class, half in their form."""
+    for parity, label in ((0, "Maths teacher"), (1, "Form tutor 9B")):
+        db.session.execute(
+            update(Membership)
+            .where(Membership.user_id == teacher.id, Membership.circle_id % 2 == parity)
+            .values(relationship_label=label)
+        )
+    db.session.commit()
+
+
+def _sheet_urls(teacher) -> list[str]:
+    """Every way of asking for the sheet: narrowed, paged, a bad page, printed whole, narrowed or chosen."""
+    first_two = [student.circle_id for student in week_sheet(teacher, *this_week())[:2]]
+    chosen = "&".join(f"student={circle_id}" for circle_id in first_two)
+    return [
+        "/school/this-week",
+        "/school/this-week?subject=maths",
+        "/school/this-week?class=maths+teacher",
+        "/school/this-week?subject=maths&class=form+tutor+9b",
+        "/school/this-week?page=abc",
+        "/school/this-week?subject=nonsense",
+        "/school/this-week/print",
+        "/school/this-week/print?subject=maths",
+        f"/school/this-week/print?{chosen}",
+        f"/school/this-week/print?{chosen}&student=999999",
+        "/dashboard",
+    ]
+
+
+def test_the_weekly_sheet_and_the_dashboard_cost_the_same_for_10_150_and_1000_students(app, world, login_as, request):
     contact = world.users[policy.SCHOOL_CONTACT]
     teacher = world.users[policy.SCHOOL_STAFF]
-    add_students(contact, FEW - 1, {contact.id: policy.SCHOOL_CONTACT, teacher.id: policy.SCHOOL_STAFF})
     client = login_as(teacher, app.test_client())
-    few = _count(client, SHEET_URLS)
-    add_students(contact, MANY - FEW, {contact.id: policy.SCHOOL_CONTACT, teacher.id: policy.SCHOOL_STAFF}, start=FEW)
-    many = _count(client, SHEET_URLS)
-    assert "Student 0999" in client.get("/school/this-week").text
-    # Each circle whose adjustments the sheet showed records the view, all in one statement.
-    shown = [student for student in week_sheet(teacher, *this_week()) if student.adjustments]
+    counts, made = {}, 1  # the world's circle is the first student
+    for step in SHEET_STEPS:
+        add_students(contact, step - made, {contact.id: policy.SCHOOL_CONTACT, teacher.id: policy.SCHOOL_STAFF},
+                     start=made)
+        made = step
+        _label_the_teachers_classes(teacher)
+        counts[step] = _count(client, _sheet_urls(teacher))
+    # A page further on costs what the first does.
+    with counting_statements() as statements:
+        assert client.get("/school/this-week?page=7").status_code == 200
+    assert len(statements) == counts[SHEET_STEPS[-1]]["/school/this-week"]
 
-    def printed() -> int:
-        return db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.user_id == teacher.id, AuditEvent.action == "print", AuditEvent.section == "adjustments"
-            )
-        )
+    page = client.get("/school/this-week").text
+    assert f"{SHEET_STEPS[-1]} students on your sheet" in page and "Page 1 of 50" in page
+    assert page.count('class="week-student item"') == PER_SHEET_PAGE
 
-    before = printed()
+    # One entry for the printed sheet, however many students, listing each circle whose adjustments it showed.
+    shown = {student.circle_id for student in week_sheet(teacher, *this_week()) if student.adjustments}
+
+    def printed() -> list[AuditEvent]:
+        return list(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.user_id == teacher.id, AuditEvent.action == "print", AuditEvent.endpoint == "school.this_week_print"
+        ).order_by(AuditEvent.seq)))
+
+    before = len(printed())
     with counting_statements() as statements:
         assert client.get("/school/this-week/print").status_code == 200
-    assert printed() - before == len(shown) > 500
-    assert len(statements) == many["/school/this-week/print"]
-    lines = figures(request.config, FIGURES)
-    for url in SHEET_URLS:
-        lines[f"{url} as a teacher (10 / 1,000 students)"] = f"{few[url]} / {many[url]}"
-    assert few == many
+    entries = printed()
+    assert len(entries) == before + 1 and entries[-1].circle_id is None
+    listed = set(db.session.scalars(select(AuditShown.circle_id).where(
+        AuditShown.seq == entries[-1].seq, AuditShown.section == "adjustments")))
+    assert listed == shown and len(shown) > 500
+    assert len(statements) == counts[SHEET_STEPS[-1]]["/school/this-week/print"]
+
+    lines = figures(request.config, SHEET_FIGURES)
+    for url in counts[SHEET_STEPS[0]]:
+        lines[f"{url} as a teacher"] = " / ".join(str(counts[step][url]) for step in SHEET_STEPS)
+    assert counts[SHEET_STEPS[0]] == counts[SHEET_STEPS[1]] == counts[SHEET_STEPS[2]]
