@@ -22,7 +22,15 @@ from portal.access.queries import row_in_scope, standings
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
-from portal.notify.models import EVENT_KINDS, NoticeSent, Notification, NotificationPreference, OutboxMessage
+from portal.notify import unread
+from portal.notify.models import (
+    EVENT_KINDS,
+    NoticeSent,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    default_mode,
+)
 from portal.notify.outbox import queue_email
 from portal.timezone import to_local
 from portal.urls import absolute_url, path_for
@@ -156,7 +164,7 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
     pending = _email_pending_for(r.user.email for r in recipients)
     now = clock.now()
     for recipient in recipients:
-        mode = preferences.get((recipient.user.id, kind), "immediate")
+        mode = preferences.get((recipient.user.id, kind), default_mode(kind))
         if policy.at_once(kind, recipient.role, recipient.standing):
             mode = "immediate"
         elif mode == "immediate" and kind in policy.LIMIT_NOT_AT_ONCE and policy.is_limited(recipient.standing):
@@ -529,19 +537,59 @@ def visible_notification(user, notification_id: int) -> Notification | None:
     return db.session.scalars(visible_notifications(user).where(Notification.id == notification_id)).first()
 
 
-def mark_read(notification: Notification) -> None:
-    if notification.read_at is None:
-        notification.read_at = clock.now()
-        db.session.commit()
-
-
-def mark_all_read(user) -> None:
-    db.session.execute(
+def _mark_read(user, *conditions) -> int:
+    """Mark the user's visible unread notices matching ``conditions`` read, and
+    take exactly the rows this statement changed off their unread count: a
+    notice read at the same moment elsewhere is taken off once."""
+    visible = visible_notifications(user).where(Notification.read_at.is_(None), *conditions)
+    result = db.session.execute(
         update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.id.in_(visible.with_only_columns(Notification.id).scalar_subquery()))
         .values(read_at=clock.now())
+        .execution_options(synchronize_session=False)
     )
+    unread.read(db.session, user.id, result.rowcount)
+    return result.rowcount
+
+
+def mark_read(user, notification: Notification) -> None:
+    if _mark_read(user, Notification.id == notification.id):
+        db.session.expire(notification, ["read_at"])
     db.session.commit()
+
+
+def mark_all_read(user) -> int:
+    """Every notice the person can see. Notices about a circle they left stay
+    as they were: they are not counted, and are not theirs to see."""
+    marked = _mark_read(user)
+    db.session.commit()
+    return marked
+
+
+def mark_group_read(user, circle_id: int | None, kind: str, section: str | None) -> int:
+    """One group of the notices page (notify/groups.py): a circle's notices of one kind."""
+    marked = _mark_read(user, *group_conditions(circle_id, kind, section))
+    db.session.commit()
+    return marked
+
+
+def group_conditions(circle_id: int | None, kind: str, section: str | None) -> list:
+    return [
+        Notification.circle_id.is_(None) if circle_id is None else Notification.circle_id == circle_id,
+        Notification.kind == kind,
+        Notification.section.is_(None) if section is None else Notification.section == section,
+    ]
+
+
+def circle_left(user_id: int, circle_id: int) -> None:
+    """In the removal's transaction: the circle's notices no longer count as unread."""
+    unread.circle_left(db.session, user_id, circle_id)
+
+
+def circle_entered(user_id: int, circle_id: int) -> None:
+    """In the joining's transaction, before the person is told: notices left
+    unread from an earlier membership count again."""
+    unread.circle_entered(db.session, user_id, circle_id)
 
 
 def preferences_of(user) -> dict[str, NotificationPreference]:
