@@ -19,7 +19,7 @@ from portal.access import policy
 from portal.circles.models import Circle
 from portal.extensions import db
 from portal.notify.models import URGENT_KINDS, Notification
-from portal.notify.services import group_conditions, visible_notifications
+from portal.notify.reading import group_conditions, visible_notifications
 
 # Groups on a page, and notices listed when a group opens (its newest).
 PER_PAGE = 20
