@@ -46,3 +46,19 @@ class Page:
     @staticmethod
     def offset(page: int, per_page: int) -> int:
         return (page - 1) * per_page
+
+
+class NotAPage(ValueError):
+    """?page= holds something that is not a page number (abc, 0, -1, 1.5)."""
+
+
+def asked_page(maximum: int = MAX_PAGE) -> int:
+    """This request's ?page= for a list that says so when it is wrong: 1 when
+    absent, NotAPage when it is not a whole number from 1. A number past the
+    end is the caller's to tell (the list knows how long it is)."""
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise NotAPage(raw)
+    return min(int(raw), maximum)

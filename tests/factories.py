@@ -158,3 +158,14 @@ def limit(membership: Membership, placed_by: User, hidden=LIMIT_HIDES, reason: s
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def email_at_once(*users: User) -> None:
+    """Each of ``users`` chooses an email at once for every kind of notice, as
+    a person may on the settings page: for tests of who is emailed what, now
+    that routine changes wait for the daily digest by default."""
+    from portal.notify.models import EVENT_KINDS
+    from portal.notify.services import save_preferences
+
+    for account in users:
+        save_preferences(account, dict.fromkeys(EVENT_KINDS, "immediate"))

@@ -38,6 +38,10 @@ class User(UserMixin, db.Model):
     # Bumped to end every session of the account at once (sign-out everywhere,
     # password change, removal): the session cookie carries it.
     session_version: Mapped[int] = mapped_column(default=1)
+    # How many notices the person has not read, about circles they are still
+    # in: kept by portal/notify/unread.py in the same transaction as every
+    # notice made, read or hidden, so the header reads it with the account.
+    unread_notices: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     # Two-factor sign-in (portal/auth/mfa.py). Secrets are Fernet-encrypted

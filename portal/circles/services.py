@@ -226,6 +226,7 @@ def _enter(circle: Circle, membership, user: User, role: str, relationship_label
         _conditional_update(membership, {"removed_at": membership.removed_at, "role": membership.role}, values)
     create_own_contact(circle.id, membership, user, actor)
     audit("member_added", circle_id=circle.id, user=actor, subject=user)
+    notify.circle_entered(user.id, circle.id)
     if user.id != actor.id:
         notify.membership_changed(circle.id, user, added=True)
     return membership
@@ -249,6 +250,7 @@ def _leave(membership: Membership, actor: User) -> None:
     )
     _revoke_invitations_to(membership, actor)
     audit("member_removed", circle_id=membership.circle_id, user=actor, subject=membership.user)
+    notify.circle_left(membership.user_id, membership.circle_id)
     notify.membership_changed(membership.circle_id, membership.user, added=False)
 
 

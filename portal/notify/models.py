@@ -35,6 +35,33 @@ EVENT_KINDS = (
 
 DELIVERY_MODES = ("immediate", "digest", "portal")
 
+# What a person hears of at once unless they choose otherwise: what may need
+# someone to act today (DESIGN.md, principles 10 and 12; journeys 4, 10, 11).
+# Every other kind is a routine change and waits for the daily digest, so a
+# parent is not emailed for each edit of a plan. The policy's ALWAYS_AT_ONCE
+# still overrides a person's choice, and a safeguarding limit still holds
+# events back to the digest at most (services.tell).
+AT_ONCE_BY_DEFAULT = frozenset(
+    {
+        "episode_recorded",
+        "event_recorded",
+        "aftercare_due",
+        "contact_soon",
+        "shared_without_agreement",
+    }
+)
+
+# The notices shown as needing attention now, in words as well as colour:
+# something happened outside school, aftercare is due, a check-in asks for
+# contact. Never a judgement of risk: what the notice is about, not who.
+URGENT_KINDS = frozenset({"event_recorded", "aftercare_due", "contact_soon"})
+
+
+def default_mode(kind: str) -> str:
+    """How a person hears of ``kind`` before they have chosen."""
+    return "immediate" if kind in AT_ONCE_BY_DEFAULT else "digest"
+
+
 # An outbox message whose subject and body were written when it was queued;
 # any other kind is written by its composer when it is sent (notify/outbox.py).
 WRITTEN = "written"
@@ -54,7 +81,9 @@ class Notification(db.Model):
     text: Mapped[str] = mapped_column(String(300))
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its old value is kept when set, so the unread count (notify/unread.py)
+    # knows whether a notice read through the session was unread before.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     # "immediate": an email was queued with it; "digest": waits for the daily
     # digest; "portal": never emailed; "digested": included in a digest.
     email_state: Mapped[str] = mapped_column(String(20), default="portal")

@@ -2,47 +2,58 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.access.guard import SignedIn, deny, guard
 from portal.access.queries import memberships_for
 from portal.audit.services import View, record_views
-from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.notify import bp, services
-from portal.notify.forms import PreferencesForm
-from portal.notify.models import EVENT_KINDS, Notification
+from portal.notify import groups as groups_of
+from portal.notify.forms import GroupReadForm, PreferencesForm
+from portal.notify.models import EVENT_KINDS, default_mode
 from portal.notify.services import ALWAYS_AT_ONCE
-from portal.paging import requested_page
-
-PER_PAGE = 50
+from portal.paging import NotAPage, asked_page, page_count
 
 
 @bp.get("/notifications")
 @guard(SignedIn())
 def index():
-    page = requested_page()
-    notifications = db.session.scalars(
-        services.visible_notifications(current_user)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(PER_PAGE + 1)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    shown = notifications[:PER_PAGE]
-    html = render_template(
-        "notify/index.html",
-        notifications=shown,
-        has_next=len(notifications) > PER_PAGE,
-        page=page,
-        confirm=ConfirmForm(),
-    )
+    try:
+        page = asked_page()
+    except NotAPage:
+        return _notices_page(problem=_("That is not a page number. Pages are numbered 1, 2, 3 and so on."), status=400)
+    groups, total = groups_of.page_of_groups(current_user, page)
+    if not groups and page > 1:
+        total = groups_of.count_groups(current_user)
+        pages = page_count(total, groups_of.PER_PAGE)
+        return _notices_page(
+            problem=_("There is no page %(page)d of your notifications: they fill %(pages)d.", page=page, pages=pages),
+            last_page=pages if total else None,
+            status=404,
+        )
+    html = _notices_page(groups=groups, page=page, pages=page_count(total, groups_of.PER_PAGE))
     # A notice says what changed in which circle's plan: each circle's record
     # says its notices were seen. After rendering, one statement for the page.
-    circles = sorted({notice.circle_id for notice in shown if notice.circle_id is not None})
+    circles = sorted({group.circle_id for group in groups if group.circle_id is not None})
     if circles:
         roles = {membership.circle_id: membership.role for membership in memberships_for(current_user)}
         record_views(View(circle_id, roles[circle_id], None, "notifications_viewed") for circle_id in circles if circle_id in roles)
     return html
+
+
+def _notices_page(*, groups=(), page=1, pages=1, problem=None, last_page=None, status=200):
+    return render_template(
+        "notify/index.html",
+        groups=groups,
+        page=page,
+        pages=pages,
+        problem=problem,
+        last_page=last_page,
+        confirm=ConfirmForm(),
+        group_form=GroupReadForm(formdata=None),
+    ), status
 
 
 @bp.post("/notifications/<int:notification_id>/open")
@@ -52,7 +63,7 @@ def open_notification(notification_id: int):
     if notification is None:
         deny(404)
     if ConfirmForm().validate_on_submit():
-        services.mark_read(notification)
+        services.mark_read(current_user, notification)
     return redirect(notification.link or url_for("dashboard.index"))
 
 
@@ -62,6 +73,23 @@ def mark_all_read():
     if ConfirmForm().validate_on_submit():
         services.mark_all_read(current_user)
         flash(_("All notifications are marked as read."), "success")
+    else:
+        flash(_("Nothing was marked as read: the page had expired. Please try again."), "error")
+    return redirect(url_for("notify.index"))
+
+
+@bp.post("/notifications/group/read")
+@guard(SignedIn())
+def mark_group_read():
+    form = GroupReadForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was marked as read: that group of notices was not found. Please try again."), "error")
+        return redirect(url_for("notify.index"))
+    marked = services.mark_group_read(current_user, form.circle_id, form.kind.data, form.section_kind)
+    if marked:
+        flash(ngettext("%(num)d notice is marked as read.", "%(num)d notices are marked as read.", marked), "success")
+    else:
+        flash(_("Those notices were already read."), "success")
     return redirect(url_for("notify.index"))
 
 
@@ -69,7 +97,7 @@ def mark_all_read():
 @guard(SignedIn())
 def settings():
     saved = services.preferences_of(current_user)
-    form = PreferencesForm(data={kind: (saved[kind].mode if kind in saved else "immediate") for kind in EVENT_KINDS})
+    form = PreferencesForm(data={kind: (saved[kind].mode if kind in saved else default_mode(kind)) for kind in EVENT_KINDS})
     if request.method == "POST":
         form = PreferencesForm()
     if form.validate_on_submit():

@@ -71,12 +71,15 @@ def digests() -> int:
         by_user.setdefault(user.id, (user, []))[1].append(notification)
     made = 0
     for user_id, (user, notifications) in by_user.items():
-        with languages.in_language(user.language):
-            subject, body = digest_words(len(notifications))
-            if user.active and queue_email(
-                user.email, subject, body, dedupe_key=f"digest:{user_id}:{clock.today().isoformat()}"
-            ) is not None:
-                made += 1
+        # What the person has already read in the portal needs no email.
+        unread = sum(1 for notification in notifications if notification.read_at is None)
+        if unread:
+            with languages.in_language(user.language):
+                subject, body = digest_words(unread)
+                if user.active and queue_email(
+                    user.email, subject, body, dedupe_key=f"digest:{user_id}:{clock.today().isoformat()}"
+                ) is not None:
+                    made += 1
         for notification in notifications:
             notification.email_state = "digested"
     db.session.commit()

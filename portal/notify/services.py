@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from portal import clock, languages
@@ -22,8 +22,29 @@ from portal.access.queries import row_in_scope, standings
 from portal.auth.models import User
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
-from portal.notify.models import EVENT_KINDS, NoticeSent, Notification, NotificationPreference, OutboxMessage
+from portal.notify.models import (
+    EVENT_KINDS,
+    NoticeSent,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    default_mode,
+)
 from portal.notify.outbox import queue_email
+
+# The reader's own use cases (notify/reading.py), reached here as every public function of notify is.
+from portal.notify.reading import (  # noqa: F401
+    circle_entered,
+    circle_left,
+    group_conditions,
+    mark_all_read,
+    mark_group_read,
+    mark_read,
+    preferences_of,
+    save_preferences,
+    visible_notification,
+    visible_notifications,
+)
 from portal.timezone import to_local
 from portal.urls import absolute_url, path_for
 
@@ -156,7 +177,7 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
     pending = _email_pending_for(r.user.email for r in recipients)
     now = clock.now()
     for recipient in recipients:
-        mode = preferences.get((recipient.user.id, kind), "immediate")
+        mode = preferences.get((recipient.user.id, kind), default_mode(kind))
         if policy.at_once(kind, recipient.role, recipient.standing):
             mode = "immediate"
         elif mode == "immediate" and kind in policy.LIMIT_NOT_AT_ONCE and policy.is_limited(recipient.standing):
@@ -511,53 +532,3 @@ def once(key: str) -> bool:
         return False
     db.session.add(NoticeSent(key=key, at=clock.now()))
     return True
-
-
-# --- The reader's own notices -------------------------------------------------------------------------
-
-
-def visible_notifications(user):
-    """The user's notices about circles they are still in (or about no circle)."""
-    still_member = select(Membership.circle_id).where(Membership.user_id == user.id, Membership.removed_at.is_(None))
-    return select(Notification).where(
-        Notification.user_id == user.id,
-        or_(Notification.circle_id.is_(None), Notification.circle_id.in_(still_member)),
-    )
-
-
-def visible_notification(user, notification_id: int) -> Notification | None:
-    return db.session.scalars(visible_notifications(user).where(Notification.id == notification_id)).first()
-
-
-def mark_read(notification: Notification) -> None:
-    if notification.read_at is None:
-        notification.read_at = clock.now()
-        db.session.commit()
-
-
-def mark_all_read(user) -> None:
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=clock.now())
-    )
-    db.session.commit()
-
-
-def preferences_of(user) -> dict[str, NotificationPreference]:
-    return {
-        preference.kind: preference
-        for preference in db.session.scalars(
-            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
-        )
-    }
-
-
-def save_preferences(user, modes: dict[str, str]) -> None:
-    """``modes``: a mode for every kind of notice."""
-    saved = preferences_of(user)
-    for kind in EVENT_KINDS:
-        preference = saved.get(kind) or NotificationPreference(user_id=user.id, kind=kind)
-        preference.mode = modes[kind]
-        db.session.add(preference)
-    db.session.commit()

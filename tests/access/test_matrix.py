@@ -112,6 +112,7 @@ DECLARED = {
     "notify.index": SignedIn(),
     "notify.open_notification": SignedIn(),
     "notify.mark_all_read": SignedIn(),
+    "notify.mark_group_read": SignedIn(),
     "notify.settings": SignedIn(),
     "sessions.ping": SignedIn(),
     "admin.accounts_list": OrgAdmin(),

@@ -223,3 +223,38 @@ def test_the_audit_chain_migration_hashes_the_entries_already_there(migrated_app
     db.session.commit()
     verify = migrated_app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "OK: 8 audit entries" in verify.output and "the head sealed" in verify.output, verify.output
+
+
+def test_the_unread_count_migration_fills_each_count_from_the_notices_there(migrated_app):
+    """Each account starts with the count the header used to make: unread
+    notices about no circle or a circle the person is still in."""
+    from datetime import datetime
+
+    flask_migrate.upgrade(revision="b2f6d1e3c8a5")
+    tables = sa.MetaData()
+    tables.reflect(bind=db.engine)
+    t = tables.tables
+    with db.engine.begin() as connection:
+        maria, lee, quiet = (_insert(connection, t["user"], email=f"{name}@example.com") for name in ("maria", "lee", "quiet"))
+        stayed = _insert(connection, t["circle"], young_person_name="Jordan", created_by_id=maria)
+        left = _insert(connection, t["circle"], young_person_name="Alex", created_by_id=maria)
+        _insert(connection, t["membership"], circle_id=stayed, user_id=maria, role="caregiver")
+        _insert(connection, t["membership"], circle_id=left, user_id=maria, role="caregiver", removed_at=datetime(2026, 2, 1))
+        _insert(connection, t["membership"], circle_id=stayed, user_id=lee, role="school_staff")
+
+        def notice(user_id, circle_id, read_at=None):
+            _insert(connection, t["notification"], user_id=user_id, circle_id=circle_id, kind="section_changed",
+                    text="N", read_at=read_at)
+
+        notice(maria, stayed)
+        notice(maria, stayed)
+        notice(maria, stayed, read_at=datetime(2026, 3, 1))
+        notice(maria, left)  # a circle she left: not counted
+        notice(maria, None)
+        notice(lee, stayed, read_at=datetime(2026, 3, 1))
+        notice(lee, None)
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        counts = dict(connection.execute(sa.text('SELECT id, unread_notices FROM "user"')).all())
+    assert counts == {maria: 3, lee: 1, quiet: 0}
+    assert _differences(db.metadata) == []

@@ -49,13 +49,16 @@ class MailServer:
 @pytest.fixture
 def mail_server(app, world):
     """Starts after the world is built; the welcome emails of building it are dropped."""
-    from sqlalchemy import delete
+    from sqlalchemy import delete, update
 
+    from portal.auth.models import User
     from portal.extensions import db
     from portal.notify.models import Notification, OutboxMessage
 
     db.session.execute(delete(OutboxMessage))
+    # Deleted in bulk, past the session, so the unread counts go back by hand.
     db.session.execute(delete(Notification))
+    db.session.execute(update(User).values(unread_notices=0))
     db.session.commit()
     server = MailServer()
     server.start()

@@ -14,8 +14,8 @@ from portal.audit import services as audit
 from portal.audit.models import AuditEvent
 from portal.audit.services import ACTION_PHRASES
 from portal.extensions import db
+from portal.notify.groups import PER_PAGE
 from portal.notify.models import Notification
-from portal.notify.routes import PER_PAGE
 from portal.plan import services
 from portal.plan.sections import SPECS
 from portal.safeguarding import services as safeguarding
