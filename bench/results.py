@@ -31,7 +31,7 @@ class Row:
     # Responses carrying Set-Cookie although wrk sends the cookies a browser holds after one visit.
     set_cookie: int
     queries: int | None = None
-    # The highest resident memory among the server's workers right after this page's run.
+    # The highest resident memory among the server's workers after this page's run (its queued requests answered).
     rss_mib: float = 0.0
     # Cost (1 / request rate) as a multiple of the floor's in the same database and size, and of bare Flask's.
     x_floor: float | None = None
