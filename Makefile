@@ -78,7 +78,9 @@ test: install
 	[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]
 
 # Request rates and latencies of the busiest pages, SQLite and PostgreSQL, 10 and
-# 10,000 circles (bench/run.py). Quick run: BENCH_CIRCLES=10 BENCH_DATABASES=sqlite BENCH_SECONDS=3 make bench
+# 10,000 circles (bench/run.py), each as a multiple of the floor app's cost (bench/floor.py)
+# and of bare Flask's from the same run, with SQL statements and worker memory.
+# Quick run: BENCH_CIRCLES=10 BENCH_DATABASES=sqlite BENCH_SECONDS=3 make bench
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { echo "== installing wrk (Debian)"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
