@@ -1,7 +1,7 @@
 """The unread count is kept as notices are made and read, not counted on every page
 
 Revision ID: 9ca826ffb1e3
-Revises: b2f6d1e3c8a5
+Revises: d61b5eb1cfcd
 Create Date: 2026-12-03 14:15:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9ca826ffb1e3'
-down_revision = 'b2f6d1e3c8a5'
+down_revision = 'd61b5eb1cfcd'
 branch_labels = None
 depends_on = None
 
