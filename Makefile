@@ -28,7 +28,7 @@ install: $(STAMP) $(COMPILED)
 translations: $(STAMP)
 	$(BIN)/pybabel extract --ignore-dirs '.*' -F babel.cfg -k _l -k lazy_gettext -k N_ -k ngettext:1,2 -k lazy_ngettext:1,2 \
 		--sort-by-file --no-wrap --project "Support Circle" -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-wrap --ignore-obsolete -i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel -q update -N --no-wrap --ignore-obsolete -i portal/translations/messages.pot -d portal/translations
 	$(MAKE) install
 
 migrate: install
