@@ -143,9 +143,15 @@ def _insert(model, rows: list[dict], *, ids: bool = False) -> list[int]:
     for row, new_id in zip(rows, new_ids, strict=True):
         row["id"] = new_id
     columns = [column.name for column in table.columns]
+    # A column left out takes the model's plain default, as an ORM insert
+    # would (a new NOT NULL column with a default must not break the bench).
+    defaults = {
+        column.name: column.default.arg if column.default is not None and column.default.is_scalar else None
+        for column in table.columns
+    }
     for row in rows:
         for name in columns:
-            row.setdefault(name, None)
+            row.setdefault(name, defaults[name])
     if db.session.get_bind().dialect.name == "postgresql":
         _copy(table, columns, rows)
     else:
