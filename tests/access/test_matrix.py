@@ -119,6 +119,8 @@ DECLARED = {
     "admin.new_account": OrgAdmin(),
     "admin.deactivate": OrgAdmin(),
     "admin.reactivate": OrgAdmin(),
+    "admin.import_staff": OrgAdmin(),
+    "admin.import_staff_confirm": OrgAdmin(),
     "followup.caseload": SignedIn(),
     "followup.reviews": CircleAction("view_circle"),
     "followup.record_review": CircleAction("record_review"),

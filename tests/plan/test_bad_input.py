@@ -76,6 +76,8 @@ COVERED_ELSEWHERE = {
     "account.end_other_sessions": "tests/auth/test_auth_bad_input.py",
     "admin.end_sessions": "tests/auth/test_auth_bad_input.py",
     "admin.reset_two_factor": "tests/auth/test_auth_bad_input.py",
+    "admin.import_staff": "tests/admin/test_staff_import_bad_input.py",
+    "admin.import_staff_confirm": "tests/admin/test_staff_import_bad_input.py",
     "auth.set_password": "tests/auth/test_auth_bad_input.py",
     "followup.record_review": "tests/followup/test_followup_bad_input.py",
     "followup.calendar_renew": "tests/followup/test_followup_bad_input.py",
