@@ -14,14 +14,17 @@ from flask_login import current_user
 
 # Reachable while the password waits to be changed: the form itself, signing
 # out, the idle warning's ping, and what anyone may open signed in or not.
-STILL_OPEN = frozenset({
-    "account.change_password",
-    "auth.logout",
-    "sessions.ping",
-    "static",
-    "urgent.help_page",
-    "health.healthz",
-})
+STILL_OPEN = frozenset(
+    {
+        "account.change_password",
+        "auth.logout",
+        "sessions.ping",
+        "static",
+        "urgent.help_page",
+        "health.healthz",
+    }
+)
+
 
 def must_change_first() -> bool:
     return bool(current_user.is_authenticated and current_user.must_change_password)

@@ -66,24 +66,31 @@ def import_staff_confirm():
     unsealed = import_services.unsealed(admin, form.rows.data) if form.validate_on_submit() else None
     if unsealed is None:
         return _upload_page(
-            StaffFileForm(formdata=None), 422,
-            _("That preview can no longer be used (it is more than an hour old, or it was changed). "
-              "Please choose the file again."),
+            StaffFileForm(formdata=None),
+            422,
+            _(
+                "That preview can no longer be used (it is more than an hour old, or it was changed). "
+                "Please choose the file again."
+            ),
         )
     rows, previewed = unsealed
     # Checked again: the accounts may have changed since the preview.
     planned = staff_import.plan(admin, rows)
     if planned.fingerprint() != previewed:
         return _preview_page(
-            rows, planned,
-            _("Something changed since the preview. Please check the list again before you confirm."), 409,
+            rows,
+            planned,
+            _("Something changed since the preview. Please check the list again before you confirm."),
+            409,
         )
     imported = import_services.apply(admin, planned)
     if imported is None:
         planned = staff_import.plan(admin, rows)
         return _preview_page(
-            rows, planned,
-            _("Something changed since the preview. Please check the list again before you confirm."), 409,
+            rows,
+            planned,
+            _("Something changed since the preview. Please check the list again before you confirm."),
+            409,
         )
     flash(_summary(imported), "success")
     return redirect(url_for("admin.accounts_list"))
@@ -93,10 +100,16 @@ def _summary(imported: import_services.Imported) -> str:
     parts = [
         ngettext("%(num)d account created.", "%(num)d accounts created.", imported.created),
         ngettext("%(num)d account updated.", "%(num)d accounts updated.", imported.updated),
-        ngettext("%(num)d invitation email is on its way.", "%(num)d invitation emails are on their way.",
-                 imported.invited),
+        ngettext(
+            "%(num)d invitation email is on its way.", "%(num)d invitation emails are on their way.", imported.invited
+        ),
     ]
     if imported.left_out:
-        parts.append(ngettext("%(num)d row with a problem was left out.", "%(num)d rows with problems were left out.",
-                              imported.left_out))
+        parts.append(
+            ngettext(
+                "%(num)d row with a problem was left out.",
+                "%(num)d rows with problems were left out.",
+                imported.left_out,
+            )
+        )
     return " ".join(parts)

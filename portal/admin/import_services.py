@@ -34,17 +34,21 @@ class _ClockSigner(TimestampSigner):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT, signer=_ClockSigner)
+    # Signed with the key, and still read with the fallbacks while a key is rotated (newest last).
+    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=_SALT, signer=_ClockSigner)
 
 
 def sealed(admin: User, rows: list[StaffRow], planned: ImportPlan) -> str:
     """The rows and what the preview said, signed for this admin and organisation."""
-    return _serializer().dumps({
-        "admin": admin.id,
-        "organisation": admin.organisation_id,
-        "rows": [row.as_list() for row in rows],
-        "plan": planned.fingerprint(),
-    })
+    return _serializer().dumps(
+        {
+            "admin": admin.id,
+            "organisation": admin.organisation_id,
+            "rows": [row.as_list() for row in rows],
+            "plan": planned.fingerprint(),
+        }
+    )
 
 
 def unsealed(admin: User, text: str) -> tuple[list[StaffRow], list] | None:
@@ -54,7 +58,11 @@ def unsealed(admin: User, text: str) -> tuple[list[StaffRow], list] | None:
         payload = _serializer().loads(text or "", max_age=PREVIEW_SECONDS)
     except BadSignature:
         return None
-    if not isinstance(payload, dict) or payload.get("admin") != admin.id or payload.get("organisation") != admin.organisation_id:
+    if (
+        not isinstance(payload, dict)
+        or payload.get("admin") != admin.id
+        or payload.get("organisation") != admin.organisation_id
+    ):
         return None
     try:
         rows = [StaffRow.from_list(values) for values in payload["rows"]]
@@ -81,8 +89,12 @@ def apply(admin: User, planned: ImportPlan) -> Imported | None:
             continue
         if row.action == CREATE:
             user = accounts.create_user(
-                email=row.email, name=row.row.name, title=row.row.title, password=None,
-                organisation=admin.organisation, staff_role=row.staff_role,
+                email=row.email,
+                name=row.row.name,
+                title=row.row.title,
+                password=None,
+                organisation=admin.organisation,
+                staff_role=row.staff_role,
             )
             row.account = user
             created += 1
@@ -96,6 +108,9 @@ def apply(admin: User, planned: ImportPlan) -> Imported | None:
         db.session.rollback()
         return None
     for row in planned.rows:
+        if row.in_use:
+            # As the single-account form records it, without the address: an admin trying many shows.
+            record("account_created", user=admin, outcome="refused")
         if not row.ok:
             continue
         if row.action == CREATE:

@@ -108,6 +108,8 @@ class PlannedRow:
     # They have not chosen a password yet, and an invitation sent earlier still works.
     invitation_open: bool = False
     account: User | None = None
+    # The address is some other account's (which, and where, is never said).
+    in_use: bool = False
 
     @property
     def ok(self) -> bool:
@@ -136,8 +138,10 @@ class ImportPlan:
     def fingerprint(self) -> list:
         """What confirming would do, to tell whether it changed since the preview."""
         # Lists only, as it comes back from the signed field (JSON).
-        return [[row.row.line, row.action if row.ok else REFUSED, row.invite, [list(c) for c in row.changes]]
-                for row in self.rows]
+        return [
+            [row.row.line, row.action if row.ok else REFUSED, row.invite, [list(c) for c in row.changes]]
+            for row in self.rows
+        ]
 
 
 # --- Reading the file ------------------------------------------------------------------------------------
@@ -164,10 +168,14 @@ def _delimiter(first_line: str) -> str:
 
 def read_rows(data: bytes) -> list[StaffRow]:
     if len(data) > MAX_BYTES:
-        raise FileProblem(_("That file is larger than %(size)s KB. Please split it into smaller files.", size=MAX_BYTES // 1024))
+        raise FileProblem(
+            _("That file is larger than %(size)s KB. Please split it into smaller files.", size=MAX_BYTES // 1024)
+        )
     text = decode(data)
     if "\x00" in text:
-        raise FileProblem(_("That file does not look like a CSV file. Please save the staff list as CSV and try again."))
+        raise FileProblem(
+            _("That file does not look like a CSV file. Please save the staff list as CSV and try again.")
+        )
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if not first:
@@ -176,7 +184,9 @@ def read_rows(data: bytes) -> list[StaffRow]:
     try:
         table = [row for row in reader if any(cell.strip() for cell in row)]
     except csv.Error:
-        raise FileProblem(_("That file could not be read as CSV. Please save the staff list as CSV and try again.")) from None
+        raise FileProblem(
+            _("That file could not be read as CSV. Please save the staff list as CSV and try again.")
+        ) from None
     header, body = table[0], table[1:]
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
@@ -195,8 +205,11 @@ def read_rows(data: bytes) -> list[StaffRow]:
         raise FileProblem(_("That file has a header row but no staff in it."))
     if len(body) > MAX_ROWS:
         raise FileProblem(
-            _("That file has %(count)s rows; at most %(limit)s can be imported at once. Please split it.",
-              count=len(body), limit=MAX_ROWS)
+            _(
+                "That file has %(count)s rows; at most %(limit)s can be imported at once. Please split it.",
+                count=len(body),
+                limit=MAX_ROWS,
+            )
         )
 
     def cell(row: list[str], key: str) -> str:
@@ -205,8 +218,13 @@ def read_rows(data: bytes) -> list[StaffRow]:
 
     # Line numbers as a spreadsheet shows them: the header is line 1.
     return [
-        StaffRow(line=number, name=cell(row, "name"), email=cell(row, "email"), title=cell(row, "title"),
-                 staff_role=cell(row, "staff_role"))
+        StaffRow(
+            line=number,
+            name=cell(row, "name"),
+            email=cell(row, "email"),
+            title=cell(row, "title"),
+            staff_role=cell(row, "staff_role"),
+        )
         for number, row in enumerate(body, start=2)
     ]
 
@@ -269,7 +287,11 @@ def _check(row: StaffRow, names: dict[str, str], kind: str) -> PlannedRow:
         planned.errors.append(_("The staff role is missing. It can be: %(roles)s.", roles=role_choices_text(kind)))
     elif role is None:
         planned.errors.append(
-            _("“%(typed)s” is not a staff role here. It can be: %(roles)s.", typed=row.staff_role, roles=role_choices_text(kind))
+            _(
+                "“%(typed)s” is not a staff role here. It can be: %(roles)s.",
+                typed=row.staff_role,
+                roles=role_choices_text(kind),
+            )
         )
     planned.staff_role = None if role in (None, NO_STAFF_ROLE) else role
     return planned
@@ -290,12 +312,19 @@ def plan(admin: User, rows: list[StaffRow]) -> ImportPlan:
         else:
             first_line[row.email] = row.row.line
     addresses = [row.email for row in planned if row.ok]
-    existing = {
-        user.email.lower(): user
-        for user in db.session.scalars(select(User).where(func.lower(User.email).in_(addresses)))
-    } if addresses else {}
-    waiting = [user for user in existing.values() if user.organisation_id == admin.organisation_id
-               and not setup.has_password(user)]
+    existing = (
+        {
+            user.email.lower(): user
+            for user in db.session.scalars(select(User).where(func.lower(User.email).in_(addresses)))
+        }
+        if addresses
+        else {}
+    )
+    waiting = [
+        user
+        for user in existing.values()
+        if user.organisation_id == admin.organisation_id and not setup.has_password(user)
+    ]
     open_invitations = setup.with_open_invitation(waiting)
     for row in planned:
         if not row.ok:
@@ -306,6 +335,7 @@ def plan(admin: User, rows: list[StaffRow]) -> ImportPlan:
             continue
         if user.organisation_id != admin.organisation_id:
             row.errors.append(str(ADDRESS_IN_USE))
+            row.in_use = True
             continue
         if user.id == admin.id:
             row.errors.append(_("This is your own account; an import does not change it."))

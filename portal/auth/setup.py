@@ -49,18 +49,22 @@ def setup_email_body(token: str) -> str:
     """The link and what to do; no name, no organisation, nothing about any plan."""
     days = current_app.config["ACCOUNT_SETUP_DAYS"]
     return (
-        _("Hello,") + "\n\n"
-        + _("A Support Circle account was made for this email address by the organisation you work with.") + "\n\n"
+        _("Hello,")
+        + "\n\n"
+        + _("A Support Circle account was made for this email address by the organisation you work with.")
+        + "\n\n"
         + ngettext(
             "To choose your password, open this link within %(num)d day:",
             "To choose your password, open this link within %(num)d days:",
             days,
-        ) + "\n"
-        + absolute_url("auth.set_password", token=token) + "\n\n"
-        + _(
-            "The link works once. If it has expired, the page it opens lets you ask for a new one."
-        ) + "\n\n"
-        + _("If you were not expecting this, you can ignore this email, or ask your organisation about it.") + "\n"
+        )
+        + "\n"
+        + absolute_url("auth.set_password", token=token)
+        + "\n\n"
+        + _("The link works once. If it has expired, the page it opens lets you ask for a new one.")
+        + "\n\n"
+        + _("If you were not expecting this, you can ignore this email, or ask your organisation about it.")
+        + "\n"
     )
 
 

@@ -46,16 +46,23 @@ def test_every_page_asks_for_a_new_password_first_and_sign_out_still_works(app, 
 def test_once_changed_the_pages_open_and_it_is_not_asked_again(app, world):
     teacher = world.users[policy.SCHOOL_STAFF]
     client = signed_in_with_the_admins_password(app, teacher)
-    wrong = client.post("/account/password", data={
-        "current_password": "not the password", "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    wrong = client.post(
+        "/account/password",
+        data={"current_password": "not the password", "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
     assert wrong.status_code == 401 and reload(teacher).must_change_password
-    changed = client.post("/account/password", data={
-        "current_password": factories.PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    changed = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
     assert changed.status_code == 302
     assert not reload(teacher).must_change_password
     assert client.get("/dashboard").status_code == 200
     again = app.test_client()
-    assert again.post("/login", data={"email": teacher.email, "password": NEW_PASSWORD}).headers["Location"] == "/dashboard"
+    assert (
+        again.post("/login", data={"email": teacher.email, "password": NEW_PASSWORD}).headers["Location"]
+        == "/dashboard"
+    )
     assert again.get("/dashboard").status_code == 200
 
 

@@ -62,7 +62,8 @@ def test_an_admin_onboards_forty_staff_and_forty_invitations_arrive(app, world, 
     invitations = [m for m in mail_server.messages if "lakeview.example.org" in TO.search(m).group(1)]
     assert len(invitations) == 40
     assert sorted(TO.search(m).group(1) for m in invitations) == [
-        f"teacher{n:02d}@lakeview.example.org" for n in range(1, 41)]
+        f"teacher{n:02d}@lakeview.example.org" for n in range(1, 41)
+    ]
     for message in invitations:
         assert SUBJECT.search(message).group(1) == "Choose your password for Support Circle"
         assert world.school.name not in message and "Teacher " not in message

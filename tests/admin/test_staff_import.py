@@ -80,15 +80,23 @@ def test_the_preview_shows_each_rows_problem_and_saves_nothing(app, world, login
         "Ana Again,ANA.RUIZ@example.org,Art teacher,teacher",  # 6: duplicate of line 2
         "Dee Clinic,dr.elsewhere@example.org,Nurse,teacher",  # 7: an account elsewhere
         "Eli Doc,eli.doc@example.org,GP,clinician",  # 8: a role a school does not give
-        "Fay Count,fay.count@example.org,Counselor,\"School contact (counselor, pastoral lead)\"",  # 9: by its label
+        'Fay Count,fay.count@example.org,Counselor,"School contact (counselor, pastoral lead)"',  # 9: by its label
     )
     before = counts()
     response = upload(admin, data)
     assert response.status_code == 200, response.text
     page = response.text
     assert counts() == before  # nothing written: no account, email, link or audit entry
-    assert outcomes(page) == {2: "create", 3: "problem", 4: "problem", 5: "problem", 6: "problem",
-                              7: "problem", 8: "problem", 9: "create"}
+    assert outcomes(page) == {
+        2: "create",
+        3: "problem",
+        4: "problem",
+        5: "problem",
+        6: "problem",
+        7: "problem",
+        8: "problem",
+        9: "create",
+    }
     assert "Nothing is saved yet" in page
     assert "not a valid email address" in row_html(page, 3)
     assert "name is missing" in row_html(page, 4)
@@ -100,16 +108,24 @@ def test_the_preview_shows_each_rows_problem_and_saves_nothing(app, world, login
     # Whose the address is, and where, is never said.
     assert elsewhere.name not in page and world.clinic.name not in page and "Riverside" not in page
     assert "2 new accounts" in page and "6 rows with problems" in page and "2 invitation emails to send" in page
+    # Confirmed, the address in use is recorded as a refusal (never the address), as on the single form.
+    assert confirm(admin, page).status_code == 302
+    refused = [e for e in audited("account_created") if e.outcome == "refused"]
+    assert len(refused) == 1 and refused[0].user_id == world.org_admin.id and refused[0].subject_user_id is None
+    assert reload(elsewhere).name != "Dee Clinic" and reload(elsewhere).organisation_id == world.clinic.id
 
 
 def test_confirming_creates_the_accounts_and_queues_their_invitations(app, world, login_as):
     admin = login_as(world.org_admin, app.test_client())
-    page = upload(admin, csv_file(
-        "Ana Ruiz,ana.ruiz@example.org,Maths teacher,teacher",
-        "Fay Count,Fay.Count@Example.org,Counselor,school contact",
-        "Gus Office,gus.office@example.org,,none",
-        "Bad Row,bad-address,,teacher",
-    )).text
+    page = upload(
+        admin,
+        csv_file(
+            "Ana Ruiz,ana.ruiz@example.org,Maths teacher,teacher",
+            "Fay Count,Fay.Count@Example.org,Counselor,school contact",
+            "Gus Office,gus.office@example.org,,none",
+            "Bad Row,bad-address,,teacher",
+        ),
+    ).text
     response = confirm(admin, page)
     assert response.status_code == 302 and response.headers["Location"] == "/admin/"
     listing = admin.get("/admin/").text
@@ -139,9 +155,11 @@ def test_confirming_creates_the_accounts_and_queues_their_invitations(app, world
 
 def test_importing_again_changes_only_what_differs_and_never_duplicates(app, world, login_as, frozen_clock):
     admin = login_as(world.org_admin, app.test_client())
-    staff = ["Ana Ruiz,ana.ruiz@example.org,Maths teacher,teacher",
-             "Fay Count,fay.count@example.org,Counselor,school contact",
-             "Hal Set,hal.set@example.org,Librarian,teacher"]
+    staff = [
+        "Ana Ruiz,ana.ruiz@example.org,Maths teacher,teacher",
+        "Fay Count,fay.count@example.org,Counselor,school contact",
+        "Hal Set,hal.set@example.org,Librarian,teacher",
+    ]
     confirm(admin, upload(admin, csv_file(*staff)).text)
     deliver_now()
     hal = db.session.scalars(select(User).where(User.email == "hal.set@example.org")).one()
@@ -157,15 +175,16 @@ def test_importing_again_changes_only_what_differs_and_never_duplicates(app, wor
     assert "There is nothing to import from this file." in page and 'name="rows"' not in page
 
     # Changes are shown as changes, and saved as updates.
-    changed = ["Ana Ruiz-Lopez,ana.ruiz@example.org,Head of maths,teacher",
-               "Fay Count,fay.count@example.org,Counselor,teacher",
-               "Hal Set,HAL.SET@example.org,Librarian,teacher"]
+    changed = [
+        "Ana Ruiz-Lopez,ana.ruiz@example.org,Head of maths,teacher",
+        "Fay Count,fay.count@example.org,Counselor,teacher",
+        "Hal Set,HAL.SET@example.org,Librarian,teacher",
+    ]
     page = upload(admin, csv_file(*changed)).text
     assert outcomes(page) == {2: "update", 3: "update", 4: "unchanged"}
     assert "name: Ana Ruiz → Ana Ruiz-Lopez" in row_html(page, 2)
     assert "title: Maths teacher → Head of maths" in row_html(page, 2)
-    assert ("staff role: School contact (counselor, pastoral lead) → Teacher / school staff"
-            in row_html(page, 3))
+    assert "staff role: School contact (counselor, pastoral lead) → Teacher / school staff" in row_html(page, 3)
     assert confirm(admin, page).status_code == 302
     assert counts()[0] == users_before and len(setup_emails()) == emails_before
     ana = db.session.scalars(select(User).where(User.email == "ana.ruiz@example.org")).one()
@@ -177,7 +196,9 @@ def test_importing_again_changes_only_what_differs_and_never_duplicates(app, wor
     frozen_clock.advance(days=app.config["ACCOUNT_SETUP_DAYS"] + 1)
     admin = login_as(world.org_admin, app.test_client())  # a week later, signed in again
     page = upload(admin, csv_file(*changed)).text
-    assert "a new invitation email is sent" in row_html(page, 2) and "a new invitation email is sent" in row_html(page, 3)
+    assert "a new invitation email is sent" in row_html(page, 2) and "a new invitation email is sent" in row_html(
+        page, 3
+    )
     assert "invitation" not in row_html(page, 4)
     assert confirm(admin, page).status_code == 302
     assert setup_emails().count("ana.ruiz@example.org") == 2 and setup_emails().count("hal.set@example.org") == 1
@@ -191,8 +212,11 @@ def test_the_file_may_come_from_excel(app, world, login_as):
     with_bom = csv_file('"Núñez, José",jose.nunez@example.org,"Teacher, Spanish",Teacher', ",,,", bom=True)
     page = upload(admin, with_bom).text
     assert outcomes(page) == {2: "create"} and "Núñez, José" in page and "Teacher, Spanish" in page
-    windows = csv_file("Zoë Brontë;zoe.bronte@example.org;Leraar;school_staff;",
-                       header="Full name;E-mail;Job title;Staff_Role;", encoding="cp1252")
+    windows = csv_file(
+        "Zoë Brontë;zoe.bronte@example.org;Leraar;school_staff;",
+        header="Full name;E-mail;Job title;Staff_Role;",
+        encoding="cp1252",
+    )
     page = upload(admin, windows).text
     assert outcomes(page) == {2: "create"} and "Zoë Brontë" in page and "Leraar" in page
     utf16 = ("Name\tEmail\tStaff role\nYu Lin\tyu.lin@example.org\tteacher\n").encode("utf-16")
@@ -204,9 +228,14 @@ def test_an_admin_of_another_organisation_or_kind_and_everyone_else(app, world, 
     """Each admin imports into their own organisation, with its own roles;
     nobody else reaches the import at all."""
     clinic_admin = login_as(factories.user("Clinic Admin", org=world.clinic, is_org_admin=True), app.test_client())
-    page = upload(clinic_admin, csv_file("Dr New,dr.new@example.org,Psychiatrist,clinician",
-                                         "Dr Family,dr.family@example.org,GP,family doctor",
-                                         "Tim Teach,tim.teach@example.org,Teacher,teacher")).text
+    page = upload(
+        clinic_admin,
+        csv_file(
+            "Dr New,dr.new@example.org,Psychiatrist,clinician",
+            "Dr Family,dr.family@example.org,GP,family doctor",
+            "Tim Teach,tim.teach@example.org,Teacher,teacher",
+        ),
+    ).text
     assert outcomes(page) == {2: "create", 3: "create", 4: "problem"}
     assert confirm(clinic_admin, page).status_code == 302
     made = dict(db.session.execute(select(User.email, User.organisation_id).where(User.email.like("dr.%"))).all())

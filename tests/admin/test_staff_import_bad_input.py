@@ -48,10 +48,12 @@ def test_files_that_cannot_be_read_say_why_and_write_nothing(app, world, login_a
 
 def test_hostile_text_in_the_file_is_shown_escaped(app, world, login_as):
     admin = login_as(world.org_admin, app.test_client())
-    lines = [f'"{HOSTILE["script"]}",{HOSTILE["attribute"].replace(chr(34), "")}@example.org,"{HOSTILE["sql"]}",'
-             f'"{HOSTILE["script"]}"',
-             f'"{HOSTILE["unicode"]}",uni@example.org,"{HOSTILE["sql"]}",teacher',
-             f'"{"N" * 500}",{"e" * 300}@example.org,"{"T" * 500}",teacher']
+    lines = [
+        f'"{HOSTILE["script"]}",{HOSTILE["attribute"].replace(chr(34), "")}@example.org,"{HOSTILE["sql"]}",'
+        f'"{HOSTILE["script"]}"',
+        f'"{HOSTILE["unicode"]}",uni@example.org,"{HOSTILE["sql"]}",teacher',
+        f'"{"N" * 500}",{"e" * 300}@example.org,"{"T" * 500}",teacher',
+    ]
     response = upload(admin, csv_file(*lines))
     assert response.status_code == 200
     page = response.text
@@ -68,10 +70,20 @@ def test_a_changed_or_stale_preview_is_refused_and_nothing_is_written(app, world
     sealed = sealed_rows(page)
     before = counts()
     # Rows written by hand, or signed with another key, are not taken.
-    forged = URLSafeTimedSerializer("not the key", salt="admin.staff-import").dumps({
-        "admin": world.org_admin.id, "organisation": world.school.id,
-        "rows": [[2, "Eve", "eve@example.org", "", "school_contact"]], "plan": []})
-    for label, value in {"changed": sealed[:-3] + "abc", "forged": forged, "empty": "", "junk": HOSTILE["script"]}.items():
+    forged = URLSafeTimedSerializer("not the key", salt="admin.staff-import").dumps(
+        {
+            "admin": world.org_admin.id,
+            "organisation": world.school.id,
+            "rows": [[2, "Eve", "eve@example.org", "", "school_contact"]],
+            "plan": [],
+        }
+    )
+    for label, value in {
+        "changed": sealed[:-3] + "abc",
+        "forged": forged,
+        "empty": "",
+        "junk": HOSTILE["script"],
+    }.items():
         response = admin.post("/admin/accounts/import/confirm", data={"rows": value})
         assert response.status_code == 422 and "can no longer be used" in response.text, label
         assert HOSTILE["script"] not in response.text

@@ -32,7 +32,10 @@ def test_accounts_an_admin_created_must_choose_their_own_password(migrated_app):
     with db.engine.connect() as connection:
         flagged = dict(connection.execute(sa.text('SELECT id, must_change_password FROM "user"')).all())
     assert {user_id: bool(flag) for user_id, flag in flagged.items()} == {
-        admin: False, made_by_admin: True, invited: False, from_the_cli: False,
+        admin: False,
+        made_by_admin: True,
+        invited: False,
+        from_the_cli: False,
     }
     assert _differences(db.metadata) == []
     flask_migrate.downgrade(revision="b2f6d1e3c8a5")
