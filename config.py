@@ -201,6 +201,9 @@ class Config:
     MFA_PENDING_MINUTES = _int("MFA_PENDING_MINUTES", 5)
     # How long a password-reset link works.
     RESET_LINK_MINUTES = _int("RESET_LINK_MINUTES", 60)
+    # How long the link works that a new account (made by an admin, or
+    # imported) gets to choose its own password.
+    ACCOUNT_SETUP_DAYS = _int("ACCOUNT_SETUP_DAYS", 7)
 
     # Urgent help. US defaults; a deployment elsewhere sets its own numbers.
     EMERGENCY_NUMBER = os.environ.get("EMERGENCY_NUMBER", "911")

@@ -254,7 +254,7 @@ def _people(circles: int, today: date) -> BenchPeople:
         return {
             "email": email, "name": name, "title": title, "password_hash": password_hash,
             "organisation_id": organisation_id, "staff_role": staff_role, "is_org_admin": False, "active": True,
-            "session_version": 1, "created_at": joined, "totp_secret": totp if mfa_on else None,
+            "must_change_password": False, "session_version": 1, "created_at": joined, "totp_secret": totp if mfa_on else None,
             "mfa_enrolled_at": joined if mfa_on else None, "totp_pending_secret": None, "totp_last_step": None,
         }
 
@@ -345,8 +345,8 @@ def _circles(indexes: range, people: BenchPeople, today: date, seed: int) -> dic
             "label": PARENT_LABELS[i % len(PARENT_LABELS)],
         })
         base = {"password_hash": password_hash, "title": "", "organisation_id": None, "staff_role": None,
-                "is_org_admin": False, "active": True, "session_version": 1, "created_at": joined,
-                "totp_secret": None, "totp_pending_secret": None, "totp_last_step": None, "mfa_enrolled_at": None}
+                "is_org_admin": False, "active": True, "must_change_password": False, "session_version": 1,
+                "created_at": joined, "totp_secret": None, "totp_pending_secret": None, "totp_last_step": None, "mfa_enrolled_at": None}
         young_rows.append({**base, "email": f"young{i}@{BENCH_DOMAIN}", "name": f"{first} {family}"})
         # The bench parent looks after the first two young people.
         if i == 1:

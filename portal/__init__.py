@@ -183,8 +183,10 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters.update(CONVERTERS)
     # The views attach themselves to the blueprints when their modules load.
     import portal.account.routes
+    import portal.admin.import_routes
     import portal.admin.routes
     import portal.auth.routes
+    import portal.auth.setup_routes
     import portal.circles.routes
     import portal.dashboard.routes
     import portal.followup.routes
@@ -216,6 +218,10 @@ def register_sessions(app: Flask) -> None:
     init_session_store(app)
     app.before_request(check_request)
     app.after_request(set_browser_cookie)
+    # After the session check, so that it asks only of a live session.
+    from portal.account.first_password import register as register_first_password
+
+    register_first_password(app)
 
 
 def register_logging(app: Flask) -> None:

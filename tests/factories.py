@@ -34,7 +34,7 @@ def user(
     staff_role: str | None = None,
     org: Organisation | None = None,
     is_org_admin: bool = False,
-    password: str = PASSWORD,
+    password: str | None = PASSWORD,
 ) -> User:
     n = next(_counter)
     account = create_user(

@@ -49,15 +49,21 @@ def new_account():
             email=form.email.data,
             name=form.name.data,
             title=form.title.data or "",
-            password=form.password.data,
             staff_role=form.chosen_staff_role(),
             is_org_admin=form.is_org_admin.data,
         )
         if created is None:
-            # Everything typed stays in the form but the password, which is never sent back.
+            # Everything typed stays in the form.
             form.email.errors.append(str(SAME_EMAIL))
         else:
-            flash(_("The account for %(name)s was created.", name=form.name.data.strip()), "success")
+            flash(
+                _(
+                    "The account for %(name)s was created. They will get an email with a link to choose "
+                    "their own password.",
+                    name=form.name.data.strip(),
+                ),
+                "success",
+            )
             return redirect(url_for("admin.accounts_list"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/new_account.html", form=form), status

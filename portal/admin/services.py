@@ -7,27 +7,25 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record
 from portal.auth import services as accounts
+from portal.auth import setup
 from portal.auth.models import User
-from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.sessions import services as sessions
 
 
-def create_account(admin: User, *, email: str, name: str, title: str, password: str, staff_role: str | None,
+def create_account(admin: User, *, email: str, name: str, title: str, staff_role: str | None,
                    is_org_admin: bool) -> User | None:
     """The new account in the admin's organisation, or None when the address
     cannot be used. Which account holds it, and where, is never returned: an
-    admin manages their own organisation and learns nothing of the others."""
+    admin manages their own organisation and learns nothing of the others.
+    It has no password: an email brings the person a link to choose one."""
     if accounts.find_user(email) is not None:
-        # The Argon2 work a new account costs, done and thrown away, so that
-        # how long the answer takes does not tell whether the address is taken.
-        hash_password(password)
         return _refused(admin)
     user = accounts.create_user(
         email=email,
         name=name,
         title=title,
-        password=password,
+        password=None,
         organisation=admin.organisation,
         staff_role=staff_role,
         is_org_admin=is_org_admin,
@@ -39,6 +37,7 @@ def create_account(admin: User, *, email: str, name: str, title: str, password: 
         db.session.rollback()
         return _refused(admin)
     record("account_created", user=admin, subject=user)
+    setup.invite(user)
     db.session.commit()
     return user
 

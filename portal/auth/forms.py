@@ -115,8 +115,9 @@ if _unoffered:
     raise RuntimeError(f"staff roles the policy gives but the account form does not offer: {sorted(_unoffered)}")
 
 
-class AccountForm(NewPasswordMixin, FlaskForm):
-    """An organisation admin creates an account in their organisation."""
+class AccountForm(FlaskForm):
+    """An organisation admin creates an account in their organisation. No
+    password: the person gets an emailed link to choose their own."""
 
     name = StringField(_l("Full name"), [DataRequired(message=_l("Please enter a name.")), Length(max=120)])
     title = StringField(_l("Job title"), [Optional(), Length(max=120)], description=_l("For example: School counselor."))
@@ -131,11 +132,6 @@ class AccountForm(NewPasswordMixin, FlaskForm):
         choices=choose_first(_l("Choose a role"), STAFF_ROLES),
     )
     is_org_admin = BooleanField(_l("Can manage this organisation's accounts"))
-    password = PasswordField(
-        _l("First password"),
-        [DataRequired(message=_l("Please choose a first password."))],
-        description=_l("At least 12 characters. Share it with the person privately."),
-    )
 
     def limit_to(self, organisation_kind: str) -> None:
         """Only the roles an organisation of this kind gives; any other posted value is refused."""

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import UTCDateTime, now
@@ -28,7 +29,12 @@ class User(UserMixin, db.Model):
     # The language the person reads the portal, notices and emails in (a code
     # of LANGUAGES); None: the browser's, as on pages that need no signing in.
     language: Mapped[str | None] = mapped_column(String(8))
+    # Empty until the person chooses one: an account an admin creates or
+    # imports has no password, only an emailed link to set it (auth/setup.py).
     password_hash: Mapped[str] = mapped_column(String(255))
+    # An admin chose this password and passed it on (before admins stopped
+    # choosing passwords): the first sign-in asks for the person's own.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     # The professional role the organisation gives the account, if any;
     # clinicians and school contacts may start circles.

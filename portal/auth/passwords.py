@@ -43,7 +43,8 @@ _DUMMY: dict[str, str] = {}
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     ph = hasher()
-    if password_hash is None:
+    # No account, or one whose password is not chosen yet: the same work either way.
+    if not password_hash:
         key = repr((ph.time_cost, ph.memory_cost, ph.parallelism))
         if key not in _DUMMY:
             _DUMMY[key] = ph.hash("no account has this password")

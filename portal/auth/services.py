@@ -97,7 +97,7 @@ def create_user(
     *,
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     title: str = "",
     organisation: Organisation | None = None,
     staff_role: str | None = None,
@@ -107,7 +107,8 @@ def create_user(
         email=normalise_email(email),
         name=name.strip(),
         title=title.strip(),
-        password_hash=hash_password(password),
+        # None: the person chooses one from an emailed link (auth/setup.py).
+        password_hash=hash_password(password) if password else "",
         organisation=organisation,
         staff_role=staff_role or None,
         is_org_admin=is_org_admin,
@@ -233,6 +234,12 @@ def reset_email(address: str) -> Composed | None:
     user = find_user(address)
     if user is None or not user.active:
         return None
+    if not user.password_hash:
+        # Not set up yet: a new setup link, which says so, rather than a reset.
+        from portal.auth import setup
+
+        record("password_reset_requested", user=user)
+        return setup.compose_setup(user)
     token = new_token()
     now = clock.now()
     expires = now + timedelta(minutes=current_app.config["RESET_LINK_MINUTES"])
@@ -283,6 +290,7 @@ def complete_password_reset(reset: PasswordReset, new_password: str) -> User | N
         return None
     user = db.session.get(User, reset.user_id)
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     _void_resets(user, now)
     end_sessions(user)
     sessions.end_all(user, "password_reset")
@@ -296,6 +304,7 @@ def change_password(user: User, new_password: str, keep) -> int:
     """Set the new password and end the account's other sessions, keeping
     ``keep`` (this browser's); how many ended."""
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     _void_resets(user, clock.now())
     ended = sessions.end_all(user, "password_changed", keep=keep)
     record("password_changed", user=user)

@@ -70,6 +70,7 @@ DECLARED = {
     "auth.login_enrol": Public(),
     "auth.reset_request": Public(),
     "auth.reset_password": Public(),
+    "auth.set_password": Public(),
     "account.index": SignedIn(),
     "account.change_password": SignedIn(),
     "account.language": SignedIn(),
@@ -119,6 +120,8 @@ DECLARED = {
     "admin.new_account": OrgAdmin(),
     "admin.deactivate": OrgAdmin(),
     "admin.reactivate": OrgAdmin(),
+    "admin.import_staff": OrgAdmin(),
+    "admin.import_staff_confirm": OrgAdmin(),
     "followup.caseload": SignedIn(),
     "followup.reviews": CircleAction("view_circle"),
     "followup.record_review": CircleAction("record_review"),
@@ -521,8 +524,9 @@ def argument_values(endpoint, name, converter, target: Target, scene: Scene, act
     if name == "token" and endpoint == "followup.calendar_feed":
         # A feed answers only to a live link; tests/followup/test_calendar.py walks the live ones.
         return [target.with_value(name, "no-such-calendar-token-000000", token_state=CALENDAR_UNKNOWN)]
-    if name == "token" and endpoint == "auth.reset_password":
-        # Every unusable reset link answers one page; tests/auth/test_reset.py walks the usable ones.
+    if name == "token" and endpoint in ("auth.reset_password", "auth.set_password"):
+        # Every unusable reset or setup link answers one page; tests/auth/test_reset.py and
+        # tests/auth/test_account_setup.py walk the usable ones.
         return [target.with_value(name, "no-such-reset-token-0000000000", token_state=RESET_UNKNOWN)]
     if name == "token" and endpoint == ACCEPT_INVITATION:
         found = [target.with_value(name, scene.tokens[state], token_state=state) for state in TOKEN_STATES]

@@ -107,8 +107,7 @@ def test_the_new_account_form_starts_with_no_role_chosen(app, world, login_as, k
     offered = set(re.findall(r'<option (?:selected )?value="([^"]*)"', page))
     assert offered == roles | {""}
 
-    typed = {"name": "Robin New", "title": "Counselor", "email": "robin.new@example.com",
-             "password": "a long and unusual passphrase 42"}
+    typed = {"name": "Robin New", "title": "Counselor", "email": "robin.new@example.com"}
     response = admin.post("/admin/accounts/new", data={**typed, "staff_role": ""})
     assert response.status_code == 422
     assert "Please choose a role" in response.text
@@ -124,21 +123,19 @@ def test_an_admin_chooses_each_role_or_none(app, world, login_as):
                                            ("school_contact", "school_contact"))):
         email = f"chosen{n}@example.com"
         response = admin.post("/admin/accounts/new", data={
-            "name": f"Chosen {n}", "email": email, "staff_role": choice, "password": "a long and unusual passphrase 42"})
+            "name": f"Chosen {n}", "email": email, "staff_role": choice})
         assert response.status_code == 302, response.text
         db.session.expire_all()
         assert db.session.scalar(select(User.staff_role).where(User.email == email)) == stored
     # A role outside the organisation's kind is refused, whatever is posted.
     response = admin.post("/admin/accounts/new", data={
-        "name": "Not A Clinician", "email": "nope@example.com", "staff_role": "clinician",
-        "password": "a long and unusual passphrase 42"})
+        "name": "Not A Clinician", "email": "nope@example.com", "staff_role": "clinician"})
     assert response.status_code == 422 and factories_user_count("nope@example.com") == 0
 
 
 def test_a_clinic_admin_creates_a_family_doctor_and_a_school_admin_cannot(app, world, login_as):
     clinic_admin = login_as(factories.user("Clinic Admin", org=world.clinic, is_org_admin=True), app.test_client())
-    form = {"name": "Dr Family New", "email": "family.new@example.com", "staff_role": "primary_care",
-            "password": "a long and unusual passphrase 42"}
+    form = {"name": "Dr Family New", "email": "family.new@example.com", "staff_role": "primary_care"}
     page = clinic_admin.get("/admin/accounts/new").text
     assert '<option value="primary_care">Family doctor (primary care)</option>' in page
     response = clinic_admin.post("/admin/accounts/new", data=form)
@@ -159,8 +156,7 @@ def factories_user_count(email: str) -> int:
 # --- Creating, stopping and allowing accounts ------------------------------------------------------
 
 
-NEW_ACCOUNT = {"name": "Casey New", "title": "Maths teacher", "staff_role": "school_staff", "is_org_admin": "y",
-               "password": NEW_PASSWORD}
+NEW_ACCOUNT = {"name": "Casey New", "title": "Maths teacher", "staff_role": "school_staff", "is_org_admin": "y"}
 
 
 def main_of(response) -> str:
@@ -198,7 +194,7 @@ def test_an_address_already_in_use_gets_the_same_words_whoever_holds_it(app, wor
         for holder in holders.values():
             assert holder.name not in page, (label, holder.name)
         assert world.clinic.name not in page and "Riverside" not in page, label
-        # What the admin typed is kept, the password excepted (never sent back).
+        # What the admin typed is kept.
         assert 'value="Casey New"' in page and 'value="Maths teacher"' in page and f'value="{email}"' in page
         assert '<option selected value="school_staff">' in page
         assert " checked " in re.search(r'<input[^>]*id="is_org_admin"[^>]*>', page).group(0)
@@ -224,12 +220,19 @@ def test_an_address_taken_a_moment_ago_by_another_request_gets_the_same_answer(a
     assert db.session.scalar(select(func.count()).where(func.lower(User.email) == taken)) == 1
 
 
-def test_a_taken_address_costs_the_same_password_hashing_as_a_free_one(app, world, login_as, monkeypatch):
-    """Timing must not tell an admin that an address has an account anywhere:
-    the refusal does the same Argon2 work as a new account (counted, not timed)."""
+def test_the_admin_types_no_password_and_the_person_gets_a_link_to_choose_one(app, world, login_as, monkeypatch):
+    """No admin-made passwords: the form has no password field, nothing is
+    hashed for a taken address or a free one (so neither is slower), and the
+    new account gets a setup email instead."""
     from argon2 import PasswordHasher
 
+    from portal.auth.setup import SETUP_KIND
+    from portal.notify.models import OutboxMessage
+
     admin = login_as(world.org_admin, app.test_client())
+    page = admin.get("/admin/accounts/new").text
+    assert 'type="password"' not in page and 'name="password"' not in page
+    assert "link to choose their own password" in page
     calls = []
     real_hash = PasswordHasher.hash
 
@@ -239,14 +242,21 @@ def test_a_taken_address_costs_the_same_password_hashing_as_a_free_one(app, worl
 
     monkeypatch.setattr(PasswordHasher, "hash", counted)
     taken = typeable(world.users[policy.CLINICIAN])
-    hashed = {}
     for label, email in (("taken", taken), ("free", "free.address@example.org"), ("taken, capitals", taken.upper())):
-        calls.clear()
-        response = admin.post("/admin/accounts/new", data={**NEW_ACCOUNT, "email": email})
+        # A password posted anyway (an old form) is ignored.
+        response = admin.post("/admin/accounts/new", data={**NEW_ACCOUNT, "email": email, "password": NEW_PASSWORD})
         assert response.status_code == (302 if label == "free" else 422), label
-        hashed[label] = len(calls)
-    assert hashed["free"] >= 1
-    assert hashed["taken"] == hashed["free"] == hashed["taken, capitals"], hashed
+    assert calls == []
+    created = db.session.scalars(select(User).where(User.email == "free.address@example.org")).one()
+    assert created.password_hash == "" and not created.must_change_password
+    db.session.expire_all()
+    queued = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == SETUP_KIND)))
+    assert [m.to_address for m in queued] == ["free.address@example.org"]
+    assert queued[0].body == ""  # the link is written when it is sent, never kept in the outbox
+    # Nobody can sign in to it before the person chooses a password, whatever is typed.
+    for guess in ("", NEW_PASSWORD):
+        response = app.test_client().post("/login", data={"email": "free.address@example.org", "password": guess})
+        assert response.status_code in (401, 422)
 
 
 def test_creating_stopping_and_allowing_an_account_are_audited(app, world, login_as):

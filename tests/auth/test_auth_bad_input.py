@@ -93,6 +93,24 @@ def build_forms(app, world) -> dict[str, Form]:
         reset_links.pop("current", None)  # a valid post uses the link up
         return data
 
+    setup_links = {}
+
+    def setup_form_url():
+        # A new account with no password, and the link its setup email brings (auth.set_password).
+        if "current" not in setup_links:
+            from portal.auth import setup
+
+            person = factories.user(email=f"new{next(_unique)}@example.org", password=None)
+            setup.invite(person)
+            db.session.commit()
+            (email,) = [email for email in deliver_now() if email["To"] == person.email]
+            setup_links["current"] = "/set-password/" + email.get_content().split("/set-password/")[1].split()[0]
+        return setup_links["current"]
+
+    def setup_password_valid():
+        setup_links.pop("current", None)  # a valid post uses the link up
+        return {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+
     def account_client():
         return _signed_in_client(app, caregiver)
 
@@ -120,6 +138,9 @@ def build_forms(app, world) -> dict[str, Form]:
         "auth.reset_password": Form("auth.reset_password", reset_form_url, app.test_client, reset_valid,
                                     {"new_password": "password", "confirm_password": "password"},
                                     {"new_password": 128, "confirm_password": 128}, frozenset({302})),
+        "auth.set_password": Form("auth.set_password", setup_form_url, app.test_client, setup_password_valid,
+                                  {"new_password": "password", "confirm_password": "password"},
+                                  {"new_password": 128, "confirm_password": 128}, frozenset({302})),
         "account.change_password": Form("account.change_password", lambda: "/account/password", account_client,
                                         lambda: {"current_password": factories.PASSWORD, "new_password": NEW_PASSWORD,
                                                  "confirm_password": NEW_PASSWORD},
@@ -137,7 +158,7 @@ def build_forms(app, world) -> dict[str, Form]:
     }
 
 
-FORM_ENDPOINTS = ["auth.login_code", "auth.login_enrol", "auth.reset_request", "auth.reset_password",
+FORM_ENDPOINTS = ["auth.login_code", "auth.login_enrol", "auth.reset_request", "auth.reset_password", "auth.set_password",
                   "account.change_password", "account.two_factor", "account.recovery_codes", "account.language"]
 BUTTON_ENDPOINTS = ["account.start_two_factor", "account.end_other_sessions", "admin.end_sessions",
                     "admin.reset_two_factor"]

@@ -76,6 +76,9 @@ COVERED_ELSEWHERE = {
     "account.end_other_sessions": "tests/auth/test_auth_bad_input.py",
     "admin.end_sessions": "tests/auth/test_auth_bad_input.py",
     "admin.reset_two_factor": "tests/auth/test_auth_bad_input.py",
+    "admin.import_staff": "tests/admin/test_staff_import_bad_input.py",
+    "admin.import_staff_confirm": "tests/admin/test_staff_import_bad_input.py",
+    "auth.set_password": "tests/auth/test_auth_bad_input.py",
     "followup.record_review": "tests/followup/test_followup_bad_input.py",
     "followup.calendar_renew": "tests/followup/test_followup_bad_input.py",
     "followup.calendar_stop": "tests/followup/test_followup_bad_input.py",
@@ -251,8 +254,7 @@ def make_target(app, world, login_as, case) -> Target:
                       frozenset({302}), False)
     return Target("admin.new_account", "/admin/accounts/new", login_as(world.org_admin, app.test_client()), described,
                   lambda: {"name": f"New Person {next(_unique)}", "title": "Teacher",
-                           "email": f"new{next(_unique)}@example.com", "staff_role": "school_staff",
-                           "password": "a long and unusual passphrase 42"},
+                           "email": f"new{next(_unique)}@example.com", "staff_role": "school_staff"},
                   frozenset({302}), True)
 
 
