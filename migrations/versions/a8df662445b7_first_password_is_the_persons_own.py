@@ -6,7 +6,7 @@ here (each one's "account_created" audit entry names it), and their next
 sign-in asks for a password of their own. Admins no longer choose passwords.
 
 Revision ID: a8df662445b7
-Revises: b2f6d1e3c8a5
+Revises: 9ca826ffb1e3
 Create Date: 2026-12-03 14:15:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a8df662445b7'
-down_revision = 'b2f6d1e3c8a5'
+down_revision = '9ca826ffb1e3'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ from tests.db.test_migrations import _differences, _insert, migrated_app  # noqa
 
 
 def test_accounts_an_admin_created_must_choose_their_own_password(migrated_app):  # noqa: F811
-    flask_migrate.upgrade(revision="b2f6d1e3c8a5")
+    flask_migrate.upgrade(revision="9ca826ffb1e3")
     tables = sa.MetaData()
     tables.reflect(bind=db.engine)
     t = tables.tables
@@ -38,5 +38,5 @@ def test_accounts_an_admin_created_must_choose_their_own_password(migrated_app):
         from_the_cli: False,
     }
     assert _differences(db.metadata) == []
-    flask_migrate.downgrade(revision="b2f6d1e3c8a5")
+    flask_migrate.downgrade(revision="9ca826ffb1e3")
     assert "must_change_password" not in {c["name"] for c in sa.inspect(db.engine).get_columns("user")}
