@@ -34,11 +34,13 @@ NAME_LENGTH = TITLE_LENGTH = 120
 EMAIL_LENGTH = 254
 
 # The header of each column, however a spreadsheet spells it.
+# A list made from the Spanish page may name the columns as the page does.
 HEADERS = {
-    "name": ("name", "full name"),
-    "email": ("email", "email address", "e-mail", "e-mail address"),
-    "title": ("title", "job title"),
-    "staff_role": ("staff role", "role"),
+    "name": ("name", "full name", "nombre", "nombre completo"),
+    "email": ("email", "email address", "e-mail", "e-mail address", "correo", "correo electrónico",
+              "correo electronico"),
+    "title": ("title", "job title", "cargo", "puesto"),
+    "staff_role": ("staff role", "role", "rol profesional", "rol"),
 }
 REQUIRED = ("name", "email", "staff_role")
 
@@ -52,6 +54,17 @@ ROLE_WORDS = {
     "doctor": "primary_care",
     "gp": "primary_care",
     "administration only": NO_STAFF_ROLE,
+    "docente": "school_staff",
+    "maestro": "school_staff",
+    "maestra": "school_staff",
+    "profesor": "school_staff",
+    "profesora": "school_staff",
+    "consejero": "school_contact",
+    "consejera": "school_contact",
+    "orientador": "school_contact",
+    "orientadora": "school_contact",
+    "médico de familia": "primary_care",
+    "medico de familia": "primary_care",
 }
 
 # Said of an address some other account uses, wherever it is: the same words

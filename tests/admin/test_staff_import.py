@@ -224,6 +224,26 @@ def test_the_file_may_come_from_excel(app, world, login_as):
     assert outcomes(page) == {2: "create"} and "Yu Lin" in page
 
 
+def test_a_list_made_from_the_spanish_page_names_its_columns_as_the_page_does(app, world, login_as):
+    """The page in Spanish names the columns in Spanish; a list that follows it
+    imports, and a missing column is named in the page's words, which the
+    file may use."""
+    admin = login_as(world.org_admin, app.test_client())
+    spanish = csv_file(
+        "Lucía Gómez,lucia.gomez@example.org,Maestra de ciencias,docente",
+        "Pablo Ruiz,pablo.ruiz@example.org,,Consejero",
+        header="Nombre,Correo electrónico,Cargo,Rol profesional",
+    )
+    page = upload(admin, spanish).text
+    assert outcomes(page) == {2: "create", 3: "create"}
+    assert "Maestra de ciencias" in page
+    missing = upload(admin, csv_file("Lucía Gómez,Maestra", header="Nombre,Cargo"))
+    admin.post("/account/language", data={"language": "es"})
+    missing_es = upload(admin, csv_file("Lucía Gómez,Maestra", header="Nombre,Cargo")).text
+    assert "email" in missing.text and "staff role" in missing.text
+    assert "correo electrónico" in missing_es and "rol profesional" in missing_es
+
+
 def test_an_admin_of_another_organisation_or_kind_and_everyone_else(app, world, login_as):
     """Each admin imports into their own organisation, with its own roles;
     nobody else reaches the import at all."""
