@@ -183,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters.update(CONVERTERS)
     # The views attach themselves to the blueprints when their modules load.
     import portal.account.routes
+    import portal.admin.organisation
     import portal.admin.routes
     import portal.auth.routes
     import portal.circles.routes

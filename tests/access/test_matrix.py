@@ -118,6 +118,7 @@ DECLARED = {
     "admin.new_account": OrgAdmin(),
     "admin.deactivate": OrgAdmin(),
     "admin.reactivate": OrgAdmin(),
+    "admin.organisation": OrgAdmin(),
     "followup.caseload": SignedIn(),
     "followup.reviews": CircleAction("view_circle"),
     "followup.record_review": CircleAction("record_review"),
