@@ -195,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     import portal.plan.routes
     import portal.rightnow.routes
     import portal.safeguarding.routes  # its dashboard item and scheduler step register as it loads
+    import portal.school.finding
     import portal.school.routes
     import portal.sessions.routes
     import portal.sharing.routes

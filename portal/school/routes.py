@@ -127,6 +127,8 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             teachers=[m for m in school_members if m.role == policy.SCHOOL_STAFF],
             can_manage=can_manage,
             can_invite=policy.can_act(role, "invite"),
+            # Recorded once, while none is; after that, only a move of school changes it.
+            can_record_school=circle.school_organisation_id is None and policy.can_act(role, "record_school"),
             can_agree=can_agree,
             can_hand_over=can_hand_over,
             pending=pending,
