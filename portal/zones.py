@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g, has_request_context
 from flask_login import current_user
@@ -27,7 +27,13 @@ def of(account) -> ZoneInfo:
     """The zone an account reads times in."""
     organisation = getattr(account, "organisation", None) if account is not None else None
     name = getattr(organisation, "timezone", None)
-    return ZoneInfo(name) if name else deployment()
+    if not name:
+        return deployment()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # A zone the system no longer knows (its tz data changed): the page is still drawn.
+        return deployment()
 
 
 def current() -> ZoneInfo:

@@ -83,7 +83,9 @@ def record_school(circle_id: int):
     except schools.AlreadyRecorded as refused:
         form.school.errors = [str(refused)]
         return _school_page(form, 409, search="")
-    flash(_("%(name)s's school is recorded: %(school)s.", name=g.circle.young_person_name, school=school.name), "success")
+    flash(
+        _("%(name)s's school is recorded: %(school)s.", name=g.circle.young_person_name, school=school.name), "success"
+    )
     return redirect(url_for("school.circle_school", circle_id=circle_id))
 
 

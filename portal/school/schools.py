@@ -57,7 +57,9 @@ def _schools_for(actor: Membership):
 
 
 def school_choices(actor: Membership, search: str) -> Found:
-    return _found(_schools_for(actor).where(_name_matches(Organisation.name, search)).order_by(Organisation.name, Organisation.id))
+    return _found(
+        _schools_for(actor).where(_name_matches(Organisation.name, search)).order_by(Organisation.name, Organisation.id)
+    )
 
 
 def choosable_school(actor: Membership, organisation_id: int) -> Organisation | None:
