@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.access import policy, transitions
 from portal.access.guard import CircleAction, guard
@@ -19,13 +19,22 @@ from portal.audit.services import record_now
 from portal.circles import services as circle_services
 from portal.school import bp, schools
 
+# Ids are positive and fit the database's integer: anything else was not on a list.
+LARGEST_ID = 2**31 - 1
+CHOOSE_SCHOOL = _l("Please choose the school from the list.")
+CHOOSE_TEACHER = _l("Please choose a teacher from the school's staff list.")
+
 
 class SchoolChoiceForm(FlaskForm):
-    school = IntegerField(_l("The school"), [DataRequired(message=_l("Please choose the school from the list."))])
+    school = IntegerField(
+        _l("The school"), [DataRequired(message=CHOOSE_SCHOOL), NumberRange(1, LARGEST_ID, message=CHOOSE_SCHOOL)]
+    )
 
 
 class StaffChoiceForm(FlaskForm):
-    teacher = IntegerField(_l("The teacher"), [DataRequired(message=_l("Please choose a teacher from the list."))])
+    teacher = IntegerField(
+        _l("The teacher"), [DataRequired(message=CHOOSE_TEACHER), NumberRange(1, LARGEST_ID, message=CHOOSE_TEACHER)]
+    )
     teacher_label = StringField(
         _l("What they teach"),
         [Optional(), Length(max=120, message=_l("Please keep this under 120 characters."))],
@@ -76,7 +85,7 @@ def record_school(circle_id: int):
     school = schools.choosable_school(g.membership, form.school.data)
     if school is None:
         record_now("school_recorded", circle_id=circle_id, outcome="refused")
-        form.school.errors = [_("Please choose the school from the list.")]
+        form.school.errors = [str(CHOOSE_SCHOOL)]
         return _school_page(form, 422, search="")
     try:
         schools.record_school(g.circle, school, current_user._get_current_object())
@@ -133,14 +142,14 @@ def add_teacher_from_staff(circle_id: int):
         # Not a teacher of the circle's school that this member may choose: the
         # same answer whoever the id is, so a guessed id tells nothing.
         record_now("membership_refused", circle_id=circle_id, outcome="refused")
-        form.teacher.errors = [_("Please choose a teacher from the school's staff list.")]
+        form.teacher.errors = [str(CHOOSE_TEACHER)]
         return _staff_page(form, 422, search="")
     result = circle_services.add_colleague(
         g.circle, g.membership, teacher.email, policy.SCHOOL_STAFF, form.teacher_label.data or ""
     )
     if result.membership is None:
         record_now("membership_refused", circle_id=circle_id, outcome="refused")
-        form.teacher.errors = [result.message or _("Please choose a teacher from the school's staff list.")]
+        form.teacher.errors = [result.message or str(CHOOSE_TEACHER)]
         return _staff_page(form, 403 if result.problem in ("not_allowed", "removed") else 409, search="")
     flash(_("%(name)s is now in the circle as a teacher.", name=teacher.name), "success")
     return redirect(url_for("school.circle_school", circle_id=circle_id, _anchor="teachers"))

@@ -188,6 +188,7 @@ def test_the_staff_list_is_only_for_the_schools_own_people(app, school_world, lo
     find = f"/circles/{world.circle.id}/school/teachers/find"
     # The clinician may add teachers by the policy, but the list is the school's: no names shown to them.
     clinician = login_as(world.users[policy.CLINICIAN], app.test_client())
+    assert f'href="{find}"' not in clinician.get(f"/circles/{world.circle.id}/school").text
     page = clinician.get(find, query_string={"q": "lee"})
     assert page.status_code == 200
     assert "Lee Chen" not in page.text and "only they add teachers from it" in page.text
@@ -228,3 +229,25 @@ def test_a_new_circle_asks_for_the_school_straight_away(app, world, login_as):
     circle = db.session.scalars(select(Circle).where(Circle.young_person_name == "Robin")).one()
     assert f'href="/circles/{circle.id}/school/attends"' in response.text
     assert "No school is recorded for Robin yet." in response.text
+
+
+def test_junk_posted_to_either_list_breaks_nothing(app, school_world, login_as, poster):
+    """school.record_school and school.add_teacher_from_staff take hostile and
+    malformed posts without a 5xx or an unescaped echo, and change nothing."""
+    from tests.bad_input import HOSTILE
+
+    world = school_world
+    world.circle.school_organisation_id = None
+    db.session.commit()
+    contact = login_as(world.users[policy.SCHOOL_CONTACT], app.test_client())
+    base = f"/circles/{world.circle.id}/school"
+    for value in [*HOSTILE.values(), "9" * 30, "-1", "1e3"]:
+        for url, data in (
+            (f"{base}/attends", {"school": value}),
+            (f"{base}/teachers/from-staff", {"teacher": value, "teacher_label": value}),
+        ):
+            response = poster.send(contact, url, data, url)
+            assert response.status_code == 422, (url, value, response.status_code)
+        poster.get(contact, f"{base}/attends?q={value}", [value], "search")
+    assert school_of(world.circle) is None
+    assert contact.get(f"{base}/teachers/from-staff").status_code == 405
