@@ -72,7 +72,7 @@ class AlreadyRecorded(Exception):
 
 ALREADY_RECORDED = _l(
     "A school is already recorded for this circle. When the student changes school, a caregiver agrees to the "
-    "move and the school contact hands over, below."
+    "move and the school contact hands over, on the school page."
 )
 
 
