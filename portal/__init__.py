@@ -184,6 +184,7 @@ def register_blueprints(app: Flask) -> None:
     # The views attach themselves to the blueprints when their modules load.
     import portal.account.routes
     import portal.admin.import_routes
+    import portal.admin.organisation
     import portal.admin.routes
     import portal.auth.routes
     import portal.auth.setup_routes
@@ -196,6 +197,7 @@ def register_blueprints(app: Flask) -> None:
     import portal.plan.routes
     import portal.rightnow.routes
     import portal.safeguarding.routes  # its dashboard item and scheduler step register as it loads
+    import portal.school.finding
     import portal.school.routes
     import portal.sessions.routes
     import portal.sharing.routes

@@ -18,7 +18,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import current_app, g, has_request_context, request
@@ -26,12 +25,14 @@ from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal import zones
+
 COOKIE = "lang"
 COOKIE_DAYS = 365
 
 # Named ways of writing a moment, in CLDR patterns per language. Spanish
 # leaves out the zone's letters, which CLDR can only write as "-0500" there:
-# every time in the portal is the deployment's own zone anyway.
+# every time in the portal is in the reader's own zone anyway.
 # Named ways of writing a moment, in CLDR patterns per language. English keeps
 # the portal's own shapes ("03 Dec 2026, 14:05", "Thu 3 Dec 2026"); another
 # language writes them as its readers do, and falls back to English's shape
@@ -120,7 +121,7 @@ def in_language(code: str | None):
 
 
 def moment(value: datetime | date | None, name: str = "datetime") -> str:
-    """A stored moment (UTC) or a day, written in the deployment's zone in the
+    """A stored moment (UTC) or a day, written in the reader's zone in the
     current language: ``moment(row.created_at, "date")``."""
     if value is None:
         return ""
@@ -128,7 +129,7 @@ def moment(value: datetime | date | None, name: str = "datetime") -> str:
     patterns = FORMATS[name]
     pattern = patterns.get(language, patterns["en"])
     if isinstance(value, datetime):
-        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        zone = zones.current()
         return dates.format_datetime(value.astimezone(zone), pattern, tzinfo=zone, locale=language)
     return dates.format_date(value, pattern, locale=language)
 
@@ -174,7 +175,7 @@ def switch_url(code: str) -> str:
 
 
 def register(app, babel: Babel) -> None:
-    babel.init_app(app, locale_selector=for_request, timezone_selector=lambda: app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=for_request, timezone_selector=lambda: str(zones.current()))
     app.after_request(_remember_switch)
 
     @app.context_processor

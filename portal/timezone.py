@@ -1,15 +1,16 @@
-"""Times are stored in UTC and shown, and typed, in the deployment's zone."""
+"""Times are stored in UTC and shown, and typed, in the reader's zone: their
+organisation's when it set one, else the deployment's (portal/zones.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from portal import zones
 
 
 def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return zones.current()
 
 
 def to_utc(naive_local: datetime) -> datetime:
@@ -33,5 +34,5 @@ def day_text(day) -> str:
 
 
 def local_day_text(moment: datetime) -> str:
-    """The day a stored moment falls on, in the deployment's zone, as day_text writes it."""
+    """The day a stored moment falls on, in the reader's zone, as day_text writes it."""
     return day_text(to_local(moment))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from config import BENCH_EMAIL_DOMAIN, DEMO_EMAIL_DOMAIN
 from portal import clock, languages
@@ -74,7 +75,8 @@ def account_for(login_id: str) -> User | None:
     user_id, _, version = (login_id or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # With the organisation, in the same statement: every page reads its time zone (portal/zones.py).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
     if user is None or not may_sign_in(user) or user.session_version != int(version):
         return None
     return user

@@ -79,6 +79,8 @@ def _members_page(form, status=200):
             limits=safeguarding.limits_for_members(g.circle.id, membership),
             can_view_limits=member_can_act(membership, "view_limits"),
             can_invite=policy.can_act(membership.role, "invite"),
+            # Recorded once, while none is (a clinician's circle starts without one).
+            can_record_school=g.circle.school_organisation_id is None and policy.can_act(membership.role, "record_school"),
             actions_for=lambda member: _actions_for(member, members),
             form=form,
             confirm=ConfirmForm(),

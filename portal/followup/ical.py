@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from sqlalchemy import and_, or_, select
 
-from portal import clock
+from portal import clock, zones
 from portal.access import policy
 from portal.access.queries import memberships_for, row_condition, standings_by_circle
 from portal.extensions import db
@@ -38,8 +38,8 @@ class Feed:
 
 
 def feed_for(user) -> Feed:
-    """In the owner's own language, whoever's browser or app fetches it."""
-    with in_language(getattr(user, "language", None)):
+    """In the owner's own language and time zone, whoever's browser or app fetches it."""
+    with in_language(getattr(user, "language", None)), zones.reading_as(user):
         return _feed_for(user)
 
 

@@ -12,8 +12,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from portal import clock, hooks, languages
+from portal import clock, hooks, languages, zones
 from portal.auth.models import User
 from portal.extensions import db
 from portal.notify import services
@@ -58,23 +59,26 @@ def digest_words(count: int) -> tuple[str, str]:
 
 def digests() -> int:
     """One email a day to each person with notices waiting for the digest,
-    once the local digest hour has passed."""
+    once the digest hour has passed where they are: in their organisation's
+    time zone, or the deployment's."""
     now = clock.now()
-    local = to_local(now)
-    if local.hour < current_app.config["DIGEST_HOUR"]:
-        return 0
     waiting = db.session.execute(
-        select(Notification, User).join(User, User.id == Notification.user_id).where(Notification.email_state == "digest")
+        select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.email_state == "digest")
+        .options(joinedload(User.organisation))
     ).all()
     by_user: dict[int, tuple[User, list[Notification]]] = {}
     for notification, user in waiting:
         by_user.setdefault(user.id, (user, []))[1].append(notification)
     made = 0
     for user_id, (user, notifications) in by_user.items():
-        # What the person has already read in the portal needs no email.
-        unread = sum(1 for notification in notifications if notification.read_at is None)
-        if unread:
-            with languages.in_language(user.language):
+        with languages.in_language(user.language), zones.reading_as(user):
+            if to_local(now).hour < current_app.config["DIGEST_HOUR"]:
+                continue  # not yet the digest hour where they are; kept for a later run
+            # What the person has already read in the portal needs no email.
+            unread = sum(1 for notification in notifications if notification.read_at is None)
+            if unread:
                 subject, body = digest_words(unread)
                 if user.active and queue_email(
                     user.email, subject, body, dedupe_key=f"digest:{user_id}:{clock.today().isoformat()}"

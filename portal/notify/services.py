@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from portal import clock, languages
+from portal import clock, languages, zones
 from portal.access import policy
 from portal.access.queries import row_in_scope, standings
 from portal.auth.models import User
@@ -184,7 +184,8 @@ def tell(recipients: list[Recipient], kind: str, *, circle_id: int | None, secti
             # A caregiver under a safeguarding limit is never emailed of these
             # at once, even with no setting of their own: the day's digest at most.
             mode = "digest"
-        with languages.in_language(recipient.user.language):
+        # In the recipient's words and time zone (their organisation's), whoever's request writes it.
+        with languages.in_language(recipient.user.language), zones.reading_as(recipient.user):
             notification = Notification(
                 user_id=recipient.user.id,
                 circle_id=circle_id,

@@ -17,7 +17,7 @@ from portal.forms import ConfirmForm
 from portal.paging import requested_page
 from portal.plan.presenters import reach_words
 from portal.plan.sections import spec_for
-from portal.school import bp, services, sheet, sheet_choices
+from portal.school import bp, schools, services, sheet, sheet_choices
 from portal.school import caseload as caseloads
 from portal.school import moves as school_moves
 from portal.school.forms import AddTeacherForm, HandoverForm, MoveAgreementForm
@@ -150,6 +150,10 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             teachers=[m for m in school_members if m.role == policy.SCHOOL_STAFF],
             can_manage=can_manage,
             can_invite=policy.can_act(role, "invite"),
+            # Recorded once, while none is; after that, only a move of school changes it.
+            can_record_school=circle.school_organisation_id is None and policy.can_act(role, "record_school"),
+            # The school's staff list, to add a teacher from: for the school's own people (portal/school/finding.py).
+            staff_list=can_manage and schools.staff_list_open(circle, membership),
             can_agree=can_agree,
             can_hand_over=can_hand_over,
             pending=pending,

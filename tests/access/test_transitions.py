@@ -53,12 +53,14 @@ ALSO_CHANGING = {"invitations.accept", "circles.new"}
 # Membership-guarded endpoints that change no membership.
 NOT_CHANGING = {
     "invitations.revoke": "withdraws an invitation; nobody joins or leaves",
+    "school.find_teacher": "lists the school's teachers to choose from (a GET); school.add_teacher_from_staff adds",
 }
 # circles.new is decided by CREATE in the table, checked there and in the
 # access matrix (CreatesCircles); the rest are driven below.
 DRIVEN = (
     "circles.add_member",
     "school.add_teacher",
+    "school.add_teacher_from_staff",
     "circles.change_role",
     "circles.remove_member",
     "school.remove_teacher",
@@ -212,13 +214,17 @@ def test_every_route_that_changes_membership_is_driven_here(app):
     assert guarded | ALSO_CHANGING == set(DRIVEN) | {"circles.new"} | set(NOT_CHANGING)
 
 
-def _add_case(client, world, actor_user, actor_role, state, requested, via_teachers: bool):
+def _add_case(client, world, actor_user, actor_role, state, requested, via_teachers: bool, from_staff: bool = False):
     org = actor_user.organisation
-    case = arrange(world, actor_user, actor_role, state, target_org=org)
+    case = arrange(world, actor_user, actor_role, state, target_org=org, target_staff_role=ST if from_staff else None)
     if case is None:
         return None
     before = snapshot()
-    if via_teachers:
+    if from_staff:
+        # The id a staff list offers, or one posted by hand: the same route either way.
+        data = {"teacher": case.target.id, "teacher_label": "Art teacher"}
+        response = client.post(f"/circles/{case.circle.id}/school/teachers/from-staff", data=data)
+    elif via_teachers:
         data = {"teacher_email": case.target.email, "relationship_label": "Art teacher"}
         response = client.post(f"/circles/{case.circle.id}/school/teachers", data=data)
     else:
@@ -226,6 +232,8 @@ def _add_case(client, world, actor_user, actor_role, state, requested, via_teach
         response = client.post(f"/circles/{case.circle.id}/members", data=data)
     if not may(actor_role, "manage_members") or org is None:
         expected = False  # the guard, or no colleagues to add
+    elif from_staff and org.id != case.circle.school_organisation_id:
+        expected = False  # the staff list is the circle's school's, for its own people only
     elif state == NONE:
         expected = allowed("add", actor_role, state, requested)
     else:
@@ -234,14 +242,15 @@ def _add_case(client, world, actor_user, actor_role, state, requested, via_teach
 
 
 @pytest.mark.parametrize("actor_role", ROLES)
-@pytest.mark.parametrize("endpoint", ["circles.add_member", "school.add_teacher"])
+@pytest.mark.parametrize("endpoint", ["circles.add_member", "school.add_teacher", "school.add_teacher_from_staff"])
 def test_adding(app, client, login_as, world, actors, transition_figures, endpoint, actor_role):
     login_as(actors[actor_role])
     recorder = Recorder(transition_figures)
-    teachers = endpoint == "school.add_teacher"
+    from_staff = endpoint == "school.add_teacher_from_staff"
+    teachers = endpoint == "school.add_teacher" or from_staff
     for state in STATES:
         for requested in (ST,) if teachers else ROLES:
-            outcome = _add_case(client, world, actors[actor_role], actor_role, state, requested, teachers)
+            outcome = _add_case(client, world, actors[actor_role], actor_role, state, requested, teachers, from_staff)
             if outcome is None:
                 continue
             case, before, response, expected, done = outcome

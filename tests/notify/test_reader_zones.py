@@ -1,0 +1,54 @@
+"""Emails and digests follow their recipient's zone: their organisation's,
+when it set one, else the deployment's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from portal.access import policy
+from portal.extensions import db
+from portal.notify.delivery import send_pending
+from portal.notify.models import NotificationPreference
+from portal.notify.scheduler import digests
+from portal.timezone import to_local
+from portal.zones import reading_as
+from tests import factories
+from tests.notify.test_email import recipients
+
+
+def test_the_digest_goes_at_the_digest_hour_where_each_recipient_is(app, world, mail_server, frozen_clock):
+    clinician, contact = world.users[policy.CLINICIAN], world.users[policy.SCHOOL_CONTACT]
+    world.clinic.timezone = "Asia/Tokyo"
+    for user in (clinician, contact):
+        db.session.add(NotificationPreference(user_id=user.id, kind="section_changed", mode="digest"))
+    db.session.commit()
+    factories.write_section(world.circle, "school_plan", world.users[policy.CAREGIVER], "CANARY-Z")
+    send_pending()
+    mail_server.messages.clear()
+    app.config["DIGEST_HOUR"] = 17
+    # 09:00 UTC: 18:00 in Tokyo, past the hour; 05:00 in New York, long before it.
+    frozen_clock.current = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
+    with app.test_request_context():
+        assert digests() == 1
+    send_pending()
+    assert recipients(mail_server.messages) == [clinician.email]
+    mail_server.messages.clear()
+    # 21:00 UTC: 17:00 in New York; the clinician's digest went already today, where they are.
+    frozen_clock.current = datetime(2026, 6, 10, 21, 0, tzinfo=UTC)
+    with app.test_request_context():
+        assert digests() == 1
+    send_pending()
+    assert recipients(mail_server.messages) == [contact.email]
+
+
+def test_a_time_written_for_a_recipient_is_in_their_zone(app, world):
+    world.clinic.timezone = "Asia/Tokyo"
+    db.session.commit()
+    moment = datetime(2026, 6, 10, 14, 30, tzinfo=UTC)
+    with app.test_request_context():
+        assert to_local(moment).hour == 10
+        with reading_as(world.users[policy.CLINICIAN]):
+            assert to_local(moment).hour == 23
+        with reading_as(world.users[policy.CAREGIVER]):
+            assert to_local(moment).hour == 10
+        assert to_local(moment).hour == 10
