@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from portal.access import policy
+from portal.auth.models import User
 from portal.extensions import db
 from portal.notify.delivery import send_pending
-from portal.notify.models import NotificationPreference
+from portal.notify.models import Notification
 from portal.notify.scheduler import digests
 from portal.timezone import to_local
 from portal.zones import reading_as
@@ -17,28 +20,40 @@ from tests.notify.test_email import recipients
 
 
 def test_the_digest_goes_at_the_digest_hour_where_each_recipient_is(app, world, mail_server, frozen_clock):
-    clinician, contact = world.users[policy.CLINICIAN], world.users[policy.SCHOOL_CONTACT]
+    # Routine changes go by the daily digest unless someone chose otherwise:
+    # the clinic's people (the clinician, the family doctor) read Tokyo's
+    # time, the school contact and the family the deployment's.
     world.clinic.timezone = "Asia/Tokyo"
-    for user in (clinician, contact):
-        db.session.add(NotificationPreference(user_id=user.id, kind="section_changed", mode="digest"))
     db.session.commit()
     factories.write_section(world.circle, "school_plan", world.users[policy.CAREGIVER], "CANARY-Z")
     send_pending()
     mail_server.messages.clear()
+    waiting = digest_waiting()
+    in_tokyo = {user.email for user in waiting if user.organisation_id == world.clinic.id}
+    elsewhere = {user.email for user in waiting} - in_tokyo
+    assert world.users[policy.CLINICIAN].email in in_tokyo
+    assert world.users[policy.SCHOOL_CONTACT].email in elsewhere
     app.config["DIGEST_HOUR"] = 17
     # 09:00 UTC: 18:00 in Tokyo, past the hour; 05:00 in New York, long before it.
     frozen_clock.current = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
     with app.test_request_context():
-        assert digests() == 1
+        assert digests() == len(in_tokyo)
     send_pending()
-    assert recipients(mail_server.messages) == [clinician.email]
+    assert set(recipients(mail_server.messages)) == in_tokyo
     mail_server.messages.clear()
-    # 21:00 UTC: 17:00 in New York; the clinician's digest went already today, where they are.
+    # 21:00 UTC: 17:00 in New York; the clinic's digests went already today, where they are.
     frozen_clock.current = datetime(2026, 6, 10, 21, 0, tzinfo=UTC)
     with app.test_request_context():
-        assert digests() == 1
+        assert digests() == len(elsewhere)
     send_pending()
-    assert recipients(mail_server.messages) == [contact.email]
+    assert set(recipients(mail_server.messages)) == elsewhere
+
+
+def digest_waiting() -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(Notification, Notification.user_id == User.id).where(Notification.email_state == "digest")
+        .distinct()
+    ))
 
 
 def test_a_time_written_for_a_recipient_is_in_their_zone(app, world):
