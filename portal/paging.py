@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import abort, request
 
 # Far beyond any list the portal keeps; only there so the OFFSET stays in range.
 MAX_PAGE = 1_000_000
@@ -46,3 +46,22 @@ class Page:
     @staticmethod
     def offset(page: int, per_page: int) -> int:
         return (page - 1) * per_page
+
+
+def strict_page(name: str = "page") -> int:
+    """This request's page number ``name``, 1 when absent; a 404 for anything
+    but a whole number from 1 (a page of a list cannot be page "abc")."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return 1
+    if not raw.isdigit() or int(raw) < 1 or int(raw) > MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def page_or_404(asked: int, total: int, per_page: int) -> int:
+    """How many pages ``total`` rows fill; a 404 for a page past the end."""
+    pages = page_count(total, per_page)
+    if asked > pages:
+        abort(404)
+    return pages

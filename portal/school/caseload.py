@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from portal import clock
 from portal.access import policy
+from portal.access.finding import name_pattern
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.paging import Page
@@ -105,17 +106,29 @@ class CaseloadPage(Page):
         return self.items
 
 
-def _mine(user_id: int):
-    return select(Membership.circle_id).where(
+def _mine(user_id: int, name: str = "", school_id: int | None = None):
+    """The caseload's circle ids; narrowed by name and school before any summary is aggregated."""
+    stmt = select(Membership.circle_id).where(
         Membership.user_id == user_id, Membership.role == policy.SCHOOL_CASELOAD_ROLE, Membership.removed_at.is_(None)
     )
+    if name or school_id is not None:
+        stmt = stmt.join(Circle, Circle.id == Membership.circle_id)
+    if name:
+        stmt = stmt.where(func.lower(Circle.young_person_name).like(name_pattern(name), escape="\\"))
+    if school_id is not None:
+        stmt = stmt.where(Circle.school_organisation_id == school_id)
+    return stmt
 
 
-def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(), page: int = 1) -> CaseloadPage:
+def caseload(
+    user, *, sort: str = "name", filters: frozenset[str] = frozenset(), page: int = 1,
+    name: str = "", school_id: int | None = None,
+) -> CaseloadPage:
     """Every circle where the user is the school contact, summarised, one page at a time.
 
     Three statements: how many circles are theirs at all, how many match, and
-    the page. Each summary is an aggregate joined in, never a query a row.
+    the page. Each summary is an aggregate joined in, never a query a row,
+    over only the circles the name and school leave.
     """
     if sort not in SORTS or not filters <= set(FILTERS):
         raise policy.UnknownName(f"unknown caseload sort or filter: {sort!r}, {sorted(filters)!r}")
@@ -126,7 +139,7 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
     ending_horizon = today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
     review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
     recent = now - timedelta(days=config["RECENT_EPISODE_DAYS"])
-    mine = _mine(user.id)
+    mine = _mine(user.id, name, school_id)
 
     episodes = (
         select(
@@ -206,8 +219,9 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
             .where(*conditions)
         )
 
-    in_caseload = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(mine))) or 0
-    total = db.session.scalar(joined(select(func.count()))) if filters else in_caseload
+    in_caseload = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(_mine(user.id)))) or 0
+    narrowed = bool(filters or name or school_id is not None)
+    total = db.session.scalar(joined(select(func.count()))) if narrowed else in_caseload
     total = total or 0
     page, pages = Page.placed(page, total, PER_PAGE)
 

@@ -18,6 +18,7 @@ from portal import clock
 from portal.access import policy
 from portal.audit.models import AuditEvent
 from portal.circles.models import Circle
+from portal.dashboard.attention import refresh_come_due
 from portal.extensions import db
 from portal.notify.models import Notification, NotificationPreference, OutboxMessage
 from portal.notify.services import EMAIL_SUBJECT, email_body
@@ -226,6 +227,8 @@ def test_the_dashboard_asks_until_the_return_has_a_meeting_and_a_timetable(app, 
     def later(days: int) -> None:
         """Move the clock on, and sign everyone in again: an idle session ends after 30 minutes."""
         frozen.advance(days=days)
+        # What needs attention follows time through the scheduler's pass, as a deployment runs it.
+        refresh_come_due()
         for role, client in ((policy.SCHOOL_CONTACT, school), (policy.SCHOOL_STAFF, teacher),
                              (policy.CAREGIVER, caregiver), (policy.CLINICIAN, clinician)):
             login_as(users[role], client)
