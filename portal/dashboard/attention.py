@@ -37,12 +37,31 @@ from portal.notify import services as notices
 from portal.timezone import zone
 
 # The tables whose rows change what some member's dashboard shows.
-WATCHED = frozenset({
-    "circle", "membership", "membership_change", "safeguarding_limit", "agreement", "deciding_record",
-    "school_plan", "safety_plan", "home_safety", "clinical_record", "return_to_school", "care_team_contact",
-    "adjustment", "follow_up", "episode", "outside_event", "setback_review", "check_in",
-    "flexibility_review", "school_handover", "section_review",
-})
+WATCHED = frozenset(
+    {
+        "circle",
+        "membership",
+        "membership_change",
+        "safeguarding_limit",
+        "agreement",
+        "deciding_record",
+        "school_plan",
+        "safety_plan",
+        "home_safety",
+        "clinical_record",
+        "return_to_school",
+        "care_team_contact",
+        "adjustment",
+        "follow_up",
+        "episode",
+        "outside_event",
+        "setback_review",
+        "check_in",
+        "flexibility_review",
+        "school_handover",
+        "section_review",
+    }
+)
 OVERDUE_KINDS = frozenset({"missed", "overdue", "follow_up_overdue", "aftercare_overdue"})
 # Circles recomputed together: the providers cost a fixed number of statements a call.
 CHUNK = 200
@@ -112,10 +131,16 @@ def summaries(memberships) -> list[dict]:
                 continue
             urgency, due_at = min((urgency_of(item, today), moment_of(item)) for item in items)
             membership = of_membership[membership_id]
-            rows.append({
-                "membership_id": membership_id, "circle_id": membership.circle_id, "user_id": membership.user_id,
-                "urgency": urgency, "due_at": due_at, "items": min(len(items), 32_000),
-            })
+            rows.append(
+                {
+                    "membership_id": membership_id,
+                    "circle_id": membership.circle_id,
+                    "user_id": membership.user_id,
+                    "urgency": urgency,
+                    "due_at": due_at,
+                    "items": min(len(items), 32_000),
+                }
+            )
     return rows
 
 
@@ -124,7 +149,7 @@ def refresh_circles(circle_ids) -> int:
     circle_ids = sorted(set(circle_ids))
     written = 0
     for start in range(0, len(circle_ids), CHUNK):
-        chunk = circle_ids[start:start + CHUNK]
+        chunk = circle_ids[start : start + CHUNK]
         memberships = db.session.scalars(
             select(Membership)
             .join(Membership.circle)
@@ -145,7 +170,7 @@ def refresh_all() -> int:
     circle_ids = db.session.scalars(select(Circle.id).order_by(Circle.id)).all()
     written = 0
     for start in range(0, len(circle_ids), CHUNK):
-        written += refresh_circles(circle_ids[start:start + CHUNK])
+        written += refresh_circles(circle_ids[start : start + CHUNK])
         db.session.commit()
     return written
 
@@ -160,7 +185,9 @@ def refresh_come_due() -> int:
         return refresh_all()
     end_of_today = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone()).astimezone(UTC)
     circle_ids = db.session.scalars(
-        select(MembershipAttention.circle_id).distinct().where(
+        select(MembershipAttention.circle_id)
+        .distinct()
+        .where(
             MembershipAttention.urgency.in_((models.DUE_TODAY, models.AFTERCARE, models.OTHER)),
             MembershipAttention.due_at < end_of_today,
         )

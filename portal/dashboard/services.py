@@ -42,10 +42,15 @@ def attention_page(user, page: int) -> Page:
         MembershipAttention.user_id == user.id,
         Membership.removed_at.is_(None),
     )
-    total = db.session.scalar(
-        select(func.count()).select_from(MembershipAttention)
-        .join(Membership, Membership.id == MembershipAttention.membership_id).where(*mine)
-    ) or 0
+    total = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MembershipAttention)
+            .join(Membership, Membership.id == MembershipAttention.membership_id)
+            .where(*mine)
+        )
+        or 0
+    )
     pages = page_or_404(page, total, PER_PAGE)
     memberships = db.session.scalars(
         select(Membership)
@@ -63,9 +68,11 @@ def attention_page(user, page: int) -> Page:
 
 
 def roles_held(user) -> set[str]:
-    return set(db.session.scalars(
-        select(Membership.role).distinct().where(Membership.user_id == user.id, Membership.removed_at.is_(None))
-    ))
+    return set(
+        db.session.scalars(
+            select(Membership.role).distinct().where(Membership.user_id == user.id, Membership.removed_at.is_(None))
+        )
+    )
 
 
 def home_memberships(user) -> list:

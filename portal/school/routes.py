@@ -60,7 +60,7 @@ def caseload():
     record_views(
         View(row.circle_id, policy.SCHOOL_CASELOAD_ROLE, section) for row in result.rows for section in row.sections_shown()
     )
-    return page
+    return page, (400 if problem else 200)
 
 
 def _sheet():

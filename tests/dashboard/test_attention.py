@@ -43,8 +43,16 @@ def test_an_overdue_follow_up_comes_first_and_goes_once_attended(app, world, log
     clinician = world.users[policy.CLINICIAN]
     contact = world.users[policy.SCHOOL_CONTACT]
     today = clock.today()
-    factories.write_section(world.circle, "adjustments", contact, "ENDING", kind="extension", subjects="Maths",
-                            start_date=today - timedelta(days=5), end_date=today + timedelta(days=2))
+    factories.write_section(
+        world.circle,
+        "adjustments",
+        contact,
+        "ENDING",
+        kind="extension",
+        subjects="Maths",
+        start_date=today - timedelta(days=5),
+        end_date=today + timedelta(days=2),
+    )
     later = factories.circle(clinician, "Bea")
     client = login_as(clinician, app.test_client())
     assert _cards(client) == [world.circle.id]
@@ -69,8 +77,9 @@ def test_the_scheduler_moves_what_comes_due_as_time_passes(app, world, login_as,
     membership = world.memberships[policy.CLINICIAN]
     today = clock.today()
     frozen_clock.current = to_utc(datetime.combine(today, time(9)))
-    review = _follow_up(world.circle, clinician, to_utc(datetime.combine(today + timedelta(days=1), time(12))),
-                        kind="plan_review")
+    review = _follow_up(
+        world.circle, clinician, to_utc(datetime.combine(today + timedelta(days=1), time(12))), kind="plan_review"
+    )
     assert _row(membership).urgency == models.OTHER
     run_scheduled()
 
@@ -96,8 +105,13 @@ def test_a_limited_caregiver_s_rows_never_reflect_what_the_limit_hides(app, worl
     factories.limit(limited, clinician, hidden=("events", "episodes"))
     assert _row(limited) is None and _row(unlimited) is None
 
-    factories.write_section(world.circle, "episodes", world.users[policy.SCHOOL_CONTACT], "USED",
-                            occurred_at=clock.now() - timedelta(hours=1))
+    factories.write_section(
+        world.circle,
+        "episodes",
+        world.users[policy.SCHOOL_CONTACT],
+        "USED",
+        occurred_at=clock.now() - timedelta(hours=1),
+    )
     assert _row(unlimited).urgency == models.SCHOOL_PLAN_USED
     assert _row(limited) is None, "the episode the limit hides must leave no trace in their order"
     assert _cards(login_as(world.users[policy.CAREGIVER], app.test_client())) == []
@@ -111,8 +125,13 @@ def test_a_limited_caregiver_s_rows_never_reflect_what_the_limit_hides(app, worl
 def test_a_limit_placed_later_takes_the_caregiver_s_row_with_it(app, world):
     clinician = world.users[policy.CLINICIAN]
     caregiver = world.memberships[policy.CAREGIVER]
-    factories.write_section(world.circle, "episodes", world.users[policy.SCHOOL_CONTACT], "USED",
-                            occurred_at=clock.now() - timedelta(hours=1))
+    factories.write_section(
+        world.circle,
+        "episodes",
+        world.users[policy.SCHOOL_CONTACT],
+        "USED",
+        occurred_at=clock.now() - timedelta(hours=1),
+    )
     assert _row(caregiver).urgency == models.SCHOOL_PLAN_USED
     factories.limit(caregiver, clinician, hidden=("episodes",))
     assert _row(caregiver) is None
@@ -128,3 +147,15 @@ def test_a_removed_member_keeps_no_row(app, world):
     circle_services.remove_member(membership, clinician)
     db.session.commit()
     assert _row(membership) is None
+
+
+def test_the_demo_loads_with_what_needs_attention(app):
+    from portal.auth.services import find_user
+    from portal.demo.seed import seed
+
+    seed()
+    counselor = find_user("counselor@demo.example.org")
+    clinician = find_user("clinician@demo.example.org")
+    for person in (counselor, clinician):
+        rows = db.session.scalars(select(MembershipAttention).where(MembershipAttention.user_id == person.id)).all()
+        assert rows, person.email

@@ -45,8 +45,12 @@ def _count(client, urls) -> dict[str, int]:
 
 def _students(world, count: int, start: int) -> None:
     contact = world.users[policy.SCHOOL_CONTACT]
-    add_students(contact, count, {contact.id: policy.SCHOOL_CONTACT, world.users[policy.SCHOOL_STAFF].id: policy.SCHOOL_STAFF},
-                 start=start)
+    add_students(
+        contact,
+        count,
+        {contact.id: policy.SCHOOL_CONTACT, world.users[policy.SCHOOL_STAFF].id: policy.SCHOOL_STAFF},
+        start=start,
+    )
     # Bulk inserts go around the session's listeners: the backfill gives them their rows.
     db.session.execute(update(Circle).values(school_organisation_id=world.school.id))
     db.session.commit()
@@ -62,8 +66,9 @@ def test_the_dashboard_circles_and_caseload_cost_the_same_for_10_and_300_circles
 
     _students(world, MANY - FEW, FEW)
     many = _count(client, urls)
-    needing = db.session.scalar(select(func.count()).select_from(MembershipAttention)
-                                .where(MembershipAttention.user_id == contact.id))
+    needing = db.session.scalar(
+        select(func.count()).select_from(MembershipAttention).where(MembershipAttention.user_id == contact.id)
+    )
     assert needing > PER_PAGE, "enough circles need attention to fill more than one page"
     page = client.get("/dashboard").text
     assert page.count('<article class="circle-card">') == PER_PAGE
