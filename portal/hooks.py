@@ -144,6 +144,12 @@ dashboard_context = Hook("dashboard_context", "(memberships) -> extra context fo
 # somewhere (their caseloads), so the page need not load every membership.
 dashboard_links = Hook("dashboard_links", "(roles) -> extra context for the dashboard page")
 
+# What time alone changes on the dashboard (portal/dashboard/attention.py): each
+# provider names the circles where something of its own falls due between two
+# moments (an appointment becoming overdue), so the scheduler's pass
+# recomputes those circles' attention rows.
+dashboard_wakes = Hook("dashboard_wakes", "(since, until) -> circle ids whose items change between them")
+
 # The scheduler (portal/notify/scheduler.py): each provider runs once a pass and
 # answers {what it did: how many}.
 scheduled = Hook("scheduled", "() -> {label: count}")

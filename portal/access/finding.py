@@ -31,6 +31,7 @@ class Finding:
     school_id: int | None = None
     role: str | None = None
     needs_attention: bool | None = None  # True: only those; False: only the others
+    roles_left_out: tuple[str, ...] = ()  # shown elsewhere on the page (the dashboard's family cards)
 
     @property
     def narrowed(self) -> bool:
@@ -95,6 +96,8 @@ def find(user, finding: Finding, page: int, per_page: int) -> Page:
         conditions.append(Circle.school_organisation_id == finding.school_id)
     if finding.role is not None:
         conditions.append(Membership.role == finding.role)
+    if finding.roles_left_out:
+        conditions.append(Membership.role.not_in(finding.roles_left_out))
     if finding.needs_attention is True:
         conditions.append(MembershipAttention.membership_id.is_not(None))
     elif finding.needs_attention is False:

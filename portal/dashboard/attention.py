@@ -69,13 +69,18 @@ _TOUCHED = models.TOUCHED
 _BUSY = "attention_refreshing"
 
 
+def day_starts(day: date) -> datetime:
+    """Local midnight at the start of ``day``, as an aware UTC datetime."""
+    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)
+
+
 def moment_of(item: AttentionItem) -> datetime:
     """The item's moment as the aware UTC datetime the table keeps; a day starts at local midnight."""
     at = item.at
     if isinstance(at, datetime):
         return at.astimezone(UTC)
     if isinstance(at, date):
-        return datetime.combine(at, time.min, tzinfo=zone()).astimezone(UTC)
+        return day_starts(at)
     # A provider that gives no moment still puts its item on the dashboard, among today's.
     return clock.now()
 
@@ -90,7 +95,7 @@ def urgency_of(item: AttentionItem, today: date) -> int:
         return models.ADJUSTMENT_ENDING
     if item.kind == "aftercare_arranged":
         return models.AFTERCARE
-    if moment_of(item).astimezone(zone()).date() <= today:
+    if moment_of(item) < day_starts(today + timedelta(days=1)):
         return models.DUE_TODAY
     if item.kind.startswith("aftercare"):
         return models.AFTERCARE
@@ -175,25 +180,42 @@ def refresh_all() -> int:
     return written
 
 
+# How far back each pass looks for what fell due (at least since this
+# process's previous pass): a pass missed for a while is made up for here,
+# a longer stop by the next day's full pass or `flask attention refresh`.
+LOOKBACK = timedelta(hours=1)
+_previous_pass: list[datetime] = []
+
+
 def refresh_come_due() -> int:
-    """The circles whose rows have come due today or passed: a review due
+    """The circles whose rows have come due today or passed (a review due
     today, an aftercare deadline passing, something due today becoming
-    overdue. Once a local day, every circle, for what time alone brings in or out."""
+    overdue), and those where a feature says something fell due since the
+    last pass (hooks.dashboard_wakes: an appointment nothing showed coming).
+    Once a local day, every circle, for what the day alone brings in or out."""
+    now = clock.now()
     today = clock.today()
     if notices.once(f"attention-daily:{today.isoformat()}"):
         db.session.commit()
+        _previous_pass[:] = [now]
         return refresh_all()
-    end_of_today = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone()).astimezone(UTC)
-    circle_ids = db.session.scalars(
-        select(MembershipAttention.circle_id)
-        .distinct()
-        .where(
-            MembershipAttention.urgency.in_((models.DUE_TODAY, models.AFTERCARE, models.OTHER)),
-            MembershipAttention.due_at < end_of_today,
+    since = min([now - LOOKBACK, *_previous_pass])
+    end_of_today = day_starts(today + timedelta(days=1))
+    circle_ids = set(
+        db.session.scalars(
+            select(MembershipAttention.circle_id)
+            .distinct()
+            .where(
+                MembershipAttention.urgency.in_((models.DUE_TODAY, models.AFTERCARE, models.OTHER)),
+                MembershipAttention.due_at < end_of_today,
+            )
         )
-    ).all()
+    )
+    for woken in hooks.dashboard_wakes.collect(since, now):
+        circle_ids |= set(woken)
     written = refresh_circles(circle_ids)
     db.session.commit()
+    _previous_pass[:] = [now]
     return written
 
 

@@ -6,7 +6,14 @@ from portal.access import policy
 from portal.access.guard import SignedIn, guard
 from portal.audit.services import View, record_views
 from portal.dashboard import bp
-from portal.dashboard.services import OTHERS_PER_PAGE, attention_page, home_memberships, page_context, roles_held
+from portal.dashboard.services import (
+    HOME_ROLES,
+    OTHERS_PER_PAGE,
+    attention_page,
+    home_memberships,
+    page_context,
+    roles_held,
+)
 from portal.paging import strict_page
 
 
@@ -15,19 +22,20 @@ from portal.paging import strict_page
 def index():
     # Both pages are read (and refused) before anything is gathered for them.
     asked, asked_others = strict_page("page"), strict_page("circles_page")
-    attention = attention_page(current_user, asked)
+    home = home_memberships(current_user)
+    attention = attention_page(current_user, asked, home)
     cards = attention.items
     problem = None
     try:
         # Searching looks through every circle; otherwise the list holds the ones not above.
         search = finder.finding_from(request.args, {}, attention_default=None)
         if not search.narrowed:
-            search = finder.Finding(needs_attention=False)
+            search = finder.Finding(needs_attention=False, roles_left_out=HOME_ROLES)
         others = finder.find(current_user, search, asked_others, OTHERS_PER_PAGE)
     except finder.FindingRefused as refused:
         problem, search, others = str(refused), finder.Finding(), None
     shown = {card.membership.id: card.membership for card in cards}
-    around = [m for m in home_memberships(current_user) if m.id not in shown]
+    around = [m for m in home if m.id not in shown]
     context, views_around = page_context([*shown.values(), *around], roles_held(current_user))
     page = render_template(
         "dashboard/index.html",

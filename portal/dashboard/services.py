@@ -36,8 +36,12 @@ class CircleCard:
     items: list[AttentionItem] = field(default_factory=list)
 
 
-def attention_page(user, page: int) -> Page:
-    """A page of cards, the most urgent first; a 404 for a page past the end."""
+def attention_page(user, page: int, home: list) -> Page:
+    """A page of cards, the most urgent first; a 404 for a page past the end.
+
+    A young person's or caregiver's own circles (``home``, a few) are cards
+    too, after what needs attention on the first page: their page is where
+    they find their say and their first steps, not a line in a list."""
     mine = (
         MembershipAttention.user_id == user.id,
         Membership.removed_at.is_(None),
@@ -62,6 +66,9 @@ def attention_page(user, page: int) -> Page:
         .limit(PER_PAGE)
         .offset(Page.offset(page, PER_PAGE))
     ).all()
+    if page == 1:
+        carded = {m.id for m in memberships}
+        memberships = [*memberships, *(m for m in home if m.id not in carded)]
     items = items_for(memberships)
     cards = [CircleCard(m, items.get(m.id, [])) for m in memberships]
     return Page(cards, page, pages, total, PER_PAGE)

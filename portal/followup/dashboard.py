@@ -110,3 +110,16 @@ def follow_up_due_items(memberships, shared) -> dict[int, list[AttentionItem]]:
 def dashboard_links(roles) -> dict:
     """The caseload is offered to those whose role in some circle puts it on one."""
     return {"followup_links": {"caseload": any(policy.can_act(role, "caseload") for role in roles)}}
+
+
+@hooks.dashboard_wakes.register
+def follow_ups_falling_due(since, until) -> set[int]:
+    """A booked follow-up passes its time: overdue, where nothing showed it coming."""
+    return set(db.session.scalars(
+        select(FollowUp.circle_id).distinct().where(
+            FollowUp.removed_at.is_(None),
+            FollowUp.status == "scheduled",
+            FollowUp.due_at > since,
+            FollowUp.due_at <= until,
+        )
+    ))
