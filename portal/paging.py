@@ -54,7 +54,7 @@ def strict_page(name: str = "page") -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return 1
-    if not raw.isdigit() or int(raw) < 1 or int(raw) > MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or int(raw) > MAX_PAGE:
         abort(404)
     return int(raw)
 

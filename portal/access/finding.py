@@ -51,7 +51,7 @@ def finding_from(args, schools: dict[int, str], *, attention_default: bool | Non
     school_id = None
     if args.get("school"):
         school = args.get("school")
-        if not school.isdigit() or int(school) not in schools:
+        if not (school.isascii() and school.isdigit()) or int(school) not in schools:
             raise FindingRefused(_("That school is not one of your circles' schools. Choose one from the list."))
         school_id = int(school)
     role = args.get("role") or None

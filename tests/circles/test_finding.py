@@ -69,6 +69,7 @@ def test_a_bad_search_or_page_on_circles_says_so(app, world, login_as):
     for bad in (
         "/circles?school=abc",
         "/circles?school=99999",
+        "/circles?school=%C2%B2",
         "/circles?role=boss",
         "/circles?attention=maybe",
         f"/circles?q={'x' * 121}",
@@ -77,7 +78,13 @@ def test_a_bad_search_or_page_on_circles_says_so(app, world, login_as):
         assert response.status_code == 400, bad
         assert 'role="alert"' in response.text, bad
     assert 'value="Jord"' in client.get("/circles?q=Jord&role=boss").text, "what was typed is kept"
-    for missing in ("/circles?page=abc", "/circles?page=0", "/circles?page=2", "/circles?page=99999999999"):
+    for missing in (
+        "/circles?page=abc",
+        "/circles?page=0",
+        "/circles?page=%C2%B2",
+        "/circles?page=2",
+        "/circles?page=99999999999",
+    ):
         assert client.get(missing).status_code == 404, missing
 
 
@@ -93,7 +100,13 @@ def test_the_dashboard_searches_every_circle_and_refuses_bad_pages(app, world, l
     assert [name for name, _ in LISTED.findall(found)] == ["Ana Ruiz"] and "needs your attention" in found
     nothing = client.get("/dashboard?q=zzz").text
     assert "No circle of yours has a young person by that name." in nothing
-    for missing in ("/dashboard?page=abc", "/dashboard?page=2", "/dashboard?circles_page=2", "/dashboard?page=-1"):
+    for missing in (
+        "/dashboard?page=abc",
+        "/dashboard?page=2",
+        "/dashboard?circles_page=2",
+        "/dashboard?page=-1",
+        "/dashboard?circles_page=%C2%B2",
+    ):
         assert client.get(missing).status_code == 404, missing
 
 
