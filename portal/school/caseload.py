@@ -140,6 +140,25 @@ def caseload(
     review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
     recent = now - timedelta(days=config["RECENT_EPISODE_DAYS"])
     mine = _mine(user.id, name, school_id)
+    in_caseload = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(_mine(user.id)))) or 0
+    # Sorted by name and not filtered, the page's ids are chosen first, and
+    # only their summaries are aggregated: a page of 25 costs the same for 295.
+    page_first = sort == "name" and not filters
+    if page_first:
+        if name or school_id is not None:
+            total = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(mine))) or 0
+        else:
+            total = in_caseload
+        page, pages = Page.placed(page, total, PER_PAGE)
+        chosen = (
+            select(Circle.id)
+            .where(Circle.id.in_(mine))
+            .order_by(Circle.young_person_name, Circle.id)
+            .limit(PER_PAGE)
+            .offset(Page.offset(page, PER_PAGE))
+            .subquery()
+        )
+        mine = select(chosen.c.id)
 
     episodes = (
         select(
@@ -219,11 +238,11 @@ def caseload(
             .where(*conditions)
         )
 
-    in_caseload = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(_mine(user.id)))) or 0
-    narrowed = bool(filters or name or school_id is not None)
-    total = db.session.scalar(joined(select(func.count()))) if narrowed else in_caseload
-    total = total or 0
-    page, pages = Page.placed(page, total, PER_PAGE)
+    if not page_first:
+        narrowed = bool(filters or name or school_id is not None)
+        total = db.session.scalar(joined(select(func.count()))) if narrowed else in_caseload
+        total = total or 0
+        page, pages = Page.placed(page, total, PER_PAGE)
 
     by_name = (Circle.young_person_name, Circle.id)
     order = {
@@ -249,7 +268,7 @@ def caseload(
             ReturnToSchool.meeting_at,
             timetable_written.label("has_timetable"),
         )
-    ).order_by(*order).limit(PER_PAGE).offset(Page.offset(page, PER_PAGE))
+    ).order_by(*order).limit(PER_PAGE).offset(0 if page_first else Page.offset(page, PER_PAGE))
     rows = []
     for (circle_id, name, last_episode, this_week_count, last_recorded, active_count, next_end, changed,
          next_review, reviewed_at, plan_id, ready_from, meeting_at, written) in db.session.execute(stmt):
