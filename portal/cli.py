@@ -1,4 +1,5 @@
-"""Command-line tools: `flask create-user`, `flask accounts`, `flask seed-demo`, `flask audit verify`.
+"""Command-line tools: `flask create-user`, `flask accounts`, `flask seed-demo`, `flask audit verify`,
+`flask attention refresh`.
 
 The benchmark's `flask seed-bench` is not here: bench/seed.py adds it to the app it builds for bench/run.py only.
 """
@@ -63,6 +64,17 @@ def register(app) -> None:
         )
         db.session.commit()
         click.echo(f"Created the account for {name}.")
+
+    @app.cli.group("attention")
+    def attention_cli():
+        """The dashboard's table of what needs each member's attention."""
+
+    @attention_cli.command("refresh")
+    def attention_refresh():
+        """Recompute every circle's rows: after an upgrade, or whenever in doubt."""
+        from portal.dashboard.attention import refresh_all
+
+        click.echo(f"{refresh_all()} memberships have something that needs attention.")
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")

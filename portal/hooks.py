@@ -86,12 +86,15 @@ class FormAddition:
 class AttentionItem:
     """One thing on the dashboard that needs the reader's attention."""
 
-    kind: str  # overdue, missed, review_due, episode, adjustment_ending
+    kind: str  # overdue, missed, review_due, episode, adjustment_ending, aftercare_due, ...
     text: str
     when: str
     url: str
     sort_key: tuple
     section: str  # the plan section it comes from, for the page's data-section
+    # The item's moment (a datetime or a day): what the attention table orders
+    # by within an urgency, and how it tells "due today" from "coming up".
+    at: Any = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,15 @@ plan_after_save = Hook("plan_after_save", "(membership, kind, row) -> URL or Non
 # The dashboard (portal/dashboard/).
 dashboard_items = Hook("dashboard_items", "(memberships, shared) -> {circle_id: [AttentionItem, ...]}")
 dashboard_context = Hook("dashboard_context", "(memberships) -> extra context for the dashboard page")
+# Links above the cards that depend only on which roles the reader holds
+# somewhere (their caseloads), so the page need not load every membership.
+dashboard_links = Hook("dashboard_links", "(roles) -> extra context for the dashboard page")
+
+# What time alone changes on the dashboard (portal/dashboard/attention.py): each
+# provider names the circles where something of its own falls due between two
+# moments (an appointment becoming overdue), so the scheduler's pass
+# recomputes those circles' attention rows.
+dashboard_wakes = Hook("dashboard_wakes", "(since, until) -> circle ids whose items change between them")
 
 # The scheduler (portal/notify/scheduler.py): each provider runs once a pass and
 # answers {what it did: how many}.

@@ -3,6 +3,7 @@
 from portal.audit.models import AuditChainHead, AuditEvent, AuditShown
 from portal.auth.models import Organisation, PasswordReset, RecoveryCode, User
 from portal.circles.models import Circle, Membership, MembershipChange
+from portal.dashboard.models import MembershipAttention
 from portal.followup.models import CalendarFeed, SectionReview
 from portal.invitations.models import Invitation
 from portal.notify.models import NoticeSent, Notification, NotificationPreference, OutboxMessage
@@ -27,6 +28,7 @@ from portal.sessions.models import KeptDraft, UserSession
 from portal.sharing.models import Agreement, DecidingRecord, Disagreement, Disclosure
 
 __all__ = [
+    "MembershipAttention",
     "KeptDraft",
     "UserSession",
     "AuditChainHead",

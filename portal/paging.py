@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import abort, request
 
 # Far beyond any list the portal keeps; only there so the OFFSET stays in range.
 MAX_PAGE = 1_000_000
@@ -52,13 +52,35 @@ class NotAPage(ValueError):
     """?page= holds something that is not a page number (abc, 0, -1, 1.5)."""
 
 
-def asked_page(maximum: int = MAX_PAGE) -> int:
-    """This request's ?page= for a list that says so when it is wrong: 1 when
-    absent, NotAPage when it is not a whole number from 1. A number past the
-    end is the caller's to tell (the list knows how long it is)."""
-    raw = request.args.get("page")
+def asked_page(maximum: int = MAX_PAGE, name: str = "page") -> int:
+    """This request's page number ``name`` for a list that says so when it is
+    wrong: 1 when absent, NotAPage when it is not a whole number from 1. A
+    number past the end is the caller's to tell (the list knows how long it is)."""
+    raw = request.args.get(name)
     if raw is None:
         return 1
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise NotAPage(raw)
     return min(int(raw), maximum)
+
+
+def strict_page(name: str = "page") -> int:
+    """This request's page number ``name``, 1 when absent; a 404 for anything
+    but a whole number from 1 up to MAX_PAGE (a page of a list cannot be page "abc")."""
+    if request.args.get(name) == "":
+        return 1  # an empty search form's page field
+    try:
+        page = asked_page(MAX_PAGE + 1, name)
+    except NotAPage:
+        abort(404)
+    if page > MAX_PAGE:
+        abort(404)
+    return page
+
+
+def page_or_404(asked: int, total: int, per_page: int) -> int:
+    """How many pages ``total`` rows fill; a 404 for a page past the end."""
+    pages = page_count(total, per_page)
+    if asked > pages:
+        abort(404)
+    return pages

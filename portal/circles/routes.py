@@ -5,26 +5,43 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from portal.access import finding as finder
 from portal.access import policy, transitions
 from portal.access.guard import CircleAction, CreatesCircles, SignedIn, deny, guard, in_circle_or_404
-from portal.access.queries import member_can_act, memberships_for
+from portal.access.queries import member_can_act
 from portal.audit.services import record_now
 from portal.circles import bp, services
 from portal.circles.forms import AddMemberForm, ChangeRoleForm, NewCircleForm
 from portal.circles.models import Membership
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.paging import strict_page
 from portal.safeguarding import services as safeguarding
+
+CIRCLES_PER_PAGE = 50
 
 
 @bp.get("/circles")
 @guard(SignedIn())
 def index():
+    asked = strict_page()
+    schools = finder.schools_of(current_user)
+    problem = None
+    try:
+        search = finder.finding_from(request.args, schools)
+    except finder.FindingRefused as refused:
+        problem, search = str(refused), finder.Finding()
+    found = finder.find(current_user, search, 1 if problem else asked, CIRCLES_PER_PAGE)
     return render_template(
         "circles/index.html",
-        memberships=memberships_for(current_user),
+        found=found,
+        search=search,
+        problem=problem,
+        schools=schools,
+        roles={role: policy.ROLE_LABELS[role] for role in policy.ROLES},
+        role_labels=policy.ROLE_LABELS,
         can_create=policy.creates_circles(current_user.staff_role),
-    )
+    ), (400 if problem else 200)
 
 
 @bp.route("/circles/new", methods=["GET", "POST"])

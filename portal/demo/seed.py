@@ -25,6 +25,7 @@ from portal.access import policy
 from portal.auth.models import Organisation
 from portal.circles import services as circle_services
 from portal.circles.models import Circle
+from portal.dashboard import attention
 from portal.demo import jordan_history, jordan_plan, jordan_setback
 from portal.demo.cast import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_TOTP_SECRET, People, StoryCalendar, accounts
 from portal.demo.writer import CircleWriter, clock_at, database_is_empty
@@ -62,6 +63,8 @@ def seed() -> list[tuple[str, str]]:
     _jordans_circle(cal, people, school, numbers)
     _caseys_circle(cal, people, numbers)
     _forget_demo_emails()
+    # Written as of the story's days; what needs attention is as of now.
+    attention.refresh_all()
     return [
         (people.clinician.email, "Dr Ana Rivera, clinical psychologist: clinician in Jordan's circle"),
         (people.psychiatrist.email, "Dr Ken Mori, psychiatrist: clinician and prescriber in Jordan's circle"),

@@ -235,16 +235,16 @@ def aftercare_items(memberships, shared) -> dict[int, list[AttentionItem]]:
         for item in items:
             when = moment_text(item.due_at)
             if not item.answers:
-                found[circle_id].append(AttentionItem("aftercare_arranged", item.sentence(), "", url, (1, item.due_at), "follow_ups"))
+                found[circle_id].append(AttentionItem("aftercare_arranged", item.sentence(), "", url, (1, item.due_at), "follow_ups", at=item.due_at))
             elif item.overdue:
                 found[circle_id].append(
                     AttentionItem("aftercare_overdue", _("Aftercare was due by %(when)s", when=when),
-                                  _("it is not booked yet"), url, (0, item.due_at), "follow_ups")
+                                  _("it is not booked yet"), url, (0, item.due_at), "follow_ups", at=item.due_at)
                 )
             else:
                 found[circle_id].append(
                     AttentionItem("aftercare_due", _("Aftercare due by %(when)s", when=when),
-                                  _("booking it with a date clears this"), url, (1, item.due_at), "follow_ups")
+                                  _("booking it with a date clears this"), url, (1, item.due_at), "follow_ups", at=item.due_at)
                 )
     return found
 

@@ -64,13 +64,13 @@ def follow_up_items(memberships, shared) -> dict[int, list[AttentionItem]]:
         when = display(due_field, row.due_at)
         url = section_url(membership, "follow_ups")
         if row.status == "missed":
-            found[row.circle_id].append(AttentionItem("missed", _("%(what)s was missed", what=label), when, url, (0, row.due_at), "follow_ups"))
+            found[row.circle_id].append(AttentionItem("missed", _("%(what)s was missed", what=label), when, url, (0, row.due_at), "follow_ups", at=row.due_at))
         elif row.due_at < now:
             found[row.circle_id].append(
-                AttentionItem("overdue", overdue_text(membership.role, label), when, url, (1, row.due_at), "follow_ups")
+                AttentionItem("overdue", overdue_text(membership.role, label), when, url, (1, row.due_at), "follow_ups", at=row.due_at)
             )
         elif row.kind not in due.ANSWERING_KINDS:  # appointments and booked aftercare are not "coming up" items
-            found[row.circle_id].append(AttentionItem("review_due", _("%(what)s is coming up", what=label), when, url, (3, row.due_at), "follow_ups"))
+            found[row.circle_id].append(AttentionItem("review_due", _("%(what)s is coming up", what=label), when, url, (3, row.due_at), "follow_ups", at=row.due_at))
     return found
 
 
@@ -100,12 +100,26 @@ def follow_up_due_items(memberships, shared) -> dict[int, list[AttentionItem]]:
                 section_url(membership, "follow_ups"),
                 (1, deadline),
                 "follow_ups",
+                at=deadline,
             )
         )
     return found
 
 
-@hooks.dashboard_context.register
-def dashboard_links(memberships) -> dict:
+@hooks.dashboard_links.register
+def dashboard_links(roles) -> dict:
     """The caseload is offered to those whose role in some circle puts it on one."""
-    return {"followup_links": {"caseload": any(policy.can_act(m.role, "caseload") for m in memberships)}}
+    return {"followup_links": {"caseload": any(policy.can_act(role, "caseload") for role in roles)}}
+
+
+@hooks.dashboard_wakes.register
+def follow_ups_falling_due(since, until) -> set[int]:
+    """A booked follow-up passes its time: overdue, where nothing showed it coming."""
+    return set(db.session.scalars(
+        select(FollowUp.circle_id).distinct().where(
+            FollowUp.removed_at.is_(None),
+            FollowUp.status == "scheduled",
+            FollowUp.due_at > since,
+            FollowUp.due_at <= until,
+        )
+    ))

@@ -29,6 +29,7 @@ from portal.audit.services import record as audit
 from portal.auth.models import User
 from portal.auth.services import names_of
 from portal.circles.models import Membership
+from portal.dashboard import models as attention
 from portal.extensions import db
 from portal.hooks import AttentionItem
 from portal.notify import services as notify
@@ -89,6 +90,7 @@ def _lift(limit: SafeguardingLimit, actor: Membership) -> None:
         .values(lifted_at=clock.now(), lifted_by_id=actor.user_id)
         .execution_options(synchronize_session=False)
     )
+    attention.changed(limit.circle_id)
     if result.rowcount != 1:
         raise LimitRefused(Decision(False, "changed_meanwhile"))
 
@@ -318,6 +320,7 @@ def review_items(memberships, shared) -> dict[int, list[AttentionItem]]:
                 # Sorted among the others' moments: the start of the review day, where the people are.
                 (1 if passed else 3, to_utc(datetime.combine(review_on, time.min))),
                 "",
+                at=review_on,
             )
         )
     return found

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from portal import clock
 from portal.access import policy
+from portal.access.finding import name_pattern
 from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.paging import Page
@@ -105,17 +106,29 @@ class CaseloadPage(Page):
         return self.items
 
 
-def _mine(user_id: int):
-    return select(Membership.circle_id).where(
+def _mine(user_id: int, name: str = "", school_id: int | None = None):
+    """The caseload's circle ids; narrowed by name and school before any summary is aggregated."""
+    stmt = select(Membership.circle_id).where(
         Membership.user_id == user_id, Membership.role == policy.SCHOOL_CASELOAD_ROLE, Membership.removed_at.is_(None)
     )
+    if name or school_id is not None:
+        stmt = stmt.join(Circle, Circle.id == Membership.circle_id)
+    if name:
+        stmt = stmt.where(func.lower(Circle.young_person_name).like(name_pattern(name), escape="\\"))
+    if school_id is not None:
+        stmt = stmt.where(Circle.school_organisation_id == school_id)
+    return stmt
 
 
-def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(), page: int = 1) -> CaseloadPage:
+def caseload(
+    user, *, sort: str = "name", filters: frozenset[str] = frozenset(), page: int = 1,
+    name: str = "", school_id: int | None = None,
+) -> CaseloadPage:
     """Every circle where the user is the school contact, summarised, one page at a time.
 
     Three statements: how many circles are theirs at all, how many match, and
-    the page. Each summary is an aggregate joined in, never a query a row.
+    the page. Each summary is an aggregate joined in, never a query a row,
+    over only the circles the name and school leave.
     """
     if sort not in SORTS or not filters <= set(FILTERS):
         raise policy.UnknownName(f"unknown caseload sort or filter: {sort!r}, {sorted(filters)!r}")
@@ -126,7 +139,26 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
     ending_horizon = today + timedelta(days=config["ADJUSTMENT_ENDING_SOON_DAYS"])
     review_horizon = now + timedelta(days=config["REVIEW_DUE_SOON_DAYS"])
     recent = now - timedelta(days=config["RECENT_EPISODE_DAYS"])
-    mine = _mine(user.id)
+    mine = _mine(user.id, name, school_id)
+    in_caseload = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(_mine(user.id)))) or 0
+    # Sorted by name and not filtered, the page's ids are chosen first, and
+    # only their summaries are aggregated: a page of 25 costs the same for 295.
+    page_first = sort == "name" and not filters
+    if page_first:
+        if name or school_id is not None:
+            total = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(mine))) or 0
+        else:
+            total = in_caseload
+        page, pages = Page.placed(page, total, PER_PAGE)
+        chosen = (
+            select(Circle.id)
+            .where(Circle.id.in_(mine))
+            .order_by(Circle.young_person_name, Circle.id)
+            .limit(PER_PAGE)
+            .offset(Page.offset(page, PER_PAGE))
+            .subquery()
+        )
+        mine = select(chosen.c.id)
 
     episodes = (
         select(
@@ -206,10 +238,11 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
             .where(*conditions)
         )
 
-    in_caseload = db.session.scalar(select(func.count()).select_from(Circle).where(Circle.id.in_(mine))) or 0
-    total = db.session.scalar(joined(select(func.count()))) if filters else in_caseload
-    total = total or 0
-    page, pages = Page.placed(page, total, PER_PAGE)
+    if not page_first:
+        narrowed = bool(filters or name or school_id is not None)
+        total = db.session.scalar(joined(select(func.count()))) if narrowed else in_caseload
+        total = total or 0
+        page, pages = Page.placed(page, total, PER_PAGE)
 
     by_name = (Circle.young_person_name, Circle.id)
     order = {
@@ -235,7 +268,7 @@ def caseload(user, *, sort: str = "name", filters: frozenset[str] = frozenset(),
             ReturnToSchool.meeting_at,
             timetable_written.label("has_timetable"),
         )
-    ).order_by(*order).limit(PER_PAGE).offset(Page.offset(page, PER_PAGE))
+    ).order_by(*order).limit(PER_PAGE).offset(0 if page_first else Page.offset(page, PER_PAGE))
     rows = []
     for (circle_id, name, last_episode, this_week_count, last_recorded, active_count, next_end, changed,
          next_review, reviewed_at, plan_id, ready_from, meeting_at, written) in db.session.execute(stmt):

@@ -79,7 +79,7 @@ def episode_items(memberships, shared) -> dict[int, list[AttentionItem]]:
         when = display(occurred_field, row.occurred_at)
         found[row.circle_id].append(
             AttentionItem("episode", school_plan_used(membership.role), when, section_url(membership, "episodes"),
-                          (2, -row.occurred_at.timestamp()), "episodes")
+                          (2, -row.occurred_at.timestamp()), "episodes", at=row.occurred_at)
         )
     return found
 
@@ -120,6 +120,7 @@ def adjustment_items(memberships, shared) -> dict[int, list[AttentionItem]]:
                 section_url(membership, "adjustments"),
                 (4, row.end_date),
                 "adjustments",
+                at=row.end_date,
             )
         )
     return found
@@ -127,18 +128,20 @@ def adjustment_items(memberships, shared) -> dict[int, list[AttentionItem]]:
 
 @hooks.dashboard_context.register
 def dashboard_context(memberships) -> dict:
-    """The school's notes under each circle and its links above them; ``views``:
-    what the notes quote of the plan, for the dashboard to record with its own."""
+    """The school's notes under each circle shown; ``views``: what the notes
+    quote of the plan, for the dashboard to record with its own."""
     notes = notes_for(memberships)
-    return {
-        "school_notes": notes,
-        "school_links": links_for(memberships),
-        "views": views_shown(notes, memberships),
-    }
+    return {"school_notes": notes, "views": views_shown(notes, memberships)}
 
 
-def links_for(memberships) -> SchoolLinks:
-    roles = {m.role for m in memberships}
+@hooks.dashboard_links.register
+def dashboard_links(roles) -> dict:
+    """The links to the caseload and the weekly sheet, for whoever holds those roles somewhere."""
+    return {"school_links": links_for(roles)}
+
+
+def links_for(roles) -> SchoolLinks:
+    roles = set(roles)
     return SchoolLinks(caseload=policy.SCHOOL_CASELOAD_ROLE in roles, this_week=bool(roles & set(sheet.SHEET_ROLES)))
 
 

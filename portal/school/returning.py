@@ -128,12 +128,13 @@ def return_items(memberships, shared) -> dict[int, list[AttentionItem]]:
                 url,
                 (1.5, ready_from.toordinal()),
                 KIND,
+                at=ready_from,
             ))
         soon = meeting_soon(meeting_at, today)
         if soon:
             found[circle_id].append(AttentionItem(
                 "return_meeting", return_meeting_words(soon), display(meeting_field, meeting_at), url,
-                (1.4, meeting_at.timestamp()), KIND,
+                (1.4, meeting_at.timestamp()), KIND, at=meeting_at,
             ))
     return found
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from portal.access import finding as finder
 from portal.access import policy, transitions
 from portal.access.audience import listed
 from portal.access.guard import CircleAction, Section, SignedIn, guard, in_circle_or_404
@@ -31,12 +32,25 @@ def caseload():
     if sort not in caseloads.SORTS:
         sort = "name"
     filters = frozenset(name for name in request.args.getlist("filter") if name in caseloads.FILTERS)
-    result = caseloads.caseload(current_user, sort=sort, filters=filters, page=requested_page())
+    schools = finder.schools_of(current_user)
+    problem = None
+    try:
+        search = finder.finding_from(request.args, schools)
+    except finder.FindingRefused as refused:
+        problem, search = str(refused), finder.Finding()
+    result = caseloads.caseload(current_user, sort=sort, filters=filters, page=requested_page(),
+                                name=search.name, school_id=search.school_id)
+    # What the search keeps as the reader sorts and pages.
+    keep = {key: value for key, value in (("q", search.name), ("school", search.school_id)) if value}
     page = render_template(
         "school/caseload.html",
         result=result,
         sort=sort,
         filters=filters,
+        search=search,
+        schools=schools,
+        problem=problem,
+        keep=keep,
         sorts=caseloads.SORTS,
         filter_labels=caseloads.FILTERS,
         can_record_episodes=policy.can(policy.SCHOOL_CASELOAD_ROLE, "episodes", policy.EDIT),
@@ -46,7 +60,7 @@ def caseload():
     record_views(
         View(row.circle_id, policy.SCHOOL_CASELOAD_ROLE, section) for row in result.rows for section in row.sections_shown()
     )
-    return page
+    return page, (400 if problem else 200)
 
 
 def _sheet():

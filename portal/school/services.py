@@ -14,6 +14,7 @@ from portal.auth.models import User
 from portal.auth.services import find_user
 from portal.circles import services as circle_services
 from portal.circles.models import Circle, Membership
+from portal.dashboard import models as attention
 from portal.extensions import db
 from portal.invitations.models import Invitation
 from portal.notify import services as notify
@@ -114,6 +115,7 @@ def hand_over(circle: Circle, agreement: SchoolHandover, email: str, actor: User
     old_school = circle.school.name if circle.school is not None else _l("the previous school")
     new_school = new_contact.organisation.name
     now = clock.now()
+    attention.changed(circle.id)
     claimed = db.session.execute(
         update(SchoolHandover)
         .where(
