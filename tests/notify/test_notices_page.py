@@ -170,6 +170,7 @@ def test_reading_needs_the_forms_token(app, world, login_as):
 
 
 def test_a_bad_group_is_refused_with_a_message_and_changes_nothing(app, world, login_as, poster):
+    """notify.mark_group_read, given a circle, kind or section it cannot know."""
     caregiver = world.users[policy.CAREGIVER]
     tell(world, caregiver, "section_changed", "safety_plan")
     tell(world, world.users[policy.CLINICIAN], "section_changed", "safety_plan", circle=world.other_circle)

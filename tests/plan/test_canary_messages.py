@@ -52,6 +52,7 @@ from sqlalchemy.exc import DBAPIError
 from portal.access import policy
 from portal.access.guard import SignedIn, guard
 from portal.auth import services as accounts
+from portal.auth import setup as account_setup
 from portal.auth.models import Organisation, User
 from portal.circles.models import Circle, Membership
 from portal.circles.services import remove_member
@@ -222,6 +223,7 @@ EMAIL_PATHS = frozenset(
         "portal.invitations.services.create_invitation",
         "portal.auth.services.tell_owner",
         "portal.auth.services.request_password_reset",
+        "portal.auth.setup.invite",
     }
 )
 QUEUEING_CALLS = frozenset({"queue_email", "queue_composed", "OutboxMessage"})
@@ -553,6 +555,14 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     assert status == 302
     for what in accounts.SECURITY_NOTICES:
         accounts.tell_owner(db.session.get(User, clinician.id), what)
+    db.session.commit()
+    deliver()
+
+    # 6. A new staff account's invitation to choose its own password (an
+    # admin's form or a staff import): it says no more than a reset does.
+    staff = factories.user("Sam Newstaff", org=world.school, staff_role="school_staff")
+    staff.password_hash = ""
+    account_setup.invite(staff)
     db.session.commit()
     deliver()
 
