@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.auth.models import User
 from portal.clock import UTCDateTime, now
 from portal.extensions import db
 
@@ -24,6 +25,11 @@ class UserSession(db.Model):
     # signed_out, idle, expired, password_changed, ended_by_admin, account_stopped, ended_elsewhere
     end_reason: Mapped[str | None] = mapped_column(String(30))
     ip: Mapped[str | None] = mapped_column(String(64))
+
+    # Loaded with the session when a request looks it up (store.find), so the
+    # account comes in the same statement and stays in the identity map for
+    # the account loader.
+    user: Mapped[User] = relationship()
 
 
 class KeptDraft(db.Model):

@@ -14,13 +14,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 
+from portal.auth.models import User
 from portal.extensions import db
 from portal.sessions.models import UserSession
 from portal.tokens import new_token
 from portal.tokens import token_hash as hash_token
 
+# Every signed-in request asks for its session and then its account (with the
+# organisation, whose time zone every page reads). One statement, built once:
+# the account comes with the session, which holds it for the request, so the
+# account loader (auth.services.account_for) finds it in the identity map.
+_SESSION_AND_ACCOUNT = (
+    select(UserSession)
+    .options(joinedload(UserSession.user).joinedload(User.organisation))
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
 STORES = ("database", "redis")
 # Seconds to connect to Redis, and to wait for an answer (REDIS_SOCKET_TIMEOUT).
 DEFAULT_REDIS_TIMEOUT = 2.0
@@ -82,7 +93,7 @@ class DatabaseStore:
         return token, record
 
     def find(self, token):
-        return db.session.scalars(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+        return db.session.scalars(_SESSION_AND_ACCOUNT, {"token_hash": hash_token(token)}).first()
 
     def touch(self, record, now):
         record.last_seen_at = now
