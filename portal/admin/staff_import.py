@@ -162,7 +162,13 @@ class ImportPlan:
 
 def decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")  # Excel's "Unicode text"
+        try:
+            return data.decode("utf-16")  # Excel's "Unicode text"
+        except UnicodeDecodeError:
+            # Cut off mid-letter, or not really UTF-16: say so, as for any unreadable file.
+            raise FileProblem(
+                _("That file could not be read as CSV. Please save the staff list as CSV and try again.")
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -200,6 +206,9 @@ def read_rows(data: bytes) -> list[StaffRow]:
         raise FileProblem(
             _("That file could not be read as CSV. Please save the staff list as CSV and try again.")
         ) from None
+    if not table:
+        # Only separators (Excel saves an empty first row as ",,,"): nothing typed in it.
+        raise FileProblem(_("That file is empty."))
     header, body = table[0], table[1:]
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):

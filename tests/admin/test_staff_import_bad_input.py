@@ -34,6 +34,9 @@ def test_files_that_cannot_be_read_say_why_and_write_nothing(app, world, login_a
         "a column missing": (b"name,title\r\nAna,Teacher\r\n", "Missing: email, staff role"),
         "not text": (b"\x00\x01\x02PK\x03\x04" * 50, "does not look like a CSV file"),
         "a spreadsheet": (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "does not look like a CSV file"),
+        "UTF-16 cut off mid-letter": (b"\xff\xfe" + "name,email".encode("utf-16-le") + b"a", "could not be read as CSV"),
+        "UTF-16 with a lone surrogate": (b"\xff\xfe" + b"\x00\xd8" + b"a\x00", "could not be read as CSV"),
+        "separators only": (b",,,\r\n,,,\r\n", "That file is empty"),
     }
     for label, (data, message) in cases.items():
         if data is None:
