@@ -36,7 +36,8 @@ EVENT_KINDS = (
 DELIVERY_MODES = ("immediate", "digest", "portal")
 
 # What a person hears of at once unless they choose otherwise: what may need
-# someone to act today (DESIGN.md, principles 10 and 12; journeys 4, 10, 11).
+# someone to act today (DESIGN.md, principles 10 and 12; journeys 4, 5, 10, 11):
+# an overdue follow-up is its responsible people's to act on now.
 # Every other kind is a routine change and waits for the daily digest, so a
 # parent is not emailed for each edit of a plan. The policy's ALWAYS_AT_ONCE
 # still overrides a person's choice, and a safeguarding limit still holds
@@ -45,6 +46,7 @@ AT_ONCE_BY_DEFAULT = frozenset(
     {
         "episode_recorded",
         "event_recorded",
+        "follow_up_overdue",
         "aftercare_due",
         "contact_soon",
         "shared_without_agreement",

@@ -87,8 +87,13 @@ def open_circle(page: Page, name: str) -> None:
 
 
 def plan_link(page: Page, name: str, role: str = "link"):
-    """The plan as the dashboard names it: "Jordan's plan", and to Jordan "Your plan"."""
-    return page.get_by_role(role, name=f"{name}'s plan", exact=True).or_(page.get_by_role(role, name="Your plan", exact=True))
+    """The plan as the dashboard names it: "Jordan's plan" on a card of what
+    needs attention, and to Jordan "Your plan"; in the short list of the
+    other circles, the young person's name alone."""
+    found = page.get_by_role(role, name=f"{name}'s plan", exact=True).or_(page.get_by_role(role, name="Your plan", exact=True))
+    if role == "link":
+        found = found.or_(page.locator("section.other-circles").get_by_role("link", name=name, exact=True))
+    return found
 
 
 def open_section(page: Page, title: str) -> None:
