@@ -48,6 +48,9 @@ SIGN_IN_ENDPOINTS = ("auth.login_code", "auth.login_enrol")
 # Both have the shape of a real link's token (43 URL-safe characters).
 INVITATION_TOKEN = "browser-tests-invitation-".ljust(43, "x")  # noqa: S105
 RESET_TOKEN = "browser-tests-password-reset-".ljust(43, "x")  # noqa: S105
+# The link a new staff account gets to choose its first password.
+SETUP_TOKEN = "browser-tests-account-setup-".ljust(43, "x")  # noqa: S105
+SETUP_EMAIL = "new-staff@demo.example.org"
 UNKNOWN_TOKEN = "browser-tests-no-such-token-".ljust(43, "x")  # noqa: S105
 # An account that must set up an authenticator app when it next signs in.
 ENROLLING_EMAIL = "enrolling-clinician@demo.example.org"
@@ -73,7 +76,8 @@ class Visit:
 
 
 def prepare_tokens(live_server) -> None:
-    """An open invitation, a usable reset link and an account still to enrol."""
+    """An open invitation, a usable reset link, an account still to enrol and
+    a new staff account's link to choose its password."""
     from portal import clock
     from portal.auth import services as auth_services
     from portal.auth.models import Organisation, PasswordReset, User
@@ -122,6 +126,19 @@ def prepare_tokens(live_server) -> None:
             password=DEMO_PASSWORD,
             organisation=clinic,
             staff_role="clinician",
+        )
+        school = db.session.scalars(select(Organisation).where(Organisation.kind == "school")).first()
+        newcomer = User(email=SETUP_EMAIL, name="Robin New-Staff", password_hash="", organisation=school,
+                        staff_role="school_staff", created_at=now)
+        db.session.add(newcomer)
+        db.session.flush()
+        db.session.add(
+            PasswordReset(
+                user_id=newcomer.id,
+                token_hash=auth_services.token_hash(SETUP_TOKEN),
+                created_at=now,
+                expires_at=now + timedelta(days=7),
+            )
         )
         db.session.commit()
         assert auth_services.usable_reset(RESET_TOKEN) is not None, "the reset token's hash changed"
@@ -203,6 +220,8 @@ class ArgumentFillers:
             return [INVITATION_TOKEN, UNKNOWN_TOKEN]
         if name == "token" and rule.endpoint == "auth.reset_password":
             return [RESET_TOKEN, UNKNOWN_TOKEN]
+        if name == "token" and rule.endpoint == "auth.set_password":
+            return [SETUP_TOKEN, UNKNOWN_TOKEN]
         raise LookupError(
             f"{rule.endpoint}: no demo value for the URL argument {name!r}; teach tests/browser/pages.py one"
         )
