@@ -221,8 +221,16 @@ def test_an_entry_slipped_in_is_found(app, world, login_as):
     _broken(app, slipped.id, "it lies beyond the end of the chain")
     # And one slipped between two entries, renumbering those after it, without their hashes.
     db.session.execute(delete(AuditEvent).where(AuditEvent.id == slipped.id))
+    # The lines of what the renumbered entries showed move with them (lifted
+    # first: PostgreSQL holds them to their entry's place).
+    moved = [dict(line._mapping) for line in db.session.execute(
+        select(AuditShown.seq, AuditShown.circle_id, AuditShown.role, AuditShown.section)
+        .where(AuditShown.seq > victim.seq))]
+    db.session.execute(text("DELETE FROM audit_shown WHERE seq > :seq"), {"seq": victim.seq})
     db.session.execute(text("UPDATE audit_event SET seq = seq + 1000000 WHERE seq > :seq"), {"seq": victim.seq})
     db.session.execute(text("UPDATE audit_event SET seq = seq - 999999 WHERE seq > 1000000"))
+    if moved:
+        db.session.execute(AuditShown.__table__.insert(), [{**line, "seq": line["seq"] + 1} for line in moved])
     between = {**forged, "seq": victim.seq + 1, "prev_hash": victim.entry_hash}
     between["entry_hash"] = chain.entry_hash(between, victim.entry_hash)
     db.session.execute(AuditEvent.__table__.insert().values(**between))
