@@ -82,7 +82,8 @@ def schools_of(user) -> dict[int, str]:
 
 def name_pattern(name: str) -> str:
     """A LIKE pattern (escape backslash) for a name containing ``name``, any case."""
-    escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # A NUL, which nobody types, is dropped: PostgreSQL cannot compare text holding one.
+    escaped = name.replace("\x00", "").lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 

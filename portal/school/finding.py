@@ -44,7 +44,8 @@ class StaffChoiceForm(FlaskForm):
 
 def _search() -> tuple[str, str | None]:
     """The ?q= typed, and the problem with it, if any."""
-    search = request.args.get("q", "")
+    # Nobody types a NUL, and PostgreSQL cannot compare text holding one (as the forms', portal/security.py).
+    search = request.args.get("q", "").replace("\x00", "")
     if len(search) > schools.LONGEST_SEARCH:
         return search[: schools.LONGEST_SEARCH], _(
             "Please search with fewer than %(count)d characters.", count=schools.LONGEST_SEARCH
