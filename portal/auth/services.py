@@ -276,10 +276,11 @@ def _void_resets(user: User, now) -> int:
     return result.rowcount
 
 
-def complete_password_reset(reset: PasswordReset, new_password: str) -> User | None:
-    """Set the new password and end every session of the account; None when
-    another request used the link first. It never signs anyone in: the next
-    sign-in asks for the password and the second factor as always."""
+def set_password_from_link(reset: PasswordReset, password: str) -> User | None:
+    """The one use of an emailed link (a reset, or a new account's setup):
+    claim it, set the password, void the account's other links and end its
+    sessions; None, rolled back, when another request used it first or it
+    expired meanwhile. The caller records, tells and commits."""
     now = clock.now()
     claimed = db.session.execute(
         update(PasswordReset)
@@ -291,11 +292,21 @@ def complete_password_reset(reset: PasswordReset, new_password: str) -> User | N
         db.session.rollback()
         return None
     user = db.session.get(User, reset.user_id)
-    user.password_hash = hash_password(new_password)
+    user.password_hash = hash_password(password)
     user.must_change_password = False
     _void_resets(user, now)
     end_sessions(user)
     sessions.end_all(user, "password_reset")
+    return user
+
+
+def complete_password_reset(reset: PasswordReset, new_password: str) -> User | None:
+    """Set the new password and end every session of the account; None when
+    another request used the link first. It never signs anyone in: the next
+    sign-in asks for the password and the second factor as always."""
+    user = set_password_from_link(reset, new_password)
+    if user is None:
+        return None
     record("password_reset", user=user)
     tell_owner(user, "password_reset")
     db.session.commit()

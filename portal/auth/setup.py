@@ -17,17 +17,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal import clock
 from portal.audit.services import record
 from portal.auth import services
 from portal.auth.models import PasswordReset, User
-from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from portal.notify.outbox import Composed, composer, queue_composed
-from portal.sessions import services as sessions
 from portal.tokens import new_token, token_hash
 from portal.urls import absolute_url
 
@@ -115,28 +113,10 @@ def with_open_invitation(users: list[User]) -> set[int]:
 def choose_first_password(reset: PasswordReset, password: str) -> User | None:
     """Set the password the person chose, from their setup (or reset) link;
     None when another request used the link first. Signs nobody in."""
-    now = clock.now()
-    claimed = db.session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None), PasswordReset.expires_at > now)
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        db.session.rollback()
+    first_time = not has_password(db.session.get(User, reset.user_id))
+    user = services.set_password_from_link(reset, password)
+    if user is None:
         return None
-    user = db.session.get(User, reset.user_id)
-    first_time = not has_password(user)
-    user.password_hash = hash_password(password)
-    user.must_change_password = False
-    db.session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    services.end_sessions(user)
-    sessions.end_all(user, "password_reset")
     record("password_set" if first_time else "password_reset", user=user)
     if not first_time:
         services.tell_owner(user, "password_reset")

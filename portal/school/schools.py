@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 
 from portal.access import policy
+from portal.access import schools as school_access
 from portal.audit.services import record as audit
 from portal.auth.models import Organisation, User
 from portal.circles.models import Circle, Membership
@@ -51,7 +52,7 @@ def _schools_for(actor: Membership):
     """The schools this member may name: a school's own people name only their
     own school; a clinician any school in Support Circle."""
     stmt = select(Organisation).where(Organisation.kind == "school")
-    if actor.role in policy.SCHOOL_ROLES:
+    if school_access.names_only_own_school(actor.role):
         stmt = stmt.where(Organisation.id == actor.user.organisation_id)
     return stmt
 
@@ -99,8 +100,7 @@ def record_school(circle: Circle, school: Organisation, actor: User) -> None:
 def staff_list_open(circle: Circle, actor: Membership) -> bool:
     """The staff list is the school's: shown to its own people (the school
     contact who adds teachers), never to another organisation's accounts."""
-    school = circle.school_organisation_id
-    return school is not None and actor.user.organisation_id == school
+    return school_access.sees_school_staff_list(actor.user.organisation_id, circle.school_organisation_id)
 
 
 def _staff_of(circle: Circle, actor: Membership):
