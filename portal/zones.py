@@ -23,10 +23,8 @@ def deployment() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def of(account) -> ZoneInfo:
-    """The zone an account reads times in."""
-    organisation = getattr(account, "organisation", None) if account is not None else None
-    name = getattr(organisation, "timezone", None)
+def named(name: str | None) -> ZoneInfo:
+    """The zone an organisation's setting names, or the deployment's when it names none."""
     if not name:
         return deployment()
     try:
@@ -34,6 +32,12 @@ def of(account) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         # A zone the system no longer knows (its tz data changed): the page is still drawn.
         return deployment()
+
+
+def of(account) -> ZoneInfo:
+    """The zone an account reads times in."""
+    organisation = getattr(account, "organisation", None) if account is not None else None
+    return named(getattr(organisation, "timezone", None))
 
 
 def current() -> ZoneInfo:
@@ -63,11 +67,16 @@ def _request_reader() -> ZoneInfo:
 
 
 @contextmanager
-def reading_as(account):
-    """Write times for another reader for a while: an email or a digest for
-    its recipient, composed in someone else's request or by the scheduler."""
-    token = _reading_as.set(of(account))
+def reading_in(zone: ZoneInfo):
+    """Read times in this zone for a while, whoever is signed in."""
+    token = _reading_as.set(zone)
     try:
         yield
     finally:
         _reading_as.reset(token)
+
+
+def reading_as(account):
+    """Write times for another reader for a while: an email or a digest for
+    its recipient, composed in someone else's request or by the scheduler."""
+    return reading_in(of(account))

@@ -14,8 +14,9 @@ from tests.bad_input import Poster
 from tests.local_evening import new_york_evening  # noqa: F401 - a fixture for tests/test_today.py and tests/dashboard
 
 # The session store switch: tests/sessions, tests/auth and tests/security run
-# with sessions in the database and again in Redis.
-pytest_plugins = ["tests.sessions.backends"]
+# with sessions in the database and again in Redis. Two writers at once:
+# tests/concurrency.py (shared_database).
+pytest_plugins = ["tests.sessions.backends", "tests.concurrency"]
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL_ACTIVE", "").startswith("postgres")
 _schema_ready = False

@@ -13,7 +13,8 @@ recomputes those circles in the same transaction, so a row lands with the
 write that caused it or not at all. Time: each scheduler pass recomputes the
 circles whose rows have come due today, and once a local day every circle
 (an adjustment comes within its "ending soon" days, an episode stops being
-recent). ``flask attention refresh`` fills the table for an existing database.
+recent), in each zone its members read in. ``flask attention refresh`` fills
+the table for an existing database.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain, zip_longest
 
 from flask import has_app_context
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, false, insert, or_, select
 from sqlalchemy.orm import contains_eager
 
-from portal import clock, hooks
+from portal import clock, hooks, zones
 from portal.access.queries import standings
+from portal.auth.models import Organisation, User
 from portal.circles.models import Circle, Membership
 from portal.dashboard import models
 from portal.dashboard.models import MembershipAttention
@@ -121,8 +123,21 @@ def items_for(memberships) -> dict[int, list[AttentionItem]]:
 
 
 def summaries(memberships) -> list[dict]:
-    """The table's rows for these memberships: the providers run once for each
+    """The table's rows for these memberships, each read in its member's own
+    time zone (what is due "today" for a clinic in another zone than the
+    family, whoever wrote it): the providers run once for each zone and
     "layer" of members (the first member of every circle, then the second...)."""
+    by_zone: dict = defaultdict(list)
+    for membership in memberships:
+        by_zone[zones.of(membership.user)].append(membership)
+    rows = []
+    for member_zone, members in by_zone.items():
+        with zones.reading_in(member_zone):
+            rows.extend(_summaries_in_one_zone(members))
+    return rows
+
+
+def _summaries_in_one_zone(memberships) -> list[dict]:
     by_circle: dict[int, list] = defaultdict(list)
     for membership in memberships:
         by_circle[membership.circle_id].append(membership)
@@ -155,10 +170,20 @@ def refresh_circles(circle_ids) -> int:
     written = 0
     for start in range(0, len(circle_ids), CHUNK):
         chunk = circle_ids[start : start + CHUNK]
+        # One recompute of a circle at a time (PostgreSQL; SQLite has one writer):
+        # a second waits here, then reads what the first committed, instead of
+        # inserting rows the first already wrote. Taken in id order, so two
+        # recomputes of overlapping circles cannot wait for each other.
+        db.session.execute(select(Circle.id).where(Circle.id.in_(chunk)).order_by(Circle.id).with_for_update())
         memberships = db.session.scalars(
             select(Membership)
             .join(Membership.circle)
-            .options(contains_eager(Membership.circle))
+            .join(Membership.user)
+            .outerjoin(User.organisation)
+            .options(
+                contains_eager(Membership.circle),
+                contains_eager(Membership.user).contains_eager(User.organisation),
+            )
             .where(Membership.circle_id.in_(chunk), Membership.removed_at.is_(None))
             .order_by(Membership.circle_id, Membership.id)
         ).all()
@@ -171,8 +196,11 @@ def refresh_circles(circle_ids) -> int:
 
 
 def refresh_all() -> int:
-    """Every circle's rows, a chunk a transaction: the backfill and the daily pass."""
-    circle_ids = db.session.scalars(select(Circle.id).order_by(Circle.id)).all()
+    """Every circle's rows, a chunk a transaction: the backfill."""
+    return _refresh_in_chunks(db.session.scalars(select(Circle.id).order_by(Circle.id)).all())
+
+
+def _refresh_in_chunks(circle_ids) -> int:
     written = 0
     for start in range(0, len(circle_ids), CHUNK):
         written += refresh_circles(circle_ids[start : start + CHUNK])
@@ -182,25 +210,72 @@ def refresh_all() -> int:
 
 # How far back each pass looks for what fell due (at least since this
 # process's previous pass): a pass missed for a while is made up for here,
-# a longer stop by the next day's full pass or `flask attention refresh`.
+# a longer stop by the next day's pass or `flask attention refresh`.
 LOOKBACK = timedelta(hours=1)
 _previous_pass: list[datetime] = []
+
+
+def zones_in_use() -> dict:
+    """Each time zone members read in, with the organisations that set it
+    (None standing for the accounts of no organisation, in the deployment's)."""
+    in_zone: dict = defaultdict(list)
+    in_zone[zones.deployment()].append(None)
+    for organisation_id, name in db.session.execute(select(Organisation.id, Organisation.timezone)):
+        in_zone[zones.named(name)].append(organisation_id)
+    return in_zone
+
+
+def _circles_with_members_of(organisation_ids) -> list[int]:
+    named = [organisation_id for organisation_id in organisation_ids if organisation_id is not None]
+    of_them = User.organisation_id.in_(named) if named else false()
+    if None in organisation_ids:
+        of_them = or_(of_them, User.organisation_id.is_(None))
+    return db.session.scalars(
+        select(Membership.circle_id)
+        .distinct()
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.removed_at.is_(None), of_them)
+        .order_by(Membership.circle_id)
+    ).all()
+
+
+def _today_in(member_zone) -> date:
+    with zones.reading_in(member_zone):
+        return clock.today()
+
+
+def _new_days(in_zone: dict) -> int:
+    """Where a local day has begun since its last daily pass, every circle with
+    a member reading in that zone, for what the day alone brings in or out (an
+    adjustment comes within its "ending soon" days, an episode stops being
+    recent). The day is marked done once its circles are, so a pass cut short
+    is made again by the next."""
+    written = 0
+    for member_zone, organisation_ids in sorted(in_zone.items(), key=lambda item: item[0].key):
+        key = f"attention-daily:{member_zone.key}:{_today_in(member_zone).isoformat()}"
+        if notices.already_made(key):
+            continue
+        written += _refresh_in_chunks(_circles_with_members_of(organisation_ids))
+        notices.once(key)
+        db.session.commit()
+    return written
 
 
 def refresh_come_due() -> int:
     """The circles whose rows have come due today or passed (a review due
     today, an aftercare deadline passing, something due today becoming
     overdue), and those where a feature says something fell due since the
-    last pass (hooks.dashboard_wakes: an appointment nothing showed coming).
-    Once a local day, every circle, for what the day alone brings in or out."""
+    last pass (hooks.dashboard_wakes: an appointment nothing showed coming);
+    and the daily pass of every zone whose day has begun."""
     now = clock.now()
-    today = clock.today()
-    if notices.once(f"attention-daily:{today.isoformat()}"):
-        db.session.commit()
-        _previous_pass[:] = [now]
-        return refresh_all()
+    in_zone = zones_in_use()
+    written = _new_days(in_zone)
     since = min([now - LOOKBACK, *_previous_pass])
-    end_of_today = day_starts(today + timedelta(days=1))
+    # The end of today where today ends last.
+    end_of_today = max(
+        datetime.combine(_today_in(member_zone) + timedelta(days=1), time.min, tzinfo=member_zone)
+        for member_zone in in_zone
+    ).astimezone(UTC)
     circle_ids = set(
         db.session.scalars(
             select(MembershipAttention.circle_id)
@@ -213,7 +288,7 @@ def refresh_come_due() -> int:
     )
     for woken in hooks.dashboard_wakes.collect(since, now):
         circle_ids |= set(woken)
-    written = refresh_circles(circle_ids)
+    written += refresh_circles(circle_ids)
     db.session.commit()
     _previous_pass[:] = [now]
     return written

@@ -527,6 +527,11 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
     )
 
 
+def already_made(key: str) -> bool:
+    """Whether ``once(key)`` has been said, without saying it."""
+    return db.session.scalar(select(NoticeSent.id).where(NoticeSent.key == key)) is not None
+
+
 def once(key: str) -> bool:
     """True the first time a scheduled notice with this key is made."""
     if db.session.scalar(select(NoticeSent.id).where(NoticeSent.key == key)) is not None:

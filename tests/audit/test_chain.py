@@ -16,8 +16,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import delete, func, select, text
 
-from config import TestingConfig
-from portal import clock, create_app
+from portal import clock
 from portal.access import policy
 from portal.audit import chain
 from portal.audit.models import AuditChainHead, AuditEvent, AuditRecordIsFinal, AuditShown
@@ -25,6 +24,7 @@ from portal.audit.services import View, record, record_views
 from portal.extensions import db
 from portal.followup import services as followup_services
 from tests import factories
+from tests.concurrency import in_thread
 from tests.conftest import CHAIN_FIGURES
 from tests.mailbox import deliver_now
 from tests.web import add
@@ -374,40 +374,6 @@ def test_a_missing_head_is_found_and_refuses_new_entries(app, world):
 # --- Writers at once -----------------------------------------------------------
 
 
-@pytest.fixture
-def shared_database(app, tmp_path):
-    """An app whose connections are separate, as in production: the test
-    PostgreSQL database, or a SQLite file (the in-memory one is a single connection)."""
-    if db.engine.dialect.name == "postgresql":
-        yield app
-        return
-
-    class FileConfig(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'writers.sqlite'}"
-        SQLALCHEMY_ENGINE_OPTIONS = {}
-
-    separate = create_app(FileConfig)
-    with separate.app_context():
-        db.create_all()
-    yield separate
-    with separate.app_context():
-        db.engine.dispose()
-
-
-def _in_thread(target, *args):
-    failures = []
-
-    def run():
-        try:
-            target(*args)
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
-            failures.append(error)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, failures
-
-
 def test_a_second_writer_waits_for_the_first_and_chains_after_it(shared_database):
     app = shared_database
     holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
@@ -427,7 +393,7 @@ def test_a_second_writer_waits_for_the_first_and_chains_after_it(shared_database
             db.session.commit()
             second_done.set()
 
-    threads = [_in_thread(first), _in_thread(second)]
+    threads = [in_thread(first), in_thread(second)]
     assert holding.wait(10)
     assert not second_done.wait(0.5), "the second writer did not wait for the first"
     release.set()
@@ -463,7 +429,7 @@ def test_many_writers_at_once_leave_one_unbroken_chain(shared_database):
                     record("sign_out", outcome=f"w{n}")
                     db.session.commit()
 
-    threads = [_in_thread(write, n) for n in range(writers)]
+    threads = [in_thread(write, n) for n in range(writers)]
     for thread, failures in threads:
         thread.join(60)
         assert not failures, failures

@@ -5,9 +5,10 @@ shows in that caregiver's rows only)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from portal import clock
 from portal.access import policy
@@ -173,3 +174,65 @@ def test_an_appointment_nothing_showed_coming_appears_once_it_is_overdue(app, wo
     frozen_clock.advance(minutes=30)
     run_scheduled()
     assert _row(membership).urgency == models.OVERDUE
+
+
+def test_each_member_s_rows_follow_their_own_day_not_the_writer_s(app, world, new_york_evening):
+    """A clinic in London shares a circle with a family in New York: at 23:30 in
+    New York it is already tomorrow in London, so a plan review at 15:00 UTC
+    is due today for the clinician and tomorrow for the caregiver, whoever wrote it."""
+    world.clinic.timezone = "Europe/London"
+    db.session.commit()
+    clinician, caregiver = world.memberships[policy.CLINICIAN], world.memberships[policy.CAREGIVER]
+    _follow_up(world.circle, world.users[policy.CLINICIAN], datetime(2026, 3, 11, 15, 0, tzinfo=UTC), kind="plan_review")
+    assert _row(clinician).urgency == models.DUE_TODAY
+    assert _row(caregiver).urgency == models.OTHER
+    # The scheduler's pass, like a save, reads each member's day in their own zone.
+    refresh_all()
+    assert (_row(clinician).urgency, _row(caregiver).urgency) == (models.DUE_TODAY, models.OTHER)
+
+
+def test_the_daily_pass_comes_at_each_zone_s_own_midnight_and_is_made_again_if_cut_short(app, world, monkeypatch):
+    """The school reads in London, the clinic in New York (the deployment's):
+    London's new day recomputes the circles with a member at the school, and
+    New York's, four or five hours later, the others."""
+    from portal.dashboard import attention
+
+    world.school.timezone = "Europe/London"
+    db.session.commit()
+    moment = {"now": datetime(2026, 3, 10, 20, 0, tzinfo=UTC)}  # 20:00 in London, 16:00 in New York
+    monkeypatch.setattr(clock, "now", lambda: moment["now"])
+    clinician = world.users[policy.CLINICIAN]
+    for circle, author in ((world.circle, clinician), (world.other_circle, world.outsider)):
+        factories.write_section(circle, "follow_ups", author, "FU", kind="appointment", status="missed",
+                                due_at=moment["now"] - timedelta(days=3))
+    attention.refresh_come_due()  # both zones' 10 March is done
+    at_school = world.memberships[policy.CLINICIAN]
+    elsewhere = db.session.scalars(select(MembershipAttention).where(
+        MembershipAttention.circle_id == world.other_circle.id)).one().membership_id
+
+    def stale_rows():
+        db.session.execute(update(MembershipAttention).values(items=99))
+        db.session.commit()
+
+    def items(membership_id):
+        db.session.expire_all()
+        return db.session.get(MembershipAttention, membership_id).items
+
+    stale_rows()
+    moment["now"] = datetime(2026, 3, 11, 0, 30, tzinfo=UTC)  # London's 11 March; New York's 10 March
+    attention.refresh_come_due()
+    assert items(at_school.id) == 1 and items(elsewhere) == 99
+    stale_rows()
+    attention.refresh_come_due()  # London's day is done: not again
+    assert items(at_school.id) == 99
+
+    # New York's day begins; a pass cut short by a failure is made again by the next.
+    moment["now"] = datetime(2026, 3, 11, 4, 30, tzinfo=UTC)
+    real = attention.refresh_circles
+    monkeypatch.setattr(attention, "refresh_circles", lambda ids: (_ for _ in ()).throw(RuntimeError("cut short")))
+    with pytest.raises(RuntimeError):
+        attention.refresh_come_due()
+    db.session.rollback()
+    monkeypatch.setattr(attention, "refresh_circles", real)
+    attention.refresh_come_due()
+    assert items(elsewhere) == 1

@@ -1,0 +1,63 @@
+"""Two transactions recomputing one circle's attention rows at once (a save
+and the scheduler's pass, two saves that audit nothing) both land: the second
+waits for the first and recomputes from what it committed, instead of
+inserting rows the first already wrote (a 500 and a lost save on PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.access import policy
+from portal.dashboard import models
+from portal.dashboard.attention import refresh_circles
+from portal.dashboard.models import MembershipAttention
+from portal.extensions import db
+from tests import factories
+from tests.concurrency import in_thread
+
+
+def test_a_second_recompute_of_a_circle_waits_for_the_first_and_both_land(shared_database):
+    app = shared_database
+    with app.app_context():
+        built = factories.world()
+        circle_id = built.circle.id
+        clinician = built.users[policy.CLINICIAN]
+        factories.write_section(
+            built.circle, "follow_ups", clinician, "FU", kind="appointment", status="scheduled",
+            due_at=clock.now() - timedelta(days=2),
+        )
+        members = set(db.session.scalars(select(MembershipAttention.membership_id).where(
+            MembershipAttention.circle_id == circle_id)))
+        assert members, "the overdue follow-up gives the circle's members rows to recompute"
+    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with app.app_context():
+            refresh_circles([circle_id])
+            db.session.flush()
+            holding.set()
+            release.wait(10)
+            db.session.commit()
+
+    def second():
+        holding.wait(10)
+        with app.app_context():
+            refresh_circles([circle_id])
+            db.session.commit()
+            second_done.set()
+
+    threads = [in_thread(first), in_thread(second)]
+    assert holding.wait(10)
+    assert not second_done.wait(0.5), "the second recompute did not wait for the first"
+    release.set()
+    for thread, failures in threads:
+        thread.join(20)
+        assert not failures, failures
+    with app.app_context():
+        rows = db.session.scalars(select(MembershipAttention).where(MembershipAttention.circle_id == circle_id)).all()
+        assert {row.membership_id for row in rows} == members
+        assert {row.urgency for row in rows} == {models.OVERDUE}
