@@ -1,5 +1,6 @@
 """`flask notify send` runs the scheduled checks and delivers once;
-`flask notify run` keeps doing so until stopped."""
+`flask notify run` keeps doing so until stopped; `flask notify recount` puts
+the header's unread counts right."""
 
 from __future__ import annotations
 
@@ -42,3 +43,14 @@ def run_forever(interval, passes):
         if passes and done >= passes:
             return
         time.sleep(interval)
+
+
+@notify_cli.command("recount")
+def recount_unread():
+    """Count every account's unread notices from scratch and put right those that drifted."""
+    from portal.extensions import db
+    from portal.notify import unread
+
+    wrong = unread.recount(db.session)
+    db.session.commit()
+    click.echo(f"unread counts put right: {wrong} account(s)")

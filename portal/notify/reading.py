@@ -34,7 +34,14 @@ def _mark_read(user, *conditions) -> int:
     visible = visible_notifications(user).where(Notification.read_at.is_(None), *conditions)
     result = db.session.execute(
         update(Notification)
-        .where(Notification.id.in_(visible.with_only_columns(Notification.id).scalar_subquery()))
+        # Unread again on the row itself: a second reader at the same moment
+        # waits for the first, then finds the row read and leaves it (and the
+        # count) alone, instead of counting it off twice (PostgreSQL re-checks
+        # only the row's own conditions after waiting).
+        .where(
+            Notification.id.in_(visible.with_only_columns(Notification.id).scalar_subquery()),
+            Notification.read_at.is_(None),
+        )
         .values(read_at=clock.now())
         .execution_options(synchronize_session=False)
     )

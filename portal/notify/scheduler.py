@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from portal import clock, hooks, languages, zones
 from portal.auth.models import User
 from portal.extensions import db
-from portal.notify import services
+from portal.notify import services, unread
 from portal.notify.models import Notification
 from portal.notify.outbox import queue_email
 from portal.sharing.models import Agreement
@@ -98,6 +98,16 @@ def run_scheduled() -> dict[str, int]:
     return done
 
 
+def recount_daily() -> int:
+    """Once a day (the deployment's), the unread counts from scratch (notify/unread.py)."""
+    if not services.once(f"unread-recount:{clock.today().isoformat()}"):
+        return 0
+    wrong = unread.recount(db.session)
+    db.session.commit()
+    return wrong
+
+
 # The scheduler's own steps, after the features' (order 200 and 300).
 hooks.scheduled.register(lambda: {"agreements ending": agreements_ending()}, order=200)
 hooks.scheduled.register(lambda: {"digests": digests()}, order=300)
+hooks.scheduled.register(lambda: {"unread counts put right": recount_daily()}, order=400)

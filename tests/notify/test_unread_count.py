@@ -5,17 +5,20 @@ change it equals a count made from scratch, and the header shows it."""
 from __future__ import annotations
 
 import re
+import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import clock
 from portal.access import policy
 from portal.auth.models import User
 from portal.circles.services import remove_member
 from portal.extensions import db
+from portal.notify import reading, unread
 from portal.notify import services as notify
 from portal.notify.models import Notification
 from tests import factories
+from tests.concurrency import in_thread
 from tests.web import counting_statements
 
 
@@ -175,3 +178,72 @@ def test_the_header_counts_nothing(app, world, login_as):
     assert re.search(r'<span class="badge">\d+<', page)
     header_counts = [s for s in counted if "count(" in s.lower() and "notification" in s.lower()]
     assert header_counts == []
+
+
+def test_two_readers_marking_the_same_notices_at_once_take_them_off_once(shared_database):
+    """Two tabs, "mark all read" in both at once: the second waits for the
+    first and changes nothing more, instead of taking the same notices off the
+    count a second time (a count below zero on PostgreSQL)."""
+    app = shared_database
+    with app.app_context():
+        built = factories.world()
+        caregiver = built.users[policy.CAREGIVER]
+        for _ in range(3):
+            tell_one(built, caregiver)
+        db.session.commit()
+        caregiver_id = caregiver.id
+        assert kept(caregiver) == recount(caregiver) >= 3
+    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with app.app_context():
+            reading._mark_read(db.session.get(User, caregiver_id))
+            holding.set()
+            release.wait(10)
+            db.session.commit()
+
+    def second():
+        holding.wait(10)
+        with app.app_context():
+            reading.mark_all_read(db.session.get(User, caregiver_id))
+            second_done.set()
+
+    threads = [in_thread(first), in_thread(second)]
+    assert holding.wait(10)
+    assert not second_done.wait(0.5), "the second reader did not wait for the first"
+    release.set()
+    for thread, failures in threads:
+        thread.join(20)
+        assert not failures, failures
+    with app.app_context():
+        caregiver = db.session.get(User, caregiver_id)
+        assert kept(caregiver) == recount(caregiver) == 0
+
+
+def test_flask_notices_recount_puts_every_count_right_and_says_how_many_were_wrong(app, world):
+    """A count that drifted (a notice made in the moment someone left its
+    circle) is put right by the recount the scheduler makes each day."""
+    caregiver, clinician = world.users[policy.CAREGIVER], world.users[policy.CLINICIAN]
+    right = kept(clinician)
+    db.session.execute(update(User).where(User.id == caregiver.id).values(unread_notices=User.unread_notices + 5))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["notify", "recount"])
+    assert result.exit_code == 0, result.output
+    assert "1 account" in result.output
+    assert kept(caregiver) == recount(caregiver) and kept(clinician) == right
+    assert_counts_agree(world)
+    # The scheduler's daily step does the same.
+    db.session.execute(update(User).where(User.id == caregiver.id).values(unread_notices=-2))
+    db.session.commit()
+    assert unread.recount(db.session) == 1
+    db.session.commit()
+    assert kept(caregiver) == recount(caregiver)
+
+
+def test_a_header_never_shows_a_count_below_nothing(app, world, login_as, caplog):
+    caregiver = world.users[policy.CAREGIVER]
+    db.session.execute(update(User).where(User.id == caregiver.id).values(unread_notices=-1))
+    db.session.commit()
+    client = login_as(caregiver, app.test_client())
+    assert badge(client) == 0
+    assert "-1" not in client.get("/dashboard").text.split("<main", 1)[0]
