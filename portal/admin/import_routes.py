@@ -25,10 +25,12 @@ def _upload_page(form: StaffFileForm, status: int = 200, problem: str | None = N
     ), status
 
 
-def _preview_page(rows, planned, notice: str | None = None, status: int = 200):
+def _preview_page(rows, planned, notice: str | None = None, status: int = 200, staff_roles: bool = False):
     admin = current_user._get_current_object()
     confirm = ConfirmImportForm(formdata=None)
     confirm.rows.data = import_services.sealed(admin, rows, planned)
+    # Shown again (something changed meanwhile): the admin's choice as they made it.
+    confirm.apply_role_changes.data = staff_roles
     return render_template(
         "admin/import_preview.html",
         plan=planned,
@@ -74,6 +76,7 @@ def import_staff_confirm():
             ),
         )
     rows, previewed = unsealed
+    staff_roles = bool(form.apply_role_changes.data)
     # Checked again: the accounts may have changed since the preview.
     planned = staff_import.plan(admin, rows)
     if planned.fingerprint() != previewed:
@@ -82,8 +85,9 @@ def import_staff_confirm():
             planned,
             _("Something changed since the preview. Please check the list again before you confirm."),
             409,
+            staff_roles,
         )
-    imported = import_services.apply(admin, planned)
+    imported = import_services.apply(admin, planned, staff_roles=staff_roles)
     if imported is None:
         planned = staff_import.plan(admin, rows)
         return _preview_page(
@@ -91,6 +95,7 @@ def import_staff_confirm():
             planned,
             _("Something changed since the preview. Please check the list again before you confirm."),
             409,
+            staff_roles,
         )
     flash(_summary(imported), "success")
     return redirect(url_for("admin.accounts_list"))
@@ -104,6 +109,14 @@ def _summary(imported: import_services.Imported) -> str:
             "%(num)d invitation email is on its way.", "%(num)d invitation emails are on their way.", imported.invited
         ),
     ]
+    if imported.roles_kept:
+        parts.append(
+            ngettext(
+                "%(num)d staff role was not changed, as you chose.",
+                "%(num)d staff roles were not changed, as you chose.",
+                imported.roles_kept,
+            )
+        )
     if imported.left_out:
         parts.append(
             ngettext(

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
+from portal.admin import services as admin_services
 from portal.admin.staff_import import CREATE, UPDATE, ImportPlan, StaffRow
 from portal.audit.services import record
 from portal.auth import services as accounts
@@ -77,14 +78,19 @@ class Imported:
     updated: int
     invited: int
     left_out: int
+    # Staff role changes the list asked for and the admin did not choose to make.
+    roles_kept: int = 0
 
 
-def apply(admin: User, planned: ImportPlan) -> Imported | None:
+def apply(admin: User, planned: ImportPlan, *, staff_roles: bool = False) -> Imported | None:
     """Create and update the accounts the plan says, and queue their setup
-    emails; rows with problems are left out. None when an address was taken
-    meanwhile by another request (nothing is saved then)."""
-    created = updated = invited = 0
-    for row in planned.rows:
+    emails; rows with problems are left out. A staff role changes only with
+    ``staff_roles`` (the admin chose it), through the accounts' one way of
+    changing it. None when an address was taken meanwhile by another request
+    (nothing is saved then)."""
+    created = updated = invited = roles_kept = 0
+    changed: dict[int, list[str]] = {}  # the fields changed, by row
+    for index, row in enumerate(planned.rows):
         if not row.ok:
             continue
         if row.action == CREATE:
@@ -99,15 +105,18 @@ def apply(admin: User, planned: ImportPlan) -> Imported | None:
             row.account = user
             created += 1
         elif row.action == UPDATE:
-            user = row.account
-            user.name, user.title, user.staff_role = row.row.name, row.row.title, row.staff_role
-            updated += 1
+            fields = _update(admin, row, staff_roles)
+            if row.changes_staff_role and not staff_roles:
+                roles_kept += 1
+            if fields:
+                changed[index] = fields
+                updated += 1
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return None
-    for row in planned.rows:
+    for index, row in enumerate(planned.rows):
         if row.in_use:
             # As the single-account form records it, without the address: an admin trying many shows.
             record("account_created", user=admin, outcome="refused")
@@ -115,10 +124,28 @@ def apply(admin: User, planned: ImportPlan) -> Imported | None:
             continue
         if row.action == CREATE:
             record("account_created", user=admin, subject=row.account)
-        elif row.action == UPDATE:
-            record("account_updated", user=admin, subject=row.account)
+        elif index in changed:
+            # Which fields, by name: never what they were or became.
+            record("account_updated", user=admin, subject=row.account, section=",".join(changed[index]))
         if row.invite:
             setup.invite(row.account)
             invited += 1
     db.session.commit()
-    return Imported(created=created, updated=updated, invited=invited, left_out=planned.with_errors)
+    return Imported(
+        created=created, updated=updated, invited=invited, left_out=planned.with_errors, roles_kept=roles_kept
+    )
+
+
+def _update(admin: User, row, staff_roles: bool) -> list[str]:
+    user, fields = row.account, []
+    for what, _before, _after in row.changes:
+        if what == "name":
+            user.name = row.row.name
+        elif what == "title":
+            user.title = row.row.title
+        elif what == "staff_role":
+            if not staff_roles:
+                continue
+            admin_services.change_staff_role(admin, user, row.staff_role)
+        fields.append(what)
+    return fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from portal.access import accounts as account_rules
 from portal.audit.services import record
 from portal.auth import services as accounts
 from portal.auth import setup
@@ -47,6 +48,24 @@ def _refused(admin: User) -> None:
     record("account_created", user=admin, outcome="refused")
     db.session.commit()
     return None
+
+
+class StaffRoleRefused(PermissionError):
+    """The policy refuses this change (a key of account_rules.STAFF_ROLE_REFUSALS)."""
+
+
+def change_staff_role(admin: User, user: User, staff_role: str | None) -> None:
+    """The one way an admin changes an account's staff role: the policy
+    decides (never their own, never another admin's, only their
+    organisation's accounts and roles), and the person is told by email.
+    Composes: the caller audits the account's change and commits."""
+    refusal = account_rules.staff_role_refusal(admin, user, staff_role)
+    if refusal is not None:
+        raise StaffRoleRefused(refusal)
+    if user.staff_role == staff_role:
+        return
+    user.staff_role = staff_role
+    accounts.tell_staff_role_changed(user)
 
 
 def deactivate(admin: User, user: User) -> None:

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.access import accounts as account_rules
 from portal.auth import setup
 from portal.auth.forms import NO_STAFF_ROLE, ROLES_BY_ORGANISATION, STAFF_ROLES
 from portal.auth.models import User
@@ -128,6 +129,11 @@ class PlannedRow:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def changes_staff_role(self) -> bool:
+        # Made only when the admin chooses to (import_services.apply).
+        return self.ok and any(what == "staff_role" for what, _before, _after in self.changes)
+
 
 @dataclass
 class ImportPlan:
@@ -139,6 +145,10 @@ class ImportPlan:
     @property
     def with_errors(self) -> int:
         return sum(1 for row in self.rows if not row.ok)
+
+    @property
+    def staff_role_changes(self) -> int:
+        return sum(1 for row in self.rows if row.changes_staff_role)
 
     @property
     def invitations(self) -> int:
@@ -364,6 +374,11 @@ def plan(admin: User, rows: list[StaffRow]) -> ImportPlan:
             continue
         row.account = user
         row.changes = _changes(user, row)
+        if any(what == "staff_role" for what, _before, _after in row.changes):
+            refusal = account_rules.staff_role_refusal(admin, user, row.staff_role)
+            if refusal is not None:
+                row.errors.append(str(account_rules.STAFF_ROLE_REFUSALS[refusal]))
+                continue
         row.action = UPDATE if row.changes else UNCHANGED
         if user.active and not setup.has_password(user):
             row.invitation_open = user.id in open_invitations

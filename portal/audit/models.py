@@ -22,6 +22,8 @@ class AuditEvent(db.Model):
     # The role the person held in the circle at the time, if any.
     role: Mapped[str | None] = mapped_column(String(20))
     circle_id: Mapped[int | None] = mapped_column(ForeignKey("circle.id"))
+    # The part of the plan; for an account's change by its admin
+    # ("account_updated"), the fields that changed, by name ("name,staff_role").
     section: Mapped[str | None] = mapped_column(String(40))
     item_id: Mapped[int | None] = mapped_column()
     # For membership changes: the person added or removed (user_id is who did it).

@@ -201,6 +201,20 @@ def tell_owner(user: User, what: str) -> None:
     queue_email(user.email, subject, body)
 
 
+def tell_staff_role_changed(user: User) -> None:
+    """An email that the account's staff role changed and where to see it:
+    no name, no organisation, no role (the account page shows it, to them)."""
+    with _writing_for(user):
+        subject = _("Your role in Support Circle changed")
+        body = (
+            _("Hello,") + "\n\n"
+            + _("Your staff role in your organisation's Support Circle account changed.") + "\n\n"
+            + _("Sign in to see it on your account page: %(link)s", link=absolute_url("account.index")) + "\n\n"
+            + _("If you think this is a mistake, please tell your organisation's Support Circle admin.") + "\n"
+        )
+    queue_email(user.email, subject, body)
+
+
 def reset_two_factor(user: User, *, by: User | None) -> None:
     """Forget the account's authenticator app and recovery codes, and end
     every session of it, so that neither a lost phone nor a browser signed in

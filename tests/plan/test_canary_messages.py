@@ -51,6 +51,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.access import policy
 from portal.access.guard import SignedIn, guard
+from portal.admin import services as admin_services
 from portal.auth import services as accounts
 from portal.auth import setup as account_setup
 from portal.auth.models import Organisation, User
@@ -222,6 +223,7 @@ EMAIL_PATHS = frozenset(
         "portal.notify.scheduler.digests",
         "portal.invitations.services.create_invitation",
         "portal.auth.services.tell_owner",
+        "portal.auth.services.tell_staff_role_changed",
         "portal.auth.services.request_password_reset",
         "portal.auth.setup.invite",
     }
@@ -563,6 +565,10 @@ def test_no_marker_in_emails_notifications_sharing_audit_or_logs(
     staff = factories.user("Sam Newstaff", org=world.school, staff_role="school_staff")
     staff.password_hash = ""
     account_setup.invite(staff)
+    db.session.commit()
+    deliver()
+    # Their admin changes their staff role (the accounts' one way, as a staff import does): they are told.
+    admin_services.change_staff_role(world.org_admin, staff, policy.SCHOOL_CONTACT)
     db.session.commit()
     deliver()
 
