@@ -269,12 +269,12 @@ FAMILY_READERS = frozenset({policy.CAREGIVER, policy.YOUNG_PERSON})
 
 
 def episode_words(name: str, actor_name: str, occurred_at, *, new: bool) -> Callable[[str | None], str]:
-    """The notice of a use of the in-school plan, for each recipient's role."""
-    today = occurred_at is not None and to_local(occurred_at).date() == clock.today()
+    """The notice of a use of the in-school plan, for each recipient's role,
+    "today" in the recipient's own day (tell composes it in their zone)."""
 
     def words(role: str | None) -> str:
         if role in FAMILY_READERS:
-            if new and today:
+            if new and occurred_at is not None and to_local(occurred_at).date() == clock.today():
                 return _("The school plan was used for %(name)s today; see what the school did.", name=name)
             if new:
                 return _("The school plan was used for %(name)s; see what the school did.", name=name)

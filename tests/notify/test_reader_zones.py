@@ -67,3 +67,20 @@ def test_a_time_written_for_a_recipient_is_in_their_zone(app, world):
         with reading_as(world.users[policy.CAREGIVER]):
             assert to_local(moment).hour == 10
         assert to_local(moment).hour == 10
+
+
+def test_a_use_of_the_school_plan_is_today_in_the_family_s_day_not_the_school_s(app, world, new_york_evening):
+    """At 23:30 in New York the school, in London, is already in tomorrow: a
+    use of the school plan at 18:00 in New York was "today" for the family
+    who read the notice, whatever the day where the school wrote it."""
+    from portal.notify.services import episode_words
+
+    world.school.timezone = "Europe/London"
+    db.session.commit()
+    contact, caregiver = world.users[policy.SCHOOL_CONTACT], world.users[policy.CAREGIVER]
+    occurred = datetime(2026, 3, 10, 22, 0, tzinfo=UTC)
+    with reading_as(contact):
+        words = episode_words("Jordan", contact.name, occurred, new=True)
+        assert "today" not in words(policy.CAREGIVER)
+    with reading_as(caregiver):
+        assert "used for Jordan today" in words(policy.CAREGIVER)
