@@ -4,6 +4,7 @@ changed (never the words), by whom."""
 
 from __future__ import annotations
 
+from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import lazy_gettext as _l
@@ -19,13 +20,21 @@ from portal.extensions import db
 _LEGACY = ("Etc/", "SystemV/", "US/", "posix/", "right/")
 
 
+@cache
 def offered_zones() -> tuple[str, ...]:
+    """Read from the system's zone files once a process (a tz data update
+    comes with a restart): the page and its checks asked for them three times."""
     names = {name for name in available_timezones() if "/" in name and not name.startswith(_LEGACY)}
     return (*sorted(names), "UTC")
 
 
+@cache
+def _offered_set() -> frozenset[str]:
+    return frozenset(offered_zones())
+
+
 def known_zone(name: str) -> bool:
-    if name not in offered_zones():
+    if name not in _offered_set():
         return False
     try:
         ZoneInfo(name)
