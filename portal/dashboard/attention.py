@@ -208,11 +208,13 @@ def _refresh_in_chunks(circle_ids) -> int:
     return written
 
 
-# How far back each pass looks for what fell due (at least since this
-# process's previous pass): a pass missed for a while is made up for here,
-# a longer stop by the next day's pass or `flask attention refresh`.
+# How far back each pass looks for what fell due: since the last pass of any
+# process (kept in the database, so a restart or another server taking over
+# misses nothing), at least an hour, at most FURTHEST (a scheduler stopped
+# for longer is made up for by `flask attention refresh`).
 LOOKBACK = timedelta(hours=1)
-_previous_pass: list[datetime] = []
+FURTHEST = timedelta(days=14)
+LAST_RUN = "attention-last-run"
 
 
 def zones_in_use() -> dict:
@@ -270,7 +272,8 @@ def refresh_come_due() -> int:
     now = clock.now()
     in_zone = zones_in_use()
     written = _new_days(in_zone)
-    since = min([now - LOOKBACK, *_previous_pass])
+    last = notices.last_marked(LAST_RUN)
+    since = max(min(now - LOOKBACK, last or now), now - FURTHEST)
     # The end of today where today ends last.
     end_of_today = max(
         datetime.combine(_today_in(member_zone) + timedelta(days=1), time.min, tzinfo=member_zone)
@@ -289,8 +292,8 @@ def refresh_come_due() -> int:
     for woken in hooks.dashboard_wakes.collect(since, now):
         circle_ids |= set(woken)
     written += refresh_circles(circle_ids)
+    notices.mark(LAST_RUN, now)
     db.session.commit()
-    _previous_pass[:] = [now]
     return written
 
 

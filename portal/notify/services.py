@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -530,6 +531,20 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
 def already_made(key: str) -> bool:
     """Whether ``once(key)`` has been said, without saying it."""
     return db.session.scalar(select(NoticeSent.id).where(NoticeSent.key == key)) is not None
+
+
+def last_marked(key: str) -> datetime | None:
+    """When ``mark(key)`` was last said (a scheduler step's last pass), if ever."""
+    return db.session.scalar(select(NoticeSent.at).where(NoticeSent.key == key))
+
+
+def mark(key: str, at: datetime) -> None:
+    """Keep ``at`` as the moment for ``key``, for every process to read."""
+    row = db.session.scalars(select(NoticeSent).where(NoticeSent.key == key)).first()
+    if row is None:
+        db.session.add(NoticeSent(key=key, at=at))
+    else:
+        row.at = at
 
 
 def once(key: str) -> bool:

@@ -236,3 +236,20 @@ def test_the_daily_pass_comes_at_each_zone_s_own_midnight_and_is_made_again_if_c
     monkeypatch.setattr(attention, "refresh_circles", real)
     attention.refresh_come_due()
     assert items(elsewhere) == 1
+
+
+def test_a_scheduler_started_again_after_hours_away_still_finds_what_fell_due_meanwhile(app, world, monkeypatch):
+    """The time of the last pass is kept in the database, not in the process:
+    an appointment that passed while no scheduler ran (a restart, another
+    server taking over) is overdue at the next pass, not the next day."""
+    from portal.dashboard import attention
+
+    moment = {"now": datetime(2026, 3, 10, 14, 0, tzinfo=UTC)}
+    monkeypatch.setattr(clock, "now", lambda: moment["now"])
+    attention.refresh_come_due()
+    membership = world.memberships[policy.CLINICIAN]
+    _follow_up(world.circle, world.users[policy.CLINICIAN], datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
+    assert _row(membership) is None  # an appointment coming up is no item
+    moment["now"] = datetime(2026, 3, 10, 19, 0, tzinfo=UTC)  # five hours on, two after the appointment
+    attention.refresh_come_due()
+    assert _row(membership).urgency == models.OVERDUE
