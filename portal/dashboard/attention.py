@@ -26,7 +26,7 @@ from flask import has_app_context
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import contains_eager
 
-from portal import clock, hooks
+from portal import clock, hooks, touched
 from portal.access.queries import standings
 from portal.circles.models import Circle, Membership
 from portal.dashboard import models
@@ -65,7 +65,7 @@ WATCHED = frozenset(
 OVERDUE_KINDS = frozenset({"missed", "overdue", "follow_up_overdue", "aftercare_overdue"})
 # Circles recomputed together: the providers cost a fixed number of statements a call.
 CHUNK = 200
-_TOUCHED = models.TOUCHED
+_TOUCHED = touched.TOUCHED
 _BUSY = "attention_refreshing"
 
 
