@@ -23,7 +23,7 @@ PORTAL = ROOT / "portal"
 # Lowest first. A module may import from its own layer or a lower one; within a
 # layer, the imports between top-level folders must not form a cycle.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("leaves", frozenset({"clock", "zones", "timezone", "languages", "urls", "extensions", "logs", "forms", "hooks", "outages", "paging", "tokens", "reach"})),
+    ("leaves", frozenset({"clock", "zones", "timezone", "languages", "urls", "extensions", "logs", "forms", "hooks", "outages", "paging", "tokens", "reach", "touched"})),
     ("data", frozenset({"models"})),
     ("audit", frozenset({"audit"})),
     ("access", frozenset({"access"})),

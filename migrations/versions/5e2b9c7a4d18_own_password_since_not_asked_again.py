@@ -7,7 +7,7 @@ or password_reset entry of the account's own, after the admin made it, says
 the password is already theirs.
 
 Revision ID: 5e2b9c7a4d18
-Revises: c4a9e7d1f035
+Revises: e3b8c1f0a4d2
 Create Date: 2026-12-04 01:45:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e2b9c7a4d18'
-down_revision = 'c4a9e7d1f035'
+down_revision = 'e3b8c1f0a4d2'
 branch_labels = None
 depends_on = None
 

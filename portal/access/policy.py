@@ -320,8 +320,10 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     "agree_school_move": frozenset({CAREGIVER}),
     "hand_over_school": frozenset({SCHOOL_CONTACT}),
     # Which school the student attends, recorded once while none is (a
-    # clinician's circle starts without one); after that only a move changes it.
+    # clinician's circle starts without one); after that only a move changes it,
     "record_school": frozenset({CLINICIAN, SCHOOL_CONTACT}),
+    # or, while nothing at it depends on it yet, a correction (portal/school/schools.py).
+    "correct_school": frozenset({CLINICIAN, SCHOOL_CONTACT}),
     # A plan review: confirming, section by section, that the plan still fits.
     "record_review": frozenset({CLINICIAN}),
     # What the young person is told about sharing: for everyone to read, so

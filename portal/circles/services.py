@@ -17,7 +17,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from portal import clock
+from portal import clock, touched
 from portal.access import policy, transitions
 from portal.access.transitions import Decision
 from portal.audit.services import record as audit
@@ -25,7 +25,6 @@ from portal.auth import mfa
 from portal.auth.models import User
 from portal.auth.services import end_sessions, find_user, normalise_email
 from portal.circles.models import Circle, Membership, MembershipChange
-from portal.dashboard import models as attention
 from portal.extensions import db
 from portal.invitations.models import Invitation
 from portal.notify import services as notify
@@ -202,7 +201,7 @@ def _conditional_update(membership: Membership, expected: dict, values: dict) ->
     result = db.session.execute(
         update(Membership).where(*conditions).values(**values).execution_options(synchronize_session=False)
     )
-    attention.changed(membership.circle_id)
+    touched.changed(membership.circle_id)
     db.session.expire(membership)
     if result.rowcount != 1:
         raise MembershipRefused(Decision(False, "changed_meanwhile"))

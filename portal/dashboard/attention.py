@@ -27,7 +27,7 @@ from flask import has_app_context
 from sqlalchemy import delete, event, false, insert, or_, select
 from sqlalchemy.orm import contains_eager
 
-from portal import clock, hooks, zones
+from portal import clock, hooks, touched, zones
 from portal.access.queries import standings
 from portal.auth.models import Organisation, User
 from portal.circles.models import Circle, Membership
@@ -67,7 +67,7 @@ WATCHED = frozenset(
 OVERDUE_KINDS = frozenset({"missed", "overdue", "follow_up_overdue", "aftercare_overdue"})
 # Circles recomputed together: the providers cost a fixed number of statements a call.
 CHUNK = 200
-_TOUCHED = models.TOUCHED
+_TOUCHED = touched.TOUCHED
 _BUSY = "attention_refreshing"
 
 

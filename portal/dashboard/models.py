@@ -40,13 +40,3 @@ class MembershipAttention(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     items: Mapped[int] = mapped_column(SmallInteger)
 
-
-# The circles whose rows this transaction must recompute before it commits
-# (portal/dashboard/attention.py notes the session's own writes).
-TOUCHED = "attention_touched_circles"
-
-
-def changed(circle_id: int) -> None:
-    """Say that a write made around the session's unit of work (a conditional
-    UPDATE) changed this circle: its rows are recomputed when the write commits."""
-    db.session.info.setdefault(TOUCHED, set()).add(circle_id)

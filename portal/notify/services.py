@@ -528,6 +528,24 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
     )
 
 
+def school_corrected(circle_id: int, actor) -> None:
+    """Those who record the school hear that it was corrected, and where to see
+    it: the notice names neither school (the school page does, to its readers)."""
+    recipients = [
+        Recipient(m.user, m.role)
+        for m in reachable_members(circle_id)
+        if m.user_id != actor.id and policy.can_act(m.role, "correct_school")
+    ]
+    tell(
+        recipients,
+        "section_changed",
+        circle_id=circle_id,
+        section=None,
+        text=_l("The school recorded for a circle you are in was corrected. The school page shows it."),
+        link=path_for("school.circle_school", circle_id=circle_id),
+    )
+
+
 def already_made(key: str) -> bool:
     """Whether ``once(key)`` has been said, without saying it."""
     return db.session.scalar(select(NoticeSent.id).where(NoticeSent.key == key)) is not None

@@ -194,7 +194,8 @@ class Episode(ListItem, db.Model):
     outcome: Mapped[str] = mapped_column(String(40), default="")
     # The school the circle was at when this was recorded: a school that takes
     # over after a move does not reach it (policy.SCHOOL_RECORDS). Stamped by
-    # plan.services.add_item; NULL when the circle had no school then.
+    # plan.services.add_item; NULL when the circle had no school then, until
+    # the school is recorded (portal/school/schools.py: it was made there).
     school_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
     @declared_attr

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, hooks
+from portal import clock, hooks, touched
 from portal.access import policy, transitions
 from portal.access.queries import limits_in_force, member_can, member_can_act, shared_for, standings
 from portal.access.transitions import Decision
@@ -29,7 +29,6 @@ from portal.audit.services import record as audit
 from portal.auth.models import User
 from portal.auth.services import names_of
 from portal.circles.models import Membership
-from portal.dashboard import models as attention
 from portal.extensions import db
 from portal.hooks import AttentionItem
 from portal.notify import services as notify
@@ -90,7 +89,7 @@ def _lift(limit: SafeguardingLimit, actor: Membership) -> None:
         .values(lifted_at=clock.now(), lifted_by_id=actor.user_id)
         .execution_options(synchronize_session=False)
     )
-    attention.changed(limit.circle_id)
+    touched.changed(limit.circle_id)
     if result.rowcount != 1:
         raise LimitRefused(Decision(False, "changed_meanwhile"))
 

@@ -1,5 +1,6 @@
 """Choosing from lists rather than typing: the school a circle's student
-attends, from the schools in Support Circle, and a teacher to add, from the
+attends, from the schools in Support Circle (and the school put right when
+it was recorded by mistake), and a teacher to add, from the
 staff list of the circle's school. Each list is a GET search form that works
 without JavaScript; the choice is then a POST with CSRF."""
 
@@ -56,11 +57,13 @@ def _search() -> tuple[str, str | None]:
 # --- Which school the student attends --------------------------------------------------------------
 
 
-def _school_page(form, status=200, *, search=None, problem=None):
+def _school_page(form, status=200, *, search=None, problem=None, correcting=False):
     circle = g.circle
     if search is None:
         search, problem = _search()
     found = schools.school_choices(g.membership, "" if problem else search)
+    recorded = circle.school is not None
+    correctable = recorded and schools.correctable(circle)
     return render_template(
         "school/record_school.html",
         circle=circle,
@@ -68,7 +71,13 @@ def _school_page(form, status=200, *, search=None, problem=None):
         search=search,
         problem=problem,
         found=found,
-        recorded=circle.school is not None,
+        recorded=recorded,
+        correcting=correcting,
+        # Offered to whoever the policy lets correct it, while nothing at the school depends on it.
+        can_correct=correctable and policy.can_act(g.membership.role, "correct_school"),
+        in_use=None if correctable or not recorded else schools.IN_USE,
+        choosing=not recorded or (correcting and correctable),
+        action=url_for("school.correct_school" if correcting else "school.record_school", circle_id=circle.id),
     ), (422 if problem and status == 200 else status)
 
 
@@ -95,6 +104,37 @@ def record_school(circle_id: int):
         return _school_page(form, 409, search="")
     flash(
         _("%(name)s's school is recorded: %(school)s.", name=g.circle.young_person_name, school=school.name), "success"
+    )
+    return redirect(url_for("school.circle_school", circle_id=circle_id))
+
+
+@bp.route("/circles/<int:circle_id>/school/attends/correct", methods=["GET", "POST"])
+@guard(CircleAction("correct_school"))
+def correct_school(circle_id: int):
+    """A school recorded by mistake, put right while nothing at it depends on it yet."""
+    if g.circle.school_organisation_id is None:
+        return redirect(url_for("school.record_school", circle_id=circle_id))
+    if request.method == "GET":
+        return _school_page(SchoolChoiceForm(formdata=None), correcting=True)
+    form = SchoolChoiceForm()
+    if not form.validate_on_submit():
+        return _school_page(form, 422, search="", correcting=True)
+    school = schools.choosable_school(g.membership, form.school.data)
+    if school is None:
+        record_now("school_corrected", circle_id=circle_id, outcome="refused")
+        form.school.errors = [str(CHOOSE_SCHOOL)]
+        return _school_page(form, 422, search="", correcting=True)
+    if school.id == g.circle.school_organisation_id:
+        form.school.errors = [_("This school is the one recorded already.")]
+        return _school_page(form, 422, search="", correcting=True)
+    try:
+        schools.correct_school(g.circle, school, current_user._get_current_object())
+    except schools.InUse as refused:
+        record_now("school_corrected", circle_id=circle_id, outcome="refused")
+        form.school.errors = [str(refused)]
+        return _school_page(form, 409, search="", correcting=True)
+    flash(
+        _("%(name)s's school is corrected: %(school)s.", name=g.circle.young_person_name, school=school.name), "success"
     )
     return redirect(url_for("school.circle_school", circle_id=circle_id))
 

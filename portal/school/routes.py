@@ -166,6 +166,8 @@ def _school_page(*, teacher_form=None, move_form=None, handover_form=None, statu
             can_invite=policy.can_act(role, "invite"),
             # Recorded once, while none is; after that, only a move of school changes it.
             can_record_school=circle.school_organisation_id is None and policy.can_act(role, "record_school"),
+            # A school recorded by mistake, while nothing at it depends on it (portal/school/schools.py).
+            can_correct_school=policy.can_act(role, "correct_school") and schools.correctable(circle),
             # The school's staff list, to add a teacher from: for the school's own people (portal/school/finding.py).
             staff_list=can_manage and schools.staff_list_open(circle, membership),
             can_agree=can_agree,

@@ -7,14 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from portal import clock
+from portal import clock, touched
 from portal.access import policy
 from portal.audit.services import record as audit
 from portal.auth.models import User
 from portal.auth.services import find_user
 from portal.circles import services as circle_services
 from portal.circles.models import Circle, Membership
-from portal.dashboard import models as attention
 from portal.extensions import db
 from portal.invitations.models import Invitation
 from portal.notify import services as notify
@@ -115,7 +114,7 @@ def hand_over(circle: Circle, agreement: SchoolHandover, email: str, actor: User
     old_school = circle.school.name if circle.school is not None else _l("the previous school")
     new_school = new_contact.organisation.name
     now = clock.now()
-    attention.changed(circle.id)
+    touched.changed(circle.id)
     claimed = db.session.execute(
         update(SchoolHandover)
         .where(

@@ -144,6 +144,7 @@ DECLARED = {
     "school.find_teacher": CircleAction("manage_members"),
     "school.add_teacher_from_staff": CircleAction("manage_members"),
     "school.record_school": CircleAction("record_school"),
+    "school.correct_school": CircleAction("correct_school"),
     "school.remove_teacher": CircleAction("manage_members"),
     "school.agree_move": CircleAction("agree_school_move"),
     "school.withdraw_move": CircleAction("agree_school_move"),

@@ -192,6 +192,54 @@ def test_the_school_records_migration_gives_existing_rows_the_school_they_were_m
     assert _differences(db.metadata) == []
 
 
+def test_records_made_before_the_school_was_recorded_are_given_that_school(migrated_app):
+    """Episodes and flexibility reviews made while a circle had no school belong
+    to the school first recorded: the one a later move left, or the circle's
+    school now; before a move from no school, and with no school yet, none."""
+    from datetime import datetime
+
+    flask_migrate.upgrade(revision="c4a9e7d1f035")
+    tables = sa.MetaData()
+    tables.reflect(bind=db.engine)
+    t = tables.tables
+    with db.engine.begin() as connection:
+        lakeview, hillside = (_insert(connection, t["organisation"], name=name, kind="school")
+                              for name in ("Lakeview", "Hillside"))
+        user = _insert(connection, t["user"], email="someone@example.com")
+        recorded = _insert(connection, t["circle"], young_person_name="Alex", created_by_id=user,
+                           school_organisation_id=lakeview)
+        moved = _insert(connection, t["circle"], young_person_name="Jordan", created_by_id=user,
+                        school_organisation_id=hillside)
+        _insert(connection, t["school_handover"], circle_id=moved, agreed_by_id=user, to_school_name="Hillside",
+                from_organisation_id=lakeview, to_organisation_id=hillside, performed_at=datetime(2026, 3, 1))
+        unschooled = _insert(connection, t["circle"], young_person_name="Sam", created_by_id=user,
+                             school_organisation_id=hillside)
+        _insert(connection, t["school_handover"], circle_id=unschooled, agreed_by_id=user, to_school_name="Hillside",
+                to_organisation_id=hillside, performed_at=datetime(2026, 3, 1))
+        none_yet = _insert(connection, t["circle"], young_person_name="Kai", created_by_id=user)
+
+        def episode(circle_id, at, school=None):
+            return _insert(connection, t["episode"], circle_id=circle_id, created_at=at, occurred_at=at,
+                           school_organisation_id=school)
+
+        def review(circle_id, at):
+            return _insert(connection, t["flexibility_review"], circle_id=circle_id, reviewed_by_id=user, reviewed_at=at)
+
+        rows = {
+            ("episode", episode(recorded, datetime(2026, 2, 1))): lakeview,
+            ("flexibility_review", review(recorded, datetime(2026, 2, 2))): lakeview,
+            ("episode", episode(moved, datetime(2026, 2, 1))): lakeview,
+            ("episode", episode(moved, datetime(2026, 4, 1), hillside)): hillside,
+            ("episode", episode(unschooled, datetime(2026, 2, 1))): None,
+            ("episode", episode(none_yet, datetime(2026, 2, 1))): None,
+        }
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        for (table, row_id), school in rows.items():
+            found = connection.scalar(sa.text(f"SELECT school_organisation_id FROM {table} WHERE id = :id"), {"id": row_id})  # noqa: S608
+            assert found == school, (table, row_id)
+
+
 def test_the_audit_chain_migration_hashes_the_entries_already_there(migrated_app):
     """Entries written before the chain existed are chained by the migration,
     in the order of their ids; the application's entries follow on."""

@@ -86,6 +86,7 @@ COVERED_ELSEWHERE = {
     "school.add_teacher": "tests/school/test_school_bad_input.py",
     "school.add_teacher_from_staff": "tests/school/test_finding.py",
     "school.record_school": "tests/school/test_finding.py",
+    "school.correct_school": "tests/school/test_correcting_school.py",
     "admin.organisation": "tests/admin/test_organisation_bad_input.py",
     "school.agree_move": "tests/school/test_school_bad_input.py",
     "school.hand_over": "tests/school/test_school_bad_input.py",
