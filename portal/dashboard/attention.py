@@ -173,8 +173,13 @@ def refresh_circles(circle_ids) -> int:
         # One recompute of a circle at a time (PostgreSQL; SQLite has one writer):
         # a second waits here, then reads what the first committed, instead of
         # inserting rows the first already wrote. Taken in id order, so two
-        # recomputes of overlapping circles cannot wait for each other.
-        db.session.execute(select(Circle.id).where(Circle.id.in_(chunk)).order_by(Circle.id).with_for_update())
+        # recomputes of overlapping circles cannot wait for each other; and
+        # FOR NO KEY UPDATE, so rows that point at the circle (audit entries,
+        # notices, sections) are written meanwhile: their foreign-key checks'
+        # share lock would wait for FOR UPDATE, and deadlock with it.
+        db.session.execute(
+            select(Circle.id).where(Circle.id.in_(chunk)).order_by(Circle.id).with_for_update(key_share=True)
+        )
         memberships = db.session.scalars(
             select(Membership)
             .join(Membership.circle)
@@ -291,7 +296,7 @@ def refresh_come_due() -> int:
     )
     for woken in hooks.dashboard_wakes.collect(since, now):
         circle_ids |= set(woken)
-    written += refresh_circles(circle_ids)
+    written += _refresh_in_chunks(sorted(circle_ids))
     notices.mark(LAST_RUN, now)
     db.session.commit()
     return written

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.access import policy
+from portal.circles.models import Membership
 from portal.dashboard import models
 from portal.dashboard.attention import refresh_all
 from portal.dashboard.models import MembershipAttention
@@ -243,13 +244,21 @@ def test_a_scheduler_started_again_after_hours_away_still_finds_what_fell_due_me
     an appointment that passed while no scheduler ran (a restart, another
     server taking over) is overdue at the next pass, not the next day."""
     from portal.dashboard import attention
+    from portal.notify import services as notices
 
     moment = {"now": datetime(2026, 3, 10, 14, 0, tzinfo=UTC)}
     monkeypatch.setattr(clock, "now", lambda: moment["now"])
+    # The last pass (the day's first): what it kept is in the database only, as
+    # for a pass made by another process or before a restart.
     attention.refresh_come_due()
-    membership = world.memberships[policy.CLINICIAN]
-    _follow_up(world.circle, world.users[policy.CLINICIAN], datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
-    assert _row(membership) is None  # an appointment coming up is no item
+    assert notices.last_marked(attention.LAST_RUN) == moment["now"]
+    # A circle where nothing else is due, so that only the pass's look back can find it.
+    membership = db.session.scalars(
+        select(Membership).where(Membership.circle_id == world.other_circle.id, Membership.user_id == world.outsider.id)
+    ).one()
+    _follow_up(world.other_circle, world.outsider, datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
+    assert db.session.scalars(select(MembershipAttention).where(
+        MembershipAttention.circle_id == world.other_circle.id)).all() == []  # an appointment coming up is no item
     moment["now"] = datetime(2026, 3, 10, 19, 0, tzinfo=UTC)  # five hours on, two after the appointment
     attention.refresh_come_due()
     assert _row(membership).urgency == models.OVERDUE

@@ -8,16 +8,22 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal import clock
 from portal.access import policy
+from portal.audit.services import record
 from portal.dashboard import models
 from portal.dashboard.attention import refresh_circles
 from portal.dashboard.models import MembershipAttention
 from portal.extensions import db
 from tests import factories
 from tests.concurrency import in_thread
+from tests.conftest import ON_POSTGRES
+
+# SQLite has one writer at a time: what these tests catch happens on PostgreSQL only.
+pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's row locks")
 
 
 def test_a_second_recompute_of_a_circle_waits_for_the_first_and_both_land(shared_database):
@@ -61,3 +67,40 @@ def test_a_second_recompute_of_a_circle_waits_for_the_first_and_both_land(shared
         rows = db.session.scalars(select(MembershipAttention).where(MembershipAttention.circle_id == circle_id)).all()
         assert {row.membership_id for row in rows} == members
         assert {row.urgency for row in rows} == {models.OVERDUE}
+
+
+def test_a_recompute_holding_a_circle_never_stops_others_writing_rows_that_point_at_it(shared_database):
+    """The recompute's lock is for recomputes only: a row naming the circle (an
+    audit entry, a notice, a section) is written meanwhile, so the audit chain,
+    which every audited page waits on, never queues behind the scheduler."""
+    app = shared_database
+    with app.app_context():
+        built = factories.world()
+        circle_id, clinician_id = built.circle.id, built.users[policy.CLINICIAN].id
+    holding, release, written = threading.Event(), threading.Event(), threading.Event()
+
+    def recompute():
+        with app.app_context():
+            refresh_circles([circle_id])
+            holding.set()
+            release.wait(10)
+            db.session.commit()
+
+    def audited_view():
+        holding.wait(10)
+        with app.app_context():
+            from portal.auth.models import User
+
+            record("section_viewed", circle_id=circle_id, user=db.session.get(User, clinician_id), section="safety_plan")
+            db.session.commit()
+            written.set()
+
+    threads = [in_thread(recompute), in_thread(audited_view)]
+    assert holding.wait(10)
+    try:
+        assert written.wait(3), "writing a row that names the circle waited for the recompute"
+    finally:
+        release.set()
+        for thread, failures in threads:
+            thread.join(20)
+            assert not failures, failures
