@@ -4,15 +4,18 @@ the header's unread counts right."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.extensions import db
 from portal.notify.delivery import send_pending
 from portal.notify.scheduler import run_scheduled
 
+log = logging.getLogger(__name__)
 notify_cli = AppGroup("notify", help="Deliver notifications and emails.")
 
 
@@ -38,7 +41,12 @@ def run_forever(interval, passes):
     interval = interval if interval is not None else current_app.config["NOTIFY_INTERVAL"]
     done = 0
     while True:
-        click.echo(one_pass())
+        try:
+            click.echo(one_pass())
+        except Exception as error:  # noqa: BLE001 - the next pass tries again
+            # The kind of error only: its words can hold addresses or plan text.
+            log.error("a notify pass failed (%s); the next pass tries again", type(error).__name__)
+            db.session.rollback()
         done += 1
         if passes and done >= passes:
             return
@@ -48,7 +56,6 @@ def run_forever(interval, passes):
 @notify_cli.command("recount")
 def recount_unread():
     """Count every account's unread notices from scratch and put right those that drifted."""
-    from portal.extensions import db
     from portal.notify import unread
 
     wrong = unread.recount(db.session)

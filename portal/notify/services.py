@@ -15,6 +15,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from portal import clock, languages, zones
@@ -556,18 +557,29 @@ def last_marked(key: str) -> datetime | None:
     return db.session.scalar(select(NoticeSent.at).where(NoticeSent.key == key))
 
 
+def _claimed(key: str, at: datetime) -> bool:
+    """Write the key's row; False when another transaction (a second
+    scheduler, a cron `notify send` beside `notify run`) wrote it meanwhile,
+    instead of failing the whole pass on the unique key."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(NoticeSent(key=key, at=at))
+    except IntegrityError:
+        return False
+    return True
+
+
 def mark(key: str, at: datetime) -> None:
     """Keep ``at`` as the moment for ``key``, for every process to read."""
     row = db.session.scalars(select(NoticeSent).where(NoticeSent.key == key)).first()
-    if row is None:
-        db.session.add(NoticeSent(key=key, at=at))
-    else:
-        row.at = at
+    if row is None and _claimed(key, at):
+        return
+    row = row or db.session.scalars(select(NoticeSent).where(NoticeSent.key == key)).one()
+    row.at = at
 
 
 def once(key: str) -> bool:
-    """True the first time a scheduled notice with this key is made."""
+    """True the first time a scheduled notice with this key is made, by any process."""
     if db.session.scalar(select(NoticeSent.id).where(NoticeSent.key == key)) is not None:
         return False
-    db.session.add(NoticeSent(key=key, at=clock.now()))
-    return True
+    return _claimed(key, clock.now())

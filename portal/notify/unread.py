@@ -100,7 +100,7 @@ def circle_entered(session: Session, user_id: int, circle_id: int) -> None:
 
 def recount(session: Session) -> int:
     """Set every account's count to its notices counted from scratch; how many
-    were wrong. One statement, only the rows that differ are written."""
+    were wrong. Only the rows that differ are written."""
     visible_unread = (
         select(func.count(Notification.id))
         .where(
@@ -112,9 +112,21 @@ def recount(session: Session) -> int:
         .scalar_subquery()
     )
     session.flush()
-    wrong = session.connection().execute(
-        update(_ACCOUNTS).where(_ACCOUNTS.c.unread_notices != visible_unread).values(unread_notices=visible_unread)
-    ).rowcount
+    connection = session.connection()
+    # First the accounts that drifted, locked: a notice being made for one of
+    # them moves its count under the same lock, so this waits for it. Then
+    # their counts, in a statement of their own, which (READ COMMITTED) sees
+    # that notice: one statement would write a total from before it.
+    drifted = connection.execute(
+        select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.unread_notices != visible_unread).with_for_update()
+    ).scalars().all()
+    wrong = 0
+    for start in range(0, len(drifted), 500):
+        wrong += connection.execute(
+            update(_ACCOUNTS)
+            .where(_ACCOUNTS.c.id.in_(drifted[start : start + 500]), _ACCOUNTS.c.unread_notices != visible_unread)
+            .values(unread_notices=visible_unread)
+        ).rowcount
     if wrong:
         # Numbers only: which accounts is nobody's business in a log.
         log.warning("unread notice counts put right: %d account(s) had drifted", wrong)

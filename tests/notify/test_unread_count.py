@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 import threading
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import func, select, update
 
 from portal import clock
 from portal.access import policy
 from portal.auth.models import User
+from portal.circles.models import Circle
 from portal.circles.services import remove_member
 from portal.extensions import db
 from portal.notify import reading, unread
@@ -19,6 +22,7 @@ from portal.notify import services as notify
 from portal.notify.models import Notification
 from tests import factories
 from tests.concurrency import in_thread
+from tests.conftest import ON_POSTGRES
 from tests.web import counting_statements
 
 
@@ -180,6 +184,7 @@ def test_the_header_counts_nothing(app, world, login_as):
     assert header_counts == []
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's row locks: SQLite has one writer at a time")
 def test_two_readers_marking_the_same_notices_at_once_take_them_off_once(shared_database):
     """Two tabs, "mark all read" in both at once: the second waits for the
     first and changes nothing more, instead of taking the same notices off the
@@ -247,3 +252,45 @@ def test_a_header_never_shows_a_count_below_nothing(app, world, login_as, caplog
     client = login_as(caregiver, app.test_client())
     assert badge(client) == 0
     assert "-1" not in client.get("/dashboard").text.split("<main", 1)[0]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's row locks: SQLite has one writer at a time")
+def test_a_recount_beside_a_new_notice_counts_the_notice(shared_database):
+    """The recount puts a drifted count right while a notice for that person
+    is being made: it waits for the notice and counts it, instead of writing
+    a total that leaves it out over the notice's own +1."""
+    app = shared_database
+    with app.app_context():
+        built = factories.world()
+        caregiver = built.users[policy.CAREGIVER]
+        caregiver_id, circle_id = caregiver.id, built.circle.id
+        db.session.execute(update(User).where(User.id == caregiver_id).values(unread_notices=User.unread_notices + 5))
+        db.session.commit()
+    holding, release, recounted = threading.Event(), threading.Event(), threading.Event()
+
+    def new_notice():
+        with app.app_context():
+            built_again = SimpleNamespace(circle=db.session.get(Circle, circle_id))
+            tell_one(built_again, db.session.get(User, caregiver_id))
+            db.session.flush()
+            holding.set()
+            release.wait(10)
+            db.session.commit()
+
+    def recount_now():
+        holding.wait(10)
+        with app.app_context():
+            unread.recount(db.session)
+            db.session.commit()
+            recounted.set()
+
+    threads = [in_thread(new_notice), in_thread(recount_now)]
+    assert holding.wait(10), threads[0][1]
+    recounted.wait(0.5)
+    release.set()
+    for thread, failures in threads:
+        thread.join(20)
+        assert not failures, failures
+    with app.app_context():
+        caregiver = db.session.get(User, caregiver_id)
+        assert kept(caregiver) == recount(caregiver)
