@@ -57,7 +57,8 @@ class StaffRoleRefused(PermissionError):
 def change_staff_role(admin: User, user: User, staff_role: str | None) -> None:
     """The one way an admin changes an account's staff role: the policy
     decides (never their own, never another admin's, only their
-    organisation's accounts and roles), and the person is told by email.
+    organisation's accounts and roles), and the person is told by email
+    (unless their access is stopped).
     Composes: the caller audits the account's change and commits."""
     refusal = account_rules.staff_role_refusal(admin, user, staff_role)
     if refusal is not None:
@@ -65,7 +66,8 @@ def change_staff_role(admin: User, user: User, staff_role: str | None) -> None:
     if user.staff_role == staff_role:
         return
     user.staff_role = staff_role
-    accounts.tell_staff_role_changed(user)
+    if user.active:  # a stopped account cannot sign in to see it
+        accounts.tell_staff_role_changed(user)
 
 
 def deactivate(admin: User, user: User) -> None:

@@ -204,3 +204,16 @@ def test_the_choice_is_kept_when_the_preview_is_shown_again(app, world, login_as
     # Any value for the choice is a choice, never a 500.
     for value in ("", "0", "<script>", "y" * 5000):
         assert confirm(admin, again.text, **{APPLY: value}).status_code in (302, 409)
+
+
+def test_a_stopped_account_s_role_changes_without_an_email_it_could_not_follow(app, world, login_as):
+    """Someone whose access was stopped (they left) cannot sign in to look: the
+    role is kept for if they come back, and nobody is emailed about it."""
+    lee, _ = staff(world)
+    lee.active = False
+    db.session.commit()
+    admin = login_as(world.org_admin, app.test_client())
+    page = upload(admin, csv_file("Lee Park,lee.park@example.org,,school contact")).text
+    assert confirm(admin, page, **{APPLY: "y"}).status_code == 302
+    assert reload(lee).staff_role == policy.SCHOOL_CONTACT
+    assert emails_to(lee.email) == []
