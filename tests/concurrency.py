@@ -44,3 +44,38 @@ def in_thread(target, *args):
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread, failures
+
+
+def first_holds_second_tries(app, first, second, *, second_waits: bool, message: str) -> None:
+    """Two transactions at once, each in its own thread and app context:
+    ``first()`` does its part and is held open, uncommitted, while
+    ``second()`` runs; ``second_waits`` says whether the second must wait for
+    the first's commit (a lock) or finish meanwhile (no lock in its way).
+    Then the first commits, and neither may have raised."""
+    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
+
+    def run_first():
+        with app.app_context():
+            first()
+            db.session.flush()
+            holding.set()
+            release.wait(10)
+            db.session.commit()
+
+    def run_second():
+        holding.wait(10)
+        with app.app_context():
+            second()
+            db.session.commit()
+            second_done.set()
+
+    threads = [in_thread(run_first), in_thread(run_second)]
+    try:
+        assert holding.wait(10), threads[0][1]
+        finished = second_done.wait(0.5 if second_waits else 3)
+        assert finished != second_waits, message
+    finally:
+        release.set()
+        for thread, failures in threads:
+            thread.join(20)
+            assert not failures, failures

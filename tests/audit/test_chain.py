@@ -24,7 +24,7 @@ from portal.audit.services import View, record, record_views
 from portal.extensions import db
 from portal.followup import services as followup_services
 from tests import factories
-from tests.concurrency import in_thread
+from tests.concurrency import first_holds_second_tries, in_thread
 from tests.conftest import CHAIN_FIGURES
 from tests.mailbox import deliver_now
 from tests.web import add
@@ -376,30 +376,14 @@ def test_a_missing_head_is_found_and_refuses_new_entries(app, world):
 
 def test_a_second_writer_waits_for_the_first_and_chains_after_it(shared_database):
     app = shared_database
-    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
-
-    def first():
-        with app.app_context():
-            record("sign_in", outcome="first")
-            db.session.flush()  # the chain's head is locked from here to the commit
-            holding.set()
-            release.wait(10)
-            db.session.commit()
-
-    def second():
-        holding.wait(10)
-        with app.app_context():
-            record("sign_in", outcome="second")
-            db.session.commit()
-            second_done.set()
-
-    threads = [in_thread(first), in_thread(second)]
-    assert holding.wait(10)
-    assert not second_done.wait(0.5), "the second writer did not wait for the first"
-    release.set()
-    for thread, failures in threads:
-        thread.join(20)
-        assert not failures, failures
+    # The chain's head is locked from the first's flush to its commit.
+    first_holds_second_tries(
+        app,
+        lambda: record("sign_in", outcome="first"),
+        lambda: record("sign_in", outcome="second"),
+        second_waits=True,
+        message="the second writer did not wait for the first",
+    )
     with app.app_context():
         outcomes = [entry.outcome for entry in entries()]
         assert outcomes[-2:] == ["first", "second"]

@@ -5,7 +5,6 @@ inserting rows the first already wrote (a 500 and a lost save on PostgreSQL)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,7 @@ from portal.dashboard.attention import refresh_circles
 from portal.dashboard.models import MembershipAttention
 from portal.extensions import db
 from tests import factories
-from tests.concurrency import in_thread
+from tests.concurrency import first_holds_second_tries
 from tests.conftest import ON_POSTGRES
 
 # SQLite has one writer at a time: what these tests catch happens on PostgreSQL only.
@@ -39,30 +38,13 @@ def test_a_second_recompute_of_a_circle_waits_for_the_first_and_both_land(shared
         members = set(db.session.scalars(select(MembershipAttention.membership_id).where(
             MembershipAttention.circle_id == circle_id)))
         assert members, "the overdue follow-up gives the circle's members rows to recompute"
-    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
-
-    def first():
-        with app.app_context():
-            refresh_circles([circle_id])
-            db.session.flush()
-            holding.set()
-            release.wait(10)
-            db.session.commit()
-
-    def second():
-        holding.wait(10)
-        with app.app_context():
-            refresh_circles([circle_id])
-            db.session.commit()
-            second_done.set()
-
-    threads = [in_thread(first), in_thread(second)]
-    assert holding.wait(10)
-    assert not second_done.wait(0.5), "the second recompute did not wait for the first"
-    release.set()
-    for thread, failures in threads:
-        thread.join(20)
-        assert not failures, failures
+    first_holds_second_tries(
+        app,
+        lambda: refresh_circles([circle_id]),
+        lambda: refresh_circles([circle_id]),
+        second_waits=True,
+        message="the second recompute did not wait for the first",
+    )
     with app.app_context():
         rows = db.session.scalars(select(MembershipAttention).where(MembershipAttention.circle_id == circle_id)).all()
         assert {row.membership_id for row in rows} == members
@@ -77,30 +59,16 @@ def test_a_recompute_holding_a_circle_never_stops_others_writing_rows_that_point
     with app.app_context():
         built = factories.world()
         circle_id, clinician_id = built.circle.id, built.users[policy.CLINICIAN].id
-    holding, release, written = threading.Event(), threading.Event(), threading.Event()
-
-    def recompute():
-        with app.app_context():
-            refresh_circles([circle_id])
-            holding.set()
-            release.wait(10)
-            db.session.commit()
 
     def audited_view():
-        holding.wait(10)
-        with app.app_context():
-            from portal.auth.models import User
+        from portal.auth.models import User
 
-            record("section_viewed", circle_id=circle_id, user=db.session.get(User, clinician_id), section="safety_plan")
-            db.session.commit()
-            written.set()
+        record("section_viewed", circle_id=circle_id, user=db.session.get(User, clinician_id), section="safety_plan")
 
-    threads = [in_thread(recompute), in_thread(audited_view)]
-    assert holding.wait(10)
-    try:
-        assert written.wait(3), "writing a row that names the circle waited for the recompute"
-    finally:
-        release.set()
-        for thread, failures in threads:
-            thread.join(20)
-            assert not failures, failures
+    first_holds_second_tries(
+        app,
+        lambda: refresh_circles([circle_id]),
+        audited_view,
+        second_waits=False,
+        message="writing a row that names the circle waited for the recompute",
+    )

@@ -5,7 +5,6 @@ change it equals a count made from scratch, and the header shows it."""
 from __future__ import annotations
 
 import re
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -21,7 +20,7 @@ from portal.notify import reading, unread
 from portal.notify import services as notify
 from portal.notify.models import Notification
 from tests import factories
-from tests.concurrency import in_thread
+from tests.concurrency import first_holds_second_tries
 from tests.conftest import ON_POSTGRES
 from tests.web import counting_statements
 
@@ -198,28 +197,13 @@ def test_two_readers_marking_the_same_notices_at_once_take_them_off_once(shared_
         db.session.commit()
         caregiver_id = caregiver.id
         assert kept(caregiver) == recount(caregiver) >= 3
-    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
-
-    def first():
-        with app.app_context():
-            reading._mark_read(db.session.get(User, caregiver_id))
-            holding.set()
-            release.wait(10)
-            db.session.commit()
-
-    def second():
-        holding.wait(10)
-        with app.app_context():
-            reading.mark_all_read(db.session.get(User, caregiver_id))
-            second_done.set()
-
-    threads = [in_thread(first), in_thread(second)]
-    assert holding.wait(10)
-    assert not second_done.wait(0.5), "the second reader did not wait for the first"
-    release.set()
-    for thread, failures in threads:
-        thread.join(20)
-        assert not failures, failures
+    first_holds_second_tries(
+        app,
+        lambda: reading._mark_read(db.session.get(User, caregiver_id)),
+        lambda: reading.mark_all_read(db.session.get(User, caregiver_id)),
+        second_waits=True,
+        message="the second reader did not wait for the first",
+    )
     with app.app_context():
         caregiver = db.session.get(User, caregiver_id)
         assert kept(caregiver) == recount(caregiver) == 0
@@ -266,31 +250,13 @@ def test_a_recount_beside_a_new_notice_counts_the_notice(shared_database):
         caregiver_id, circle_id = caregiver.id, built.circle.id
         db.session.execute(update(User).where(User.id == caregiver_id).values(unread_notices=User.unread_notices + 5))
         db.session.commit()
-    holding, release, recounted = threading.Event(), threading.Event(), threading.Event()
-
-    def new_notice():
-        with app.app_context():
-            built_again = SimpleNamespace(circle=db.session.get(Circle, circle_id))
-            tell_one(built_again, db.session.get(User, caregiver_id))
-            db.session.flush()
-            holding.set()
-            release.wait(10)
-            db.session.commit()
-
-    def recount_now():
-        holding.wait(10)
-        with app.app_context():
-            unread.recount(db.session)
-            db.session.commit()
-            recounted.set()
-
-    threads = [in_thread(new_notice), in_thread(recount_now)]
-    assert holding.wait(10), threads[0][1]
-    recounted.wait(0.5)
-    release.set()
-    for thread, failures in threads:
-        thread.join(20)
-        assert not failures, failures
+    first_holds_second_tries(
+        app,
+        lambda: tell_one(SimpleNamespace(circle=db.session.get(Circle, circle_id)), db.session.get(User, caregiver_id)),
+        lambda: unread.recount(db.session),
+        second_waits=True,
+        message="the recount did not wait for the notice being made",
+    )
     with app.app_context():
         caregiver = db.session.get(User, caregiver_id)
         assert kept(caregiver) == recount(caregiver)
