@@ -10,14 +10,6 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from portal.access.policy import ROLE_LABELS
-from portal.forms import ConfirmForm
-
-
-def _signout_form() -> ConfirmForm:
-    # Rendered on every page, error pages included: bound to the request's
-    # body it would parse it again, so a body too large or of the wrong kind
-    # would break the very page that explains the error.
-    return ConfirmForm(formdata=None)
 
 
 def _signed_in() -> bool:
@@ -151,7 +143,6 @@ def register(app) -> None:
                 "crisis_text": urgent_words(config["CRISIS_TEXT_LINE"]),
             },
             "role_labels": ROLE_LABELS,
-            "signout_form": _signout_form,
             "session_idle_seconds": config["SESSION_IDLE_MINUTES"] * 60,
             "session_warn_seconds": config["SESSION_WARN_MINUTES"] * 60,
         }
