@@ -483,14 +483,19 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _others_who_may(circle_id: int, action: str, actor) -> list[Recipient]:
+    """The circle's reachable members, the actor apart, whose role may take this action."""
+    return [
+        Recipient(m.user, m.role)
+        for m in reachable_members(circle_id)
+        if m.user_id != actor.id and policy.can_act(m.role, action)
+    ]
+
+
 def school_move_agreed(circle_id: int, actor, to_school_name: str) -> None:
     """Tell whoever may hand the school's part over that they now can."""
     name = circle_name(circle_id)
-    recipients = [
-        Recipient(m.user, m.role)
-        for m in reachable_members(circle_id)
-        if m.user_id != actor.id and policy.can_act(m.role, "hand_over_school")
-    ]
+    recipients = _others_who_may(circle_id, "hand_over_school", actor)
     tell(
         recipients,
         "agreement_changed",
@@ -532,11 +537,7 @@ def school_handed_over(circle_id: int, actor, new_contact, from_school: str, to_
 def school_corrected(circle_id: int, actor) -> None:
     """Those who record the school hear that it was corrected, and where to see
     it: the notice names neither school (the school page does, to its readers)."""
-    recipients = [
-        Recipient(m.user, m.role)
-        for m in reachable_members(circle_id)
-        if m.user_id != actor.id and policy.can_act(m.role, "correct_school")
-    ]
+    recipients = _others_who_may(circle_id, "correct_school", actor)
     tell(
         recipients,
         "section_changed",

@@ -104,23 +104,33 @@ def _carry_school_records(circle_id: int, was: int | None, now: int) -> None:
         )
 
 
-def record_school(circle: Circle, school: Organisation, actor: User) -> None:
-    """Record the school while none is; a conditional update, so two people
-    recording at once cannot both write, and a move is never bypassed."""
+def _switch_school(circle: Circle, was: int | None, school: Organisation, *still_so) -> bool:
+    """Record ``school`` for the circle if ``still_so`` holds, in one conditional
+    UPDATE (of two people at once only one writes, and a move is never
+    bypassed), and carry the records made under ``was`` with it. False, and
+    nothing written, when the condition no longer held."""
     written = db.session.execute(
         update(Circle)
-        .where(Circle.id == circle.id, Circle.school_organisation_id.is_(None))
+        .where(Circle.id == circle.id, *still_so)
         .values(school_organisation_id=school.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if written != 1:
         db.session.rollback()
-        raise AlreadyRecorded(str(ALREADY_RECORDED))
-    _carry_school_records(circle.id, None, school.id)
+        return False
+    _carry_school_records(circle.id, was, school.id)
     # Read afresh from here on: the dashboard's rows are recomputed before the
     # commit, from the circle's school as it now is (portal/touched.py).
     db.session.expire(circle)
     touched.changed(circle.id)
+    return True
+
+
+def record_school(circle: Circle, school: Organisation, actor: User) -> None:
+    """Record the school while none is; a conditional update, so two people
+    recording at once cannot both write, and a move is never bypassed."""
+    if not _switch_school(circle, None, school, Circle.school_organisation_id.is_(None)):
+        raise AlreadyRecorded(str(ALREADY_RECORDED))
     audit("school_recorded", circle_id=circle.id, user=actor)
     db.session.commit()
 
@@ -171,20 +181,8 @@ def correct_school(circle: Circle, school: Organisation, actor: User) -> None:
     was = circle.school_organisation_id
     if was is None:
         raise InUse(str(IN_USE))  # nothing recorded to correct: the route records one instead
-    written = db.session.execute(
-        update(Circle)
-        .where(Circle.id == circle.id, Circle.school_organisation_id == was, ~_in_use(circle.id, was))
-        .values(school_organisation_id=school.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if written != 1:
-        db.session.rollback()
+    if not _switch_school(circle, was, school, Circle.school_organisation_id == was, ~_in_use(circle.id, was)):
         raise InUse(str(IN_USE))
-    _carry_school_records(circle.id, was, school.id)
-    # Read afresh from here on: the dashboard's rows are recomputed before the
-    # commit, from the circle's school as it now is (portal/touched.py).
-    db.session.expire(circle)
-    touched.changed(circle.id)
     audit("school_corrected", circle_id=circle.id, user=actor)
     notify.school_corrected(circle.id, actor)
     db.session.commit()
