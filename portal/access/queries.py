@@ -5,9 +5,11 @@ A circle the user has no active membership in does not exist for them (404).
 
 from __future__ import annotations
 
+from itertools import chain
+
 from flask import g, has_app_context
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from portal import clock
 from portal.access import policy
@@ -16,6 +18,39 @@ from portal.circles.models import Circle, Membership
 from portal.extensions import db
 from portal.safeguarding.models import SafeguardingLimit
 from portal.sharing.models import Agreement, DecidingRecord
+
+# What the policy is asked with besides a role, read once a request and kept
+# on ``g`` (shared_for, standing_for, find_membership): forgotten as soon as a
+# row it rests on is written, so no later question in the same request (the
+# notices a share sends, say) is answered from what was read before it.
+_CACHES = ("_shared_by_circle", "_standing_by_membership")
+_POLICY_INPUTS = (Agreement, SafeguardingLimit)
+
+
+def forget_standings() -> None:
+    if has_app_context():
+        for name in _CACHES:
+            g.pop(name, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_flush(session, flush_context) -> None:
+    if any(isinstance(row, _POLICY_INPUTS) for row in chain(session.new, session.dirty, session.deleted)):
+        forget_standings()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_plain_write(state) -> None:
+    # A conditional UPDATE or DELETE (a limit lifted only if still in force)
+    # passes the session's bookkeeping by.
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if issubclass(state.bind_mapper.class_, _POLICY_INPUTS):
+            forget_standings()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session, previous_transaction) -> None:
+    forget_standings()
 
 
 def agreements_in_force_condition(at):
