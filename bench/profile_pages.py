@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--step", type=int, default=0, help="TOTP step offset, to sign in twice within 30 s")
     parser.add_argument("--time-only", action="store_true", help="only the median time a request, unprofiled")
+    parser.add_argument("--dump", metavar="DIR", help="also write each page's profile to DIR/<page>.prof (pstats)")
     args = parser.parse_args()
 
     app = create_app()
@@ -128,6 +129,9 @@ def main() -> None:
         profile.disable()
         print(f"    {(time.perf_counter() - started) / args.repeat * 1000:.1f} ms a request (in-process, profiled)")
         stats = pstats.Stats(profile)
+        if args.dump:
+            Path(args.dump).mkdir(parents=True, exist_ok=True)
+            stats.dump_stats(Path(args.dump) / f"{name}.prof")
         stats.sort_stats("cumulative").print_stats("portal/|templates/|commit|render", args.top)
         stats.sort_stats("tottime").print_stats(args.top)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from types import MappingProxyType
 
-from flask import current_app, g
+from flask import current_app, g, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -129,12 +132,63 @@ def phone_link(phone) -> Markup:
     return linked
 
 
+# What every page's header and footer link to, and their fixed words: worked
+# out once per language (and the path the portal is served under), not with a
+# url_for and a gettext each on every page.
+SITE_LINKS = {
+    "home": ("auth.index", {}),
+    "dashboard": ("dashboard.index", {}),
+    "circles": ("circles.index", {}),
+    "notices": ("notify.index", {}),
+    "accounts": ("admin.accounts_list", {}),
+    "account": ("account.index", {}),
+    "sign_out": ("auth.logout", {}),
+    "ping": ("sessions.ping", {}),
+    "urgent": ("urgent.help_page", {}),
+    "pico_css": ("static", {"filename": "vendor/pico/pico.jade.min.css"}),
+    "app_css": ("static", {"filename": "css/app.css"}),
+    "session_js": ("static", {"filename": "js/session.js"}),
+}
+SITE_WORDS = {
+    "skip": _l("Skip to main content"),
+    "main": _l("Main"),
+    "dashboard": _l("Dashboard"),
+    "circles": _l("Circles"),
+    "notices": _l("Notifications"),
+    "unread": _l("unread"),
+    "accounts": _l("Accounts"),
+    "account": _l("Your account"),
+    "sign_out": _l("Sign out"),
+    "urgent": _l("Urgent help"),
+    "still_there": _l("Are you still there?"),
+    "idle": _l("To keep the plan private, you will be signed out in a few minutes without activity. "
+               "Anything you are typing will be kept."),
+    "stay": _l("Stay signed in"),
+    "when_urgent": _l("When to get urgent help"),
+}
+
+
+@lru_cache(maxsize=64)
+def _site(script_root: str, locale: str) -> MappingProxyType:
+    links = {name: url_for(endpoint, **values) for name, (endpoint, values) in SITE_LINKS.items()}
+    # Escaped once here, so the page does not escape them again.
+    words = {name: escape(str(word)) for name, word in SITE_WORDS.items()}
+    return MappingProxyType({"link": MappingProxyType(links), "words": MappingProxyType(words)})
+
+
+def site() -> MappingProxyType:
+    """The header's and footer's links (``site.link.dashboard``) and words
+    (``site.words.sign_out``) for this request's language."""
+    return _site(request.script_root, str(get_locale()))
+
+
 def register(app) -> None:
     @app.context_processor
     def globals_for_templates():
         config = current_app.config
         return {
             "signed_in": _signed_in,
+            "site": site,
             "unread_count": _unread_count,
             "urgent_numbers": {
                 "emergency": config["EMERGENCY_NUMBER"],

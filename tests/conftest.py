@@ -80,6 +80,18 @@ def compiled_catalogues():
     compile_catalogues()
 
 
+@pytest.fixture(autouse=True)
+def policy_words_from_the_policy_as_it_is():
+    """The "who sees this" lines are worked out once a process; a test that
+    changes the policy (monkeypatch) gets lines from its own policy, and
+    leaves none of them behind for the next test."""
+    from portal.access import audience
+
+    audience.forget()
+    yield
+    audience.forget()
+
+
 @pytest.fixture
 def app(request):
     app = create_app(TestingConfig)

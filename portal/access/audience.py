@@ -9,7 +9,9 @@ the pages add the section's and the field's own labels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -42,13 +44,16 @@ class Audience:
     by_agreement: tuple[str, ...]  # only while an agreement to share is in force
     others: tuple[str, ...]  # never
     # (role, what part) for readers who reach only some rows: a row scope, the
-    # school records of the current school.
-    partly: tuple[tuple[str, str], ...] = ()
+    # school records of the current school. The words are lazy (translated
+    # when a line is written), so one Audience serves every language.
+    partly: tuple[tuple[str, tuple], ...] = ()
 
 
+@cache
 def audience(kind: str, field: str | None = None) -> Audience:
     """Who may read ``kind`` (or one of its fields), asked of the policy's own
-    decisions: the same functions the pages, queries and exports ask."""
+    decisions: the same functions the pages, queries and exports ask. The
+    policy is fixed when the process starts, so each answer is worked out once."""
     policy.check_section(kind)
 
     def reads(role: str, shared: policy.Shared) -> bool:
@@ -67,13 +72,13 @@ def audience(kind: str, field: str | None = None) -> Audience:
     return Audience(readers, by_agreement, others, partly)
 
 
-def _part(role: str, kind: str) -> str:
-    """What of a list section's rows the role reaches, in words; "" for all of them."""
+def _part(role: str, kind: str) -> tuple:
+    """What of a list section's rows the role reaches, as lazy words; () for all of them."""
     scope = policy.row_scope(role, kind)
-    parts = [str(scope.meaning)] if scope is not None else []
+    parts = [scope.meaning] if scope is not None else []
     if policy.held_to_current_school(role, kind):
-        parts.append(str(policy.SCHOOL_RECORDS_MEANING))
-    return "; ".join(parts)
+        parts.append(policy.SCHOOL_RECORDS_MEANING)
+    return tuple(parts)
 
 
 def listed(words: list[str], last: str = "and") -> str:
@@ -96,7 +101,9 @@ def words(found: Audience, reader: str | None = None) -> str:
         return str(READER_WORDS.get(role, AUDIENCE_WORDS[role]) if role == reader else AUDIENCE_WORDS[role])
 
     def named(role: str) -> str:
-        return f"{plain(role)} ({partly[role]})" if role in partly else plain(role)
+        if role not in partly:
+            return plain(role)
+        return f"{plain(role)} ({'; '.join(str(part) for part in partly[role])})"
 
     if not found.readers and not found.by_agreement:
         return _("Not shown to anyone in the circle.")
@@ -117,7 +124,7 @@ def words(found: Audience, reader: str | None = None) -> str:
 
 
 def section_words(kind: str, reader: str | None = None) -> str:
-    return words(audience(kind), reader)
+    return _written(kind, None, reader, str(get_locale()))
 
 
 def field_words(kind: str, field: str, reader: str | None = None) -> str:
@@ -126,4 +133,17 @@ def field_words(kind: str, field: str, reader: str | None = None) -> str:
     section = audience(kind)
     if (found.readers, found.by_agreement) == (section.readers, section.by_agreement):
         return ""
-    return words(found, reader)
+    return _written(kind, field, reader, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _written(kind: str, field: str | None, reader: str | None, locale: str) -> str:
+    # One line per section or field, reader and language, written once a
+    # process: the policy and the catalogues do not change while it runs.
+    return words(audience(kind, field), reader)
+
+
+def forget() -> None:
+    """Work the lines out again: for tests that change the policy while the process runs."""
+    audience.cache_clear()
+    _written.cache_clear()

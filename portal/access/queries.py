@@ -5,10 +5,11 @@ A circle the user has no active membership in does not exist for them (404).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import chain
 
 from flask import g, has_app_context
-from sqlalchemy import and_, event, or_, select
+from sqlalchemy import and_, bindparam, event, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from portal import clock
@@ -172,6 +173,27 @@ def memberships_for(user) -> list[Membership]:
     return list(db.session.scalars(stmt))
 
 
+@lru_cache(maxsize=1)
+def _membership_statement():
+    # Built once a process: every circle page runs it, and a statement built
+    # afresh costs more to make (and to find in the compiled cache) than to run.
+    limit_in_force = and_(SafeguardingLimit.membership_id == Membership.id, SafeguardingLimit.lifted_at.is_(None))
+    now = bindparam("now", type_=clock.UTCDateTime())
+    agreement_in_force = and_(Agreement.circle_id == Membership.circle_id, *agreements_in_force_condition(now))
+    return (
+        select(Membership, SafeguardingLimit, Agreement.section, Agreement.role)
+        .join(Membership.circle)
+        .outerjoin(SafeguardingLimit, limit_in_force)
+        .outerjoin(Agreement, agreement_in_force)
+        .options(contains_eager(Membership.circle))
+        .where(
+            Membership.circle_id == bindparam("circle_id"),
+            Membership.user_id == bindparam("user_id"),
+            Membership.removed_at.is_(None),
+        )
+    )
+
+
 def find_membership(circle_id: int, user) -> Membership | None:
     """The user's active membership of the circle, with the circle; None for
     anyone else. The same statement reads what the policy asks of it on every
@@ -179,21 +201,9 @@ def find_membership(circle_id: int, user) -> Membership | None:
     standing_for has it without two more round trips."""
     if not user.is_authenticated:
         return None
-    limit_in_force = and_(SafeguardingLimit.membership_id == Membership.id, SafeguardingLimit.lifted_at.is_(None))
-    agreement_in_force = and_(Agreement.circle_id == Membership.circle_id, *agreements_in_force_condition(clock.now()))
-    stmt = (
-        select(Membership, SafeguardingLimit, Agreement.section, Agreement.role)
-        .join(Membership.circle)
-        .outerjoin(SafeguardingLimit, limit_in_force)
-        .outerjoin(Agreement, agreement_in_force)
-        .options(contains_eager(Membership.circle))
-        .where(
-            Membership.circle_id == circle_id,
-            Membership.user_id == user.id,
-            Membership.removed_at.is_(None),
-        )
-    )
-    rows = db.session.execute(stmt).all()
+    stmt = _membership_statement()
+    params = {"circle_id": circle_id, "user_id": user.id, "now": clock.now()}
+    rows = db.session.execute(stmt, params).all()
     if not rows:
         return None
     membership = rows[0][0]

@@ -271,6 +271,7 @@ class View:
     role: str
     section: str | None
     action: str = "view"
+    item_id: int | None = None
 
 
 def record_views_at_once(action: str, section: str | None, circle_roles, *, user=None) -> None:
@@ -300,7 +301,7 @@ def record_views(views, *, user=None) -> None:
             "role": view.role,
             "circle_id": view.circle_id,
             "section": view.section,
-            "item_id": None,
+            "item_id": view.item_id,
             "subject_user_id": None,
             "action": view.action,
             "outcome": "ok",
@@ -355,9 +356,7 @@ def record_shown(action: str, views) -> None:
 def record_view(action: str, membership, section: str, item_id: int | None = None) -> None:
     """Note a view; it is written once the page has rendered (``register``), so
     committing it does not expire the rows the page is still reading."""
-    g.setdefault("_audit_views", []).append(
-        {"action": action, "circle_id": membership.circle_id, "role": membership.role, "section": section, "item_id": item_id}
-    )
+    g.setdefault("_audit_views", []).append(View(membership.circle_id, membership.role, section, action, item_id))
 
 
 def register(app) -> None:
@@ -365,7 +364,6 @@ def register(app) -> None:
     def write_views(response):
         views = g.pop("_audit_views", None)
         if views and response.status_code < 400:
-            for view in views:
-                record(**view)
-            db.session.commit()
+            # One Core insert under the chain's lock, as for many circles at once.
+            record_views(views)
         return response

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.access import policy
 from portal.access.queries import member_can
@@ -73,18 +74,30 @@ def _reviewer(name: str | None) -> str:
     return name or _("Someone no longer in Support Circle")
 
 
-def last_reviews(circle_id: int, kinds=None) -> dict[str, LastReview]:
-    """The latest review of each section (or of ``kinds``), with who made it; one query."""
-    latest = select(func.max(SectionReview.id)).where(SectionReview.circle_id == circle_id)
-    if kinds is not None:
-        latest = latest.where(SectionReview.section.in_(list(kinds)))
+@lru_cache(maxsize=2)
+def _last_reviews_statement(of_some: bool):
+    # Built once a process (every section page asks it), for all the sections
+    # or for a list of them (an expanding parameter).
+    latest = select(func.max(SectionReview.id)).where(SectionReview.circle_id == bindparam("circle_id"))
+    if of_some:
+        latest = latest.where(SectionReview.section.in_(bindparam("kinds", expanding=True)))
     latest = latest.group_by(SectionReview.section)
-    rows = db.session.execute(
+    return (
         select(SectionReview, User.name, SectionVersion.changed_at)
         .outerjoin(User, User.id == SectionReview.reviewed_by_id)
         .outerjoin(SectionVersion, SectionVersion.id == SectionReview.version_id)
         .where(SectionReview.id.in_(latest))
     )
+
+
+def last_reviews(circle_id: int, kinds=None) -> dict[str, LastReview]:
+    """The latest review of each section (or of ``kinds``), with who made it; one query."""
+    params = {"circle_id": circle_id}
+    if kinds is not None:
+        params["kinds"] = list(kinds)
+        if not params["kinds"]:
+            return {}
+    rows = db.session.execute(_last_reviews_statement(kinds is not None), params)
     return {
         review.section: LastReview(review.reviewed_at, _reviewer(name), review.outcome, changed_at)
         for review, name, changed_at in rows
