@@ -5,7 +5,8 @@ statements each ran.
     SECRET_KEY=<the key the database was seeded with> DATABASE_URL=... \\
         .venv/bin/python bench/profile_pages.py [page ...] [--repeat N] [--sql]
 
-Pages: plan, caseload, sheet, dashboard, login. The bench accounts sign in
+Pages: plan, caseload, sheet, dashboard, login, and caseload-small, sheet-small,
+dashboard-small over the small caseload (10 circles). The bench accounts sign in
 through the real pages, over a pretend HTTPS (the session cookie is Secure).
 """
 
@@ -30,7 +31,7 @@ os.environ.setdefault("SIGN_IN_LIMIT_PER_IP", "1000000 per minute")
 import pyotp  # noqa: E402
 from sqlalchemy import event, select, update  # noqa: E402
 
-from bench.seed import BENCH_ACCOUNTS, BENCH_PASSWORD, BENCH_TOTP_SECRET  # noqa: E402
+from bench.seed import BENCH_ACCOUNTS, BENCH_PASSWORD, BENCH_TOTP_SECRET, SMALL_CASELOAD_ACCOUNTS  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.auth.models import User  # noqa: E402
 from portal.circles.models import Membership  # noqa: E402
@@ -87,7 +88,8 @@ def main() -> None:
 
     def client_for(kind):
         if kind not in clients:
-            clients[kind] = sign_in(app, BENCH_ACCOUNTS[kind], args.step) if kind != "anonymous" else app.test_client()
+            accounts = {**BENCH_ACCOUNTS, **{f"{k}-small": email for k, email in SMALL_CASELOAD_ACCOUNTS.items()}}
+            clients[kind] = sign_in(app, accounts[kind], args.step) if kind != "anonymous" else app.test_client()
         return clients[kind]
 
     pages = {
@@ -96,6 +98,10 @@ def main() -> None:
         "sheet": ("teacher", "/school/this-week"),
         "dashboard": ("clinician", "/dashboard"),
         "login": ("anonymous", "/login"),
+        # The same pages over the small caseload (10 circles), to see what grows with it.
+        "caseload-small": ("counselor-small", "/school/caseload"),
+        "sheet-small": ("teacher-small", "/school/this-week"),
+        "dashboard-small": ("clinician-small", "/dashboard"),
     }
     for name in args.pages:
         kind, path = pages[name]

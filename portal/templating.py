@@ -13,6 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from portal.access.policy import ROLE_LABELS
+from portal.urls import circle_url
 
 
 def _signed_in() -> bool:
@@ -188,6 +189,7 @@ def register(app) -> None:
         config = current_app.config
         return {
             "signed_in": _signed_in,
+            "circle_url": circle_url,
             "site": site,
             "unread_count": _unread_count,
             "urgent_numbers": {

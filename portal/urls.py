@@ -11,9 +11,10 @@ outside TRUSTED_HOSTS is answered with the 400 page before any other hook runs.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, current_app, request, url_for
+from flask import Flask, Request, current_app, has_request_context, request, url_for
 from werkzeug.routing import MapAdapter
 
 
@@ -59,24 +60,36 @@ def is_this_site(url: str) -> bool:
     return (there.scheme, there.netloc) == (request.scheme, request.host)
 
 
+# A circle id no real circle has, built into a link once and replaced after.
+_PLACEHOLDER = 987_654_321
+
+
+@lru_cache(maxsize=256)
+def _circle_link(base: str, script_root: str | None, endpoint: str, values: tuple) -> tuple[str, str]:
+    # script_root None: outside a request, where url_for builds from BASE_URL.
+    url = url_for(endpoint, circle_id=_PLACEHOLDER, **dict(values))
+    before, found, after = url.partition(str(_PLACEHOLDER))
+    if not found or str(_PLACEHOLDER) in after:
+        raise RuntimeError(f"cannot make a link template from {url!r}")
+    return before, after
+
+
+def circle_url(endpoint: str, circle_id: int, **values) -> str:
+    """url_for(endpoint, circle_id=..., **values), for the links a page repeats
+    for each of many circles: built once per endpoint and fixed values (a
+    section's kind), then only the circle's id changes. Values that differ
+    row by row (an item's id) belong in url_for."""
+    script_root = request.script_root if has_request_context() else None
+    base = current_app.config["BASE_URL"]
+    before, after = _circle_link(base, script_root, endpoint, tuple(sorted(values.items())))
+    return f"{before}{int(circle_id)}{after}"
+
+
 class SectionLinks:
-    """Links to one section of many circles, built once a kind: a dashboard of
-    hundreds of circles would otherwise spend much of its time in url_for."""
-
-    _PLACEHOLDER = 987_654_321
-
-    def __init__(self):
-        self._templates: dict[str, tuple[str, str]] = {}
+    """Links to one section of many circles (circle_url for plan.section)."""
 
     def __call__(self, membership, kind: str) -> str:
-        if kind not in self._templates:
-            url = url_for("plan.section", circle_id=self._PLACEHOLDER, kind=kind)
-            before, found, after = url.partition(str(self._PLACEHOLDER))
-            if not found or str(self._PLACEHOLDER) in after:
-                raise RuntimeError(f"cannot make a link template from {url!r}")
-            self._templates[kind] = (before, after)
-        before, after = self._templates[kind]
-        return f"{before}{int(membership.circle_id)}{after}"
+        return circle_url("plan.section", membership.circle_id, kind=kind)
 
 
 # A path of this site as a browser sends it: printable ASCII without a space or

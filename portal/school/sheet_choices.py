@@ -11,7 +11,6 @@ leave a student out but never bring one in.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
@@ -46,7 +45,10 @@ _MAX_ID_DIGITS = 12
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    # Runs of white space as one space, ends trimmed, case folded: what
+    # re.sub(r"\s+", " ", text).strip().casefold() gives, without a pattern
+    # looked up for every subject of every adjustment on the sheet.
+    return " ".join(text.split()).casefold()
 
 
 def subjects_of(adjustment: SheetAdjustment) -> list[str]:
@@ -76,8 +78,9 @@ class SheetChoices:
                 classes.setdefault(_key(student.label), student.label)
             for adjustment in student.adjustments:
                 for part in subjects_of(adjustment):
-                    if _key(part) not in EVERY_SUBJECT:
-                        subjects.setdefault(_key(part), part)
+                    key = _key(part)
+                    if key not in EVERY_SUBJECT:
+                        subjects.setdefault(key, part)
         return SheetChoices(
             sorted(subjects.items(), key=lambda pair: pair[0]), sorted(classes.items(), key=lambda pair: pair[0])
         )
