@@ -166,6 +166,14 @@ class Config:
     # What someone was typing when their form or session expired is kept this
     # long on the server, to be offered back once they sign in again.
     KEPT_DRAFT_HOURS = _int("KEPT_DRAFT_HOURS", 24)
+    # How long what outlived its use is kept before the hourly prune deletes it
+    # (portal/retention/pruning.py): emails once sent, or still undelivered,
+    # with their addresses; reset links, invitations and recovery codes once
+    # used, revoked or expired (so an old link still says why it no longer
+    # works). Ended sessions go after SESSION_ENDED_KEPT_HOURS, drafts after
+    # KEPT_DRAFT_HOURS or once offered back.
+    OUTBOX_KEPT_DAYS = _int("OUTBOX_KEPT_DAYS", 30)
+    LINKS_KEPT_DAYS = _int("LINKS_KEPT_DAYS", 30)
     # A dependency that does not answer in time is reported down (a calm 503)
     # instead of holding the request; once seen down, the urgent-help page
     # and /healthz stop trying it for DEPENDENCY_RETRY_SECONDS.

@@ -21,10 +21,12 @@ def register(app) -> None:
     from portal.audit.cli import audit_cli
     from portal.auth.cli import accounts_cli
     from portal.notify.cli import notify_cli
+    from portal.retention.cli import retention_cli  # its scheduler step registers as it loads
 
     app.cli.add_command(accounts_cli)  # `flask accounts reset-two-factor EMAIL`
     app.cli.add_command(audit_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(retention_cli)  # `flask retention prune`
     from portal.backup.commands import register as register_backup
 
     register_backup(app)  # `flask backup` and `flask restore`
