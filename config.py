@@ -173,6 +173,12 @@ class Config:
     # works). Ended sessions go after SESSION_ENDED_KEPT_HOURS, drafts after
     # KEPT_DRAFT_HOURS or once offered back.
     OUTBOX_KEPT_DAYS = _int("OUTBOX_KEPT_DAYS", 30)
+    # `flask backup` encrypts with BACKUP_KEY (a Fernet key); BACKUP_KEY_FALLBACKS
+    # (comma-separated) still open the files older keys made. Production
+    # refuses a backup without a key unless --unencrypted is asked for.
+    BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+    BACKUP_KEY_FALLBACKS = [key for key in os.environ.get("BACKUP_KEY_FALLBACKS", "").split(",") if key.strip()]
+    BACKUP_KEY_REQUIRED = False
     LINKS_KEPT_DAYS = _int("LINKS_KEPT_DAYS", 30)
     # A dependency that does not answer in time is reported down (a calm 503)
     # instead of holding the request; once seen down, the urgent-help page
@@ -387,6 +393,7 @@ class ProductionConfig(Config):
     # Domain, so no subdomain or plain-HTTP page can plant or overwrite it.
     SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
+    BACKUP_KEY_REQUIRED = True
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     # The console backend prints addresses to standard output, which is the
     # production log: real deployments send through their SMTP relay.
