@@ -166,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.circles import bp as circles_bp
     from portal.dashboard import bp as dashboard_bp
+    from portal.export import bp as export_bp
     from portal.followup import bp as followup_bp
     from portal.health import bp as health_bp
     from portal.invitations import bp as invitations_bp
@@ -190,6 +191,7 @@ def register_blueprints(app: Flask) -> None:
     import portal.auth.setup_routes
     import portal.circles.routes
     import portal.dashboard.routes
+    import portal.export.routes
     import portal.followup.routes
     import portal.health.routes
     import portal.invitations.routes
@@ -210,6 +212,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(followup_bp)
     app.register_blueprint(rightnow_bp)
     app.register_blueprint(safeguarding_bp)
+    app.register_blueprint(export_bp)
 
 
 def register_sessions(app: Flask) -> None:

@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         frozenset(
             {
                 "auth", "account", "admin", "backup", "circles", "followup", "invitations",
-                "plan", "school", "safeguarding", "sharing", "who_has_seen", "urgent", "rightnow", "retention",
+                "plan", "school", "safeguarding", "sharing", "who_has_seen", "urgent", "rightnow", "retention", "export",
             }
         ),
     ),

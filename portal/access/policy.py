@@ -326,6 +326,7 @@ CIRCLE_ACTIONS: dict[str, frozenset[str]] = {
     "correct_school": frozenset({CLINICIAN, SCHOOL_CONTACT}),
     # A plan review: confirming, section by section, that the plan still fits.
     "record_review": frozenset({CLINICIAN}),
+    "export_fhir": frozenset({CLINICIAN}),  # the circle as FHIR R4, for the clinic's record (portal/export/)
     # What the young person is told about sharing: for everyone to read, so
     # the adults know what the young person has been told.
     "view_your_say": frozenset(ROLES),

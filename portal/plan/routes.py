@@ -66,6 +66,7 @@ def overview(circle_id: int):
         membership=membership,
         sections=sections,
         can_view_audit=member_can_act(membership, "view_audit"),
+        can_export_fhir=member_can_act(membership, "export_fhir"),
         **hooks.plan_overview.merged(circle_id, membership),
     )
 

@@ -125,6 +125,8 @@ DECLARED = {
     "admin.organisation": OrgAdmin(),
     "followup.caseload": SignedIn(),
     "followup.reviews": CircleAction("view_circle"),
+    "export.fhir_page": CircleAction("export_fhir"),
+    "export.fhir_bundle": CircleAction("export_fhir"),
     "followup.record_review": CircleAction("record_review"),
     "followup.setback_review": Section(READ, kind="setback_reviews"),
     "followup.progress_charts": Section(READ, kind="progress"),
