@@ -179,6 +179,10 @@ class Config:
     BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
     BACKUP_KEY_FALLBACKS = [key for key in os.environ.get("BACKUP_KEY_FALLBACKS", "").split(",") if key.strip()]
     BACKUP_KEY_REQUIRED = False
+    # Where an encrypted backup's plain copy is made and a restore decrypts to
+    # (a private folder, removed after): the machine's temporary folder unless
+    # set. Never a folder that is copied off the machine.
+    BACKUP_WORK_DIR = os.environ.get("BACKUP_WORK_DIR", "")
     LINKS_KEPT_DAYS = _int("LINKS_KEPT_DAYS", 30)
     # A dependency that does not answer in time is reported down (a calm 503)
     # instead of holding the request; once seen down, the urgent-help page

@@ -7,6 +7,7 @@ what was copied, never the content, and log nothing.
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -80,23 +81,48 @@ def _keys(*, writing: bool, unencrypted: bool = False):
     return sealed.fernet([config["BACKUP_KEY"], *config["BACKUP_KEY_FALLBACKS"]])
 
 
-def _is_backup(path: Path) -> bool:
+def _kind(path: Path) -> str | None:
+    """"sealed" or "plain" for a backup of ours, None for any other file."""
     try:
         with path.open("rb") as file:
             start = file.read(max(len(header) for header in BACKUP_HEADERS))
     except OSError:
-        return False
-    return any(start.startswith(header) for header in BACKUP_HEADERS)
+        return None
+    if start.startswith(sealed.HEADER):
+        return "sealed"
+    return "plain" if any(start.startswith(header) for header in BACKUP_HEADERS) else None
 
 
-def rotate(folder: Path, suffix: str, keep: int) -> list[Path]:
-    """Remove all but the ``keep`` newest backups (files of ours, with ``suffix``) in ``folder``."""
+def _series(path: Path) -> str:
+    """The name a dated series of backups shares: support-circle-2026-12-04.backup -> support-circle-."""
+    return re.sub(r"[\d_:T.-]+$", "", path.stem)
+
+
+def _configured_database() -> Path | None:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).resolve()
+
+
+def rotate(written: Path, keep: int) -> list[Path]:
+    """Remove all but the ``keep`` newest backups of ``written``'s series: in its
+    folder, with its suffix, its name before the date and its kind (encrypted
+    or not). Never the configured database, never a file that is not a backup."""
+    live, kind, series = _configured_database(), _kind(written), _series(written)
+
+    def of_the_series(path: Path) -> bool:
+        return (
+            path.is_file() and not path.is_symlink() and path.suffix == written.suffix
+            and _series(path) == series and path != live and _kind(path) == kind
+        )
+
     found = sorted(
-        (path for path in folder.iterdir() if path.is_file() and path.suffix == suffix and _is_backup(path)),
+        (path for path in written.parent.iterdir() if of_the_series(path)),
         key=lambda path: (path.stat().st_mtime, path.name),
         reverse=True,
     )
-    removed = found[keep:]
+    removed = [path for path in found[keep:] if path != written]
     for path in removed:
         path.unlink()
     return removed
@@ -107,7 +133,7 @@ def rotate(folder: Path, suffix: str, keep: int) -> list[Path]:
 @click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
 @click.option("--unencrypted", is_flag=True, help="Write a plain backup even though BACKUP_KEY is set or required.")
 @click.option("--keep", type=click.IntRange(min=1), default=None,
-              help="Then remove all but the KEEP newest backups with PATH's suffix in PATH's folder.")
+              help="Then remove all but the KEEP newest backups of PATH's series (its folder, suffix and name before the date).")
 @with_appcontext
 def backup_command(path: Path, force: bool, unencrypted: bool, keep: int | None) -> None:
     """Copy the whole configured database to PATH, encrypted with BACKUP_KEY; safe while the app runs."""
@@ -120,8 +146,9 @@ def backup_command(path: Path, force: bool, unencrypted: bool, keep: int | None)
     try:
         keys = _keys(writing=True, unencrypted=unencrypted)
         with ExitStack() as stack:
-            # Encrypted: the plain copy is made in a private folder beside PATH, then sealed into PATH.
-            plain = path if keys is None else stack.enter_context(sealed.private_folder(path.parent)) / path.name
+            # Encrypted: the plain copy is made in a private folder away from the backups, then sealed into PATH.
+            work = current_app.config["BACKUP_WORK_DIR"]
+            plain = path if keys is None else stack.enter_context(sealed.private_folder(work)) / path.name
             if _backend(url) == "sqlite":
                 inventory = sqlite.backup(url, plain)
             else:
@@ -138,8 +165,8 @@ def backup_command(path: Path, force: bool, unencrypted: bool, keep: int | None)
         click.echo("Warning: the database has no alembic_version, so `flask restore` will refuse this file.")
     click.echo(SEALED_FILE if keys is not None else SENSITIVE_FILE)
     if keep is not None:
-        removed = rotate(path.parent, path.suffix, keep)
-        click.echo(f"Kept the {keep} newest backups in {path.parent}; removed {len(removed)} older.")
+        removed = rotate(path, keep)
+        click.echo(f"Kept the {keep} newest backups of this series in {path.parent}; removed {len(removed)} older.")
 
 
 @click.command("restore")
@@ -149,8 +176,9 @@ def backup_command(path: Path, force: bool, unencrypted: bool, keep: int | None)
     is_flag=True,
     help="Replace a database that already holds data: all of it, the audit record included.",
 )
+@click.option("--unencrypted", is_flag=True, help="Accept a backup that is not encrypted where BACKUP_KEY is required.")
 @with_appcontext
-def restore_command(path: Path, force: bool) -> None:
+def restore_command(path: Path, force: bool, unencrypted: bool) -> None:
     """Restore a backup made by `flask backup` into the configured database."""
     path = path.expanduser().resolve()
     try:
@@ -158,8 +186,14 @@ def restore_command(path: Path, force: bool) -> None:
             plain = path
             if sealed.is_sealed(path):
                 # Decrypted into a private folder, whole and checked, before anything is replaced.
-                plain = stack.enter_context(sealed.private_folder()) / path.name
+                plain = stack.enter_context(sealed.private_folder(current_app.config["BACKUP_WORK_DIR"])) / path.name
                 sealed.unseal(path, plain, _keys(writing=False))
+            elif current_app.config["BACKUP_KEY_REQUIRED"] and not unencrypted:
+                # Where backups are encrypted, a plain file in their place may be one slipped in.
+                raise BackupRefused(
+                    f"{path} is not encrypted, and this deployment's backups are. Nothing was changed. "
+                    "If you know where it comes from, run again with --unencrypted."
+                )
             _restore(plain, path, force)
     except BackupRefused as refused:
         raise click.ClickException(str(refused)) from None

@@ -22,11 +22,14 @@ the reader may not read is in the file.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from fhir.resources.R4B.bundle import Bundle
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -40,10 +43,11 @@ from portal.plan.queries import document, items
 from portal.plan.sections import SPECS
 from portal.sharing.services import agreements
 
-FHIR_VERSION = "4.3.0"
-# Stable ids across downloads of the same circle: a record that imports the
-# file twice can tell a resource it has from a new one.
-_NAMESPACE = uuid.UUID("9b0f3f5e-3c1b-4b63-9f0a-6d2f1f1f5c21")
+# Ids stable across downloads of the same circle (a record that imports the
+# file twice can tell a resource it has from a new one), made with this
+# deployment's secret: another deployment's circle 1 never shares them, and
+# they say nothing of the ids inside the portal.
+_ID_LABEL = b"support-circle-fhir-ids"
 # The written parts of the plan that become the CarePlan's notes, in order.
 NOTED = ("safety_plan", "school_plan", "home_safety", "return_to_school")
 ASSESSMENT = "clinical"
@@ -56,7 +60,7 @@ APPOINTMENT_STATUS = {
 }
 CONSENT_SCOPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]}
 CONSENT_CATEGORY = [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]}]
-FAMILY_ROLES = frozenset({policy.CAREGIVER, policy.YOUNG_PERSON})
+FAMILY_ROLES = frozenset({policy.CAREGIVER})
 
 
 def _when(value) -> str | None:
@@ -92,7 +96,9 @@ class _Builder:
     included: list = field(default_factory=list)  # the sections whose content went in
 
     def ref(self, *parts) -> str:
-        return str(uuid.uuid5(_NAMESPACE, "/".join(str(part) for part in (self.circle.id, *parts))))
+        key = hmac.new(current_app.config["SECRET_KEY"].encode(), _ID_LABEL, hashlib.sha256).digest()
+        name = "/".join(str(part) for part in (self.circle.id, *parts)).encode()
+        return str(uuid.UUID(bytes=hmac.new(key, name, hashlib.sha256).digest()[:16], version=4))
 
     def add(self, resource: dict) -> dict:
         self.entries.append({"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource})
@@ -165,7 +171,9 @@ def _care_team(build: _Builder, patient: dict) -> dict | None:
 
         name, telecom = value("name") or "", _telecom(value("phone"), value("email"))
         rid = build.ref("care_team", contact.id)
-        if value("contact_kind") == "service":
+        if roles.get(contact.membership_id) == policy.YOUNG_PERSON:
+            member = patient  # their own entry: the Patient, with only the circle's name
+        elif value("contact_kind") == "service":
             member = build.add({"resourceType": "Organization", "id": rid, "name": name, "telecom": telecom or None})
         elif roles.get(contact.membership_id) in FAMILY_ROLES:
             member = build.add({
@@ -183,7 +191,7 @@ def _care_team(build: _Builder, patient: dict) -> dict | None:
                 "telecom": telecom or None,
                 "availabilityExceptions": value("availability"),
             })
-        member = {**member, "display": name}
+        member = {**member, "display": build.circle.young_person_name if member is patient else name}
         responsibilities = value("responsibilities")
         if responsibilities:
             responsibilities = _shown(SPECS["care_team"].field("responsibilities"), responsibilities)
@@ -200,12 +208,9 @@ def _consents(build: _Builder, patient: dict) -> None:
     for agreement in agreements(build.circle.id):
         if agreement.section not in policy.SECTIONS:
             continue
-        if agreement.in_force(now):
-            status = "active"
-        elif agreement.withdrawn_at is None and agreement.starts_at > now:
-            status = "proposed"
-        else:
-            status = "inactive"
+        # Agreed, and in force or still to start (its period says when): active; ended or withdrawn: inactive.
+        ended = agreement.withdrawn_at is not None or (agreement.ends_at is not None and agreement.ends_at <= now)
+        status = "inactive" if ended else "active"
         ends = agreement.withdrawn_at or agreement.ends_at
         role = str(policy.ROLE_LABELS[agreement.role])
         build.add({
@@ -243,13 +248,14 @@ def _appointments(build: _Builder, patient: dict) -> list[dict]:
         if with_whom:
             participants.append({"actor": {"display": with_whom}, "status": "accepted"})
         comment = "\n".join(str(text) for text in (value("location"), value("details")) if text) or None
-        kind = value("kind")
+        kind, status = value("kind"), APPOINTMENT_STATUS.get(value("status") or "scheduled", "booked")
+        due = _when(value("due_at"))
+        # Still being arranged, the time is a deadline ("due by"), not a slot: a requested period.
+        when = {"requestedPeriod": [{"end": due}]} if status == "proposed" else {"start": due, "end": due}
         found.append(build.add({
-            "resourceType": "Appointment", "id": build.ref("follow_up", follow_up.id),
-            "status": APPOINTMENT_STATUS.get(value("status") or "scheduled", "booked"),
+            "resourceType": "Appointment", "id": build.ref("follow_up", follow_up.id), "status": status,
             "description": _choice("follow_ups", "kind", kind) if kind else None,
-            "start": _when(value("due_at")),
-            "end": _when(value("due_at")),
+            **when,
             "comment": comment,
             "participant": participants,
         }))
@@ -264,10 +270,10 @@ def _goals(build: _Builder, patient: dict) -> list[dict]:
     if ready_from is None:
         return []
     build.include("return_to_school")
-    status = "completed" if ready_from < clock.today() else "active"
+    # The day the young person may start going back: when the goal starts, not proof that it was met.
     return [build.add({
-        "resourceType": "Goal", "id": build.ref("goal", "return_to_school"), "lifecycleStatus": status,
-        "description": {"text": _("Return to school")}, "subject": patient, "target": [{"dueDate": _when(ready_from)}],
+        "resourceType": "Goal", "id": build.ref("goal", "return_to_school"), "lifecycleStatus": "active",
+        "description": {"text": _("Return to school")}, "subject": patient, "startDate": _when(ready_from),
     })]
 
 
@@ -315,7 +321,7 @@ def build_bundle(membership, *, with_assessment: bool = False) -> tuple[Bundle, 
     data = {
         # In the reader's language: the labels and the words around what was typed.
         "resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection", "language": str(get_locale()),
-        "timestamp": _when(clock.now()), "meta": {"tag": [{"code": f"fhir-{FHIR_VERSION}"}]},
+        "timestamp": _when(clock.now()),
         "entry": build.entries,
     }
     # Validated by the library before anyone is given it: a field it refuses is a 500 here, not a bad file there.

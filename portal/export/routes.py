@@ -23,8 +23,10 @@ def fhir_page(circle_id: int):
 def fhir_bundle(circle_id: int):
     with_assessment = request.args.get("assessment") == "1"
     bundle, included = build_bundle(g.membership, with_assessment=with_assessment)
-    # One line a part of the plan in "who has seen this plan": downloaded, and by whom.
-    record_views([View(circle_id, g.membership.role, kind, "download") for kind in included])
+    # One line a part of the plan in "who has seen this plan": downloaded, and by whom. The file
+    # always holds the young person's name and the agreements: a download with no part in it is noted too.
+    kinds = included or (None,)
+    record_views([View(circle_id, g.membership.role, kind, "download") for kind in kinds])
     name = f"support-plan-{circle_id}-{clock.today().isoformat()}.fhir.json"
     return Response(
         as_json(bundle),

@@ -23,11 +23,12 @@ from portal import clock, hooks
 from portal.auth.models import PasswordReset, RecoveryCode
 from portal.extensions import db
 from portal.invitations.models import Invitation
-from portal.notify.models import OutboxMessage
+from portal.notify.models import NoticeSent, OutboxMessage
 from portal.ratelimits.models import RateLimitCounter
 from portal.sessions.models import KeptDraft, UserSession
 
 log = logging.getLogger(__name__)
+PRUNE_KEY = "prune"
 
 
 def _steps(now: datetime) -> dict[str, object]:
@@ -44,7 +45,10 @@ def _steps(now: datetime) -> dict[str, object]:
     return {
         "emails sent": delete(OutboxMessage).where(OutboxMessage.sent_at < emails_before),
         "emails never delivered": delete(OutboxMessage).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < emails_before
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.created_at < emails_before,
+            # Not one a sender holds at this moment.
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         ),
         "sessions": delete(UserSession).where(
             or_(
@@ -70,6 +74,10 @@ def _steps(now: datetime) -> dict[str, object]:
         "rate-limit windows": delete(RateLimitCounter).where(
             RateLimitCounter.expires_at_ms < int(now.timestamp() * 1000)
         ),
+        # This step's own marks of the hours it ran, once the hour is long past.
+        "marks of earlier prunes": delete(NoticeSent).where(
+            NoticeSent.key.startswith(f"{PRUNE_KEY}:"), NoticeSent.at < now - timedelta(days=1)
+        ),
     }
 
 
@@ -88,7 +96,7 @@ def prune_hourly() -> int:
     from portal.notify import services as notices
 
     now = clock.now()
-    if not notices.once(f"prune:{now.astimezone(UTC).isoformat(timespec='hours')}"):
+    if not notices.once(f"{PRUNE_KEY}:{now.astimezone(UTC).isoformat(timespec='hours')}"):
         return 0
     return sum(prune(now).values())
 
