@@ -35,6 +35,7 @@ NON_HTML_ENDPOINTS: dict[str, str] = {
     "static": "stylesheets, scripts and Pico CSS",
     "health.healthz": "the JSON health check for the load balancer",
     "followup.calendar_feed": "the private calendar feed (text/calendar, RFC 5545)",
+    "export.fhir_bundle": "the clinic's FHIR R4 download (application/fhir+json, an attachment)",
     "auth.index": "only redirects: to the dashboard, or to sign in",
 }
 
