@@ -94,11 +94,20 @@ class _Builder:
     circle: object
     entries: list = field(default_factory=list)
     included: list = field(default_factory=list)  # the sections whose content went in
+    _id_key: bytes = b""
+    _documents: dict = field(default_factory=dict)  # each document section read once
+
+    def __post_init__(self):
+        self._id_key = hmac.new(current_app.config["SECRET_KEY"].encode(), _ID_LABEL, hashlib.sha256).digest()
 
     def ref(self, *parts) -> str:
-        key = hmac.new(current_app.config["SECRET_KEY"].encode(), _ID_LABEL, hashlib.sha256).digest()
         name = "/".join(str(part) for part in (self.circle.id, *parts)).encode()
-        return str(uuid.UUID(bytes=hmac.new(key, name, hashlib.sha256).digest()[:16], version=4))
+        return str(uuid.UUID(bytes=hmac.new(self._id_key, name, hashlib.sha256).digest()[:16], version=4))
+
+    def document(self, kind: str):
+        if kind not in self._documents:
+            self._documents[kind] = document(self.circle.id, SPECS[kind])
+        return self._documents[kind]
 
     def add(self, resource: dict) -> dict:
         self.entries.append({"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource})
@@ -125,7 +134,7 @@ class _Builder:
         if not self.reader.reads(kind):
             return None
         spec = SPECS[kind]
-        row = document(self.circle.id, spec)
+        row = self.document(kind)
         lines = []
         for field_spec in spec.fields:
             value = self.value(kind, row, field_spec.name)
@@ -265,7 +274,7 @@ def _appointments(build: _Builder, patient: dict) -> list[dict]:
 def _goals(build: _Builder, patient: dict) -> list[dict]:
     if not build.reader.reads("return_to_school"):
         return []
-    row = document(build.circle.id, SPECS["return_to_school"])
+    row = build.document("return_to_school")
     ready_from = build.value("return_to_school", row, "ready_from")
     if ready_from is None:
         return []

@@ -23,6 +23,7 @@ from portal import clock, hooks
 from portal.auth.models import PasswordReset, RecoveryCode
 from portal.extensions import db
 from portal.invitations.models import Invitation
+from portal.notify import services as notices
 from portal.notify.models import NoticeSent, OutboxMessage
 from portal.ratelimits.models import RateLimitCounter
 from portal.sessions.models import KeptDraft, UserSession
@@ -93,8 +94,6 @@ def prune(now: datetime | None = None) -> dict[str, int]:
 
 def prune_hourly() -> int:
     """The scheduler's step: once an hour, by whichever worker comes first."""
-    from portal.notify import services as notices
-
     now = clock.now()
     if not notices.once(f"{PRUNE_KEY}:{now.astimezone(UTC).isoformat(timespec='hours')}"):
         return 0
